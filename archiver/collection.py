@@ -1,0 +1,96 @@
+"""A collection on disk: ``manifests/<id>.json`` and ``corpus/``; refuses paths that leave it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.errors import ArchiverError
+from archiver.manifest import ID_PATTERN
+
+MANIFESTS = "manifests"
+CORPUS = "corpus"
+SCHEMA_FILE = "schema.json"
+_ID = re.compile(ID_PATTERN)
+
+
+class UnsafePathError(ArchiverError):
+    """A path named by a manifest resolves outside the collection."""
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection rooted at ``root`` (the folder holding manifests/ and corpus/)."""
+
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path) -> Collection:
+        """Open the collection at ``root``; raise ArchiverError if there is none."""
+        root = root.resolve()
+        for name in (MANIFESTS, CORPUS):
+            if not (root / name).is_dir():
+                raise ArchiverError(root, f"no collection here (missing {name}/); "
+                                          "run 'archiver init' or pass --root")
+        return cls(root)
+
+    @classmethod
+    def init(cls, root: Path) -> Collection:
+        """Create an empty collection at ``root`` (idempotent); return it."""
+        for name in (MANIFESTS, CORPUS):
+            try:
+                (root / name).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ArchiverError(root / name, f"cannot create: {exc.strerror}") from None
+        return cls(root.resolve())
+
+    @property
+    def manifests_dir(self) -> Path:
+        """The folder of manifests."""
+        return self.root / MANIFESTS
+
+    @property
+    def corpus_dir(self) -> Path:
+        """The folder of texts and WARCs."""
+        return self.root / CORPUS
+
+    def manifest_path(self, source_id: str) -> Path:
+        """Where the manifest of ``source_id`` lives; refuses ids that are not plain names."""
+        if not _ID.match(source_id):
+            raise ArchiverError(source_id, f"not a valid source id (must match {ID_PATTERN})")
+        return self.manifests_dir / f"{source_id}.json"
+
+    def ids(self) -> list[str]:
+        """Every source id with a manifest, sorted."""
+        return sorted(
+            p.name[: -len(".json")]
+            for p in self.manifests_dir.glob("*.json")
+            if p.name != SCHEMA_FILE and not p.name.startswith(".")
+        )
+
+    def resolve(self, relpath: str) -> Path:
+        """The absolute path of a collection-relative POSIX path, refusing any way out.
+
+        The manifest model already refuses absolute paths and ``..``; this also refuses a
+        symlink anywhere on the way that points outside the collection.
+        """
+        candidate = self.root.joinpath(*relpath.split("/"))
+        real = Path(os.path.realpath(candidate))
+        if real != self.root and self.root not in real.parents:
+            raise UnsafePathError(relpath, f"resolves outside the collection (to {real})")
+        return candidate
+
+    def relative(self, path: Path) -> str:
+        """The collection-relative POSIX form of ``path``."""
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def corpus_files(self) -> Iterator[str]:
+        """Every file under corpus/, as collection-relative POSIX paths, in sorted order."""
+        for dirpath, dirnames, filenames in os.walk(self.corpus_dir):
+            dirnames.sort()
+            base = Path(dirpath)
+            for name in sorted(filenames):
+                yield (base / name).relative_to(self.root).as_posix()

@@ -1,0 +1,69 @@
+"""Atomic writes and the one hashing function: nothing is lost if a run is killed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+TEMP_PREFIX = ".archiver-tmp-"
+_BLOCK = 1 << 20
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """Return (sha256 hex, size in bytes) of a file, reading it in fixed blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb", buffering=0) as fh:
+        buf = bytearray(_BLOCK)
+        view = memoryview(buf)
+        while n := fh.readinto(buf):
+            digest.update(view[:n])
+            size += n
+    return digest.hexdigest(), size
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Return the sha256 hex digest of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True) -> None:
+    """Write ``chunks`` to ``path`` via a temp file, fsync and rename.
+
+    With ``overwrite=False`` an existing ``path`` is never replaced (used for captures):
+    the final step is a hard link, which fails if the target exists.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+            tmp.unlink()
+        _fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> None:
+    """Atomically write ``data`` to ``path``."""
+    atomic_write(path, (data,), overwrite=overwrite)

@@ -1,0 +1,139 @@
+"""Finding codes (a public interface, like a linter's rules) and the Finding record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """Errors fail ``verify``; warnings are flagged for repair (and fail only with --strict)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One stable finding code with its severity, one-line meaning and how to fix it."""
+
+    code: str
+    severity: Severity
+    meaning: str
+    fix: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        # --- collection and manifest integrity
+        Rule("manifest-invalid", _E, "A manifest is not valid JSON or breaks the schema.",
+             "Correct the named field; `archiver schema` prints the schema."),
+        Rule("path-unsafe", _E,
+             "A manifest path leaves the collection (absolute, `..`, or a symlink out).",
+             "Use a relative POSIX path inside the collection; replace symlinks by files."),
+        Rule("file-missing", _E, "A file named in a manifest does not exist.",
+             "Restore the file from a backup; never recreate it by hand."),
+        Rule("hash-mismatch", _E,
+             "A file's size or sha256 differs from its manifest: it changed silently.",
+             "Restore the original from a backup, or record the change through a tool."),
+        Rule("file-unreferenced", _E, "A file under `corpus/` that no manifest names.",
+             "Register it with `archiver add`, or remove it."),
+        Rule("file-claimed-twice", _E, "Two manifests claim the same file.",
+             "Each file belongs to one source: remove the claim from the wrong manifest."),
+        Rule("temp-file", _W, "A temporary file left by an interrupted write.",
+             "Nothing was recorded from it; delete it."),
+        Rule("text-undecodable", _E, "A text file is not valid UTF-8, so it cannot be checked.",
+             "Re-derive the text from its capture, or convert it and record the change."),
+        # --- text damage (flagged for repair)
+        Rule("link-placeholder", _W,
+             "A link whose target was lost: `[text](#)`, `[text]()`, `(#)`.",
+             "`archiver repair ID` restores targets from the archived original."),
+        Rule("replacement-glyph", _W,
+             "U+FFFD or a run of placeholder boxes (U+25A1 and similar): characters were lost.",
+             "Restore the passage from the archived original."),
+        Rule("mojibake", _W, "UTF-8 text that was decoded as cp1252/latin-1 (e.g. `â€™`).",
+             "Re-derive the text from its capture with the right charset."),
+        Rule("duplicate-line", _W, "A line repeats an earlier line word for word.",
+             "Remove the copy, or accept it if the source repeats itself."),
+        Rule("unbalanced-quote", _W,
+             "A quotation is opened and never closed, or closed with the wrong mark.",
+             "Check the quotation against the archived original."),
+        Rule("split-link", _W, "One link broken across a paragraph break.",
+             "Join the two halves; `archiver repair` gives both halves the one URL."),
+        Rule("boilerplate", _W,
+             "Page chrome in the text: navigation, donation appeals, `Related articles`.",
+             "Remove it, recording the edit, or accept it."),
+        # --- captures
+        Rule("capture-pending", _W, "The source has no archived original yet.",
+             "`archiver capture --id ID` (or `--pending`) when the page can be fetched."),
+        Rule("capture-http-error", _W, "The archived capture is an HTTP 4xx or 5xx response.",
+             "Capture the page again, or from a mirror."),
+        Rule("text-not-extracted", _W,
+             "A capture holds no extractable text (not HTML, or empty): the source has no text.",
+             "Add the text by hand with `archiver add`, or capture an HTML version."),
+        Rule("capture-record-missing", _E,
+             "A record ID that the manifest names is not in its WARC.",
+             "Restore the WARC from a backup; the manifest and WARC disagree."),
+        Rule("capture-mismatch", _E,
+             "The WARC's response disagrees with the manifest (target URI or payload digest).",
+             "Restore the WARC from a backup; the manifest and WARC disagree."),
+        # --- fidelity of the text to its archived original
+        Rule("text-added", _W, "A passage of the text that is not in the original article.",
+             "Remove it (page chrome, spliced headline), recording the edit."),
+        Rule("text-missing", _W, "A passage of the original article that the text lacks.",
+             "Restore it from the original."),
+        Rule("text-altered", _W, "A passage whose words differ from the original's.",
+             "Restore the original wording."),
+        Rule("quote-altered", _E,
+             "Words inside quotation marks that are not verbatim in the original.",
+             "Restore the quotation verbatim: a misquote is the worst damage."),
+        Rule("link-lost", _W, "The original has a link where the text has plain words.",
+             "Restore the link from the original."),
+        Rule("fidelity-unverified", _W,
+             "The text could not be compared with its original (no usable response, "
+             "or the extractor is unavailable).",
+             "Install the recorded extractor version, or capture the page again."),
+        # --- WARC integrity
+        Rule("warc-truncated", _E,
+             "A WARC record or file is cut short (fewer bytes than declared).",
+             "Restore the WARC from a backup or capture again."),
+        Rule("warc-corrupt", _E, "A WARC file cannot be decompressed or parsed.",
+             "Restore the WARC from a backup or capture again."),
+        Rule("warc-digest-mismatch", _E, "A record's block or payload digest does not match.",
+             "Restore the WARC from a backup or capture again."),
+        Rule("warc-unverified", _W, "A record carries no digest, so its content was not verified.",
+             "Nothing to repair; its fixity rests on the manifest's sha256 of the file."),
+        Rule("warc-nonconformant", _E,
+             "The WARC breaks the standard (missing mandatory header, one gzip member "
+             "for the whole file).",
+             "Rewrite the WARC with a conformant tool, keeping the original alongside."),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in the collection; ``accepted`` holds the reviewer's reason if accepted."""
+
+    code: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    accepted: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in RULES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+
+    @property
+    def severity(self) -> Severity:
+        """The code's severity."""
+        return RULES[self.code].severity
+
+    @property
+    def counts(self) -> bool:
+        """Whether this finding still needs attention (it was not accepted)."""
+        return self.accepted is None

@@ -1,0 +1,347 @@
+"""The manifest: one Pydantic-validated JSON file per source (metadata, files, provenance)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from archiver.errors import ArchiverError
+from archiver.fileio import atomic_write_bytes
+
+SCHEMA_VERSION = 1
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+_SAFE_PARTS = re.compile(r"^[^\x00-\x1f\\]+$")
+
+
+def _check_relpath(value: str) -> str:
+    """Refuse any path that could leave the collection: absolute, ``..``, backslashes, empty."""
+    pure = PurePosixPath(value)
+    if (
+        not value
+        or pure.is_absolute()
+        or value.startswith("~")
+        or any(part in ("..", ".", "") for part in value.split("/"))
+        or not _SAFE_PARTS.match(value)
+    ):
+        raise PydanticCustomError(
+            "path_unsafe",
+            "path '{path}' leaves the collection (it must be relative, POSIX, without '..')",
+            {"path": value},
+        )
+    return value
+
+
+RelPath = Annotated[str, AfterValidator(_check_relpath)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+SourceId = Annotated[str, Field(pattern=ID_PATTERN)]
+Timestamp = AwareDatetime
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+
+class Status(StrEnum):
+    """How sure a metadata claim is."""
+
+    CONFIRMED = "confirmed"  # seen in the original or a stored copy of it
+    INFERRED = "inferred"  # reasoned from evidence, given in the note
+    UNKNOWN = "unknown"  # not established
+    EXTRACTED = "extracted"  # read by the tool from a captured page
+
+
+T = TypeVar("T")
+
+
+class Claim(_Model, Generic[T]):
+    """A metadata value with how sure it is and the evidence for it."""
+
+    value: T | None = None
+    status: Status
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _unknown_has_no_value(self) -> Claim[T]:
+        if self.status is Status.UNKNOWN and self.value not in (None, [], ""):
+            raise ValueError("a claim with status 'unknown' must not carry a value")
+        if self.status is not Status.UNKNOWN and self.value is None:
+            raise ValueError(f"a claim with status {self.status.value!r} needs a value")
+        return self
+
+
+PublicationTime = AwareDatetime | date
+
+
+def unknown() -> Claim[Any]:
+    """A claim that nothing is known."""
+    return Claim(status=Status.UNKNOWN)
+
+
+class Metadata(_Model):
+    """What is known of the original publication."""
+
+    title: Claim[str] = Field(default_factory=unknown)
+    publisher: Claim[str] = Field(default_factory=unknown)
+    authors: Claim[list[str]] = Field(default_factory=unknown)
+    published: Claim[PublicationTime] = Field(default_factory=unknown)
+    updated: Claim[PublicationTime] | None = None
+    language: Claim[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]] = Field(
+        default_factory=unknown
+    )
+    url: Claim[str] = Field(default_factory=unknown)
+    mirrors: list[Claim[str]] = Field(default_factory=list)
+
+
+class FileRole(StrEnum):
+    """What a file is to its source."""
+
+    TEXT = "text"
+    WARC = "warc"
+
+
+class FileEntry(_Model):
+    """A file the source owns, with its fixity."""
+
+    path: RelPath
+    sha256: Sha256
+    size: Annotated[int, Field(ge=0)]
+    media_type: str
+    role: FileRole
+
+
+class Received(_Model):
+    """The text was given to the collection as it is (not derived by the tool)."""
+
+    kind: Literal["received"] = "received"
+    received_from: str
+    received_at: Timestamp | date | None = None
+    note: str | None = None
+
+
+class Extractor(_Model):
+    """The program that turned an archived page into text, exactly enough to re-run it."""
+
+    name: str
+    version: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Extracted(_Model):
+    """The text was extracted by the tool from one of the source's captures."""
+
+    kind: Literal["extracted"] = "extracted"
+    capture_id: str
+    extractor: Extractor
+    extracted_at: Timestamp
+
+
+Origin = Annotated[Received | Extracted, Field(discriminator="kind")]
+
+
+class TextRecord(_Model):
+    """The source's stored text and how it came to be."""
+
+    path: RelPath
+    origin: Origin
+
+
+class Tool(_Model):
+    """A program and its version."""
+
+    name: str
+    version: str
+
+
+class Exchange(_Model):
+    """One archived HTTP request/response pair (one redirect hop)."""
+
+    url: str
+    http_status: int
+    request_record_id: str
+    response_record_id: str
+    location: str | None = None
+
+
+class Capture(_Model):
+    """An archived original: the WARC that holds what the server sent."""
+
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    requested_url: str
+    final_url: str
+    warc_path: RelPath
+    warc_sha256: Sha256
+    request_record_id: str
+    response_record_id: str
+    captured_at: Timestamp
+    http_status: int
+    content_type: str | None = None
+    payload_digest: str
+    ip_address: str | None = None
+    tool: Tool
+    redirects: list[Exchange] = Field(default_factory=list)
+
+
+class PendingCapture(_Model):
+    """Why a source has no archived original yet."""
+
+    reason: str
+    since: Timestamp | date
+
+
+class LinkEdit(_Model):
+    """One change within an edit: a line's old and new content, and the evidence for it."""
+
+    line: Annotated[int, Field(ge=1)]
+    before: str
+    after: str
+    evidence: str | None = None
+
+
+class HistoryEntry(_Model):
+    """A change to the stored text, with the hashes that chain it to the previous state."""
+
+    at: Timestamp
+    action: Literal["received", "extracted", "repaired", "edited"]
+    path: RelPath
+    sha256_before: Sha256 | None = None
+    sha256_after: Sha256
+    reason: str
+    tool: Tool | None = None
+    changes: list[LinkEdit] = Field(default_factory=list)
+
+
+class Acceptance(_Model):
+    """A finding a person reviewed and accepted; it no longer applies once its line changes."""
+
+    code: str
+    path: RelPath
+    line: Annotated[int, Field(ge=1)] | None = None
+    line_sha256: Sha256 | None = None
+    reason: Annotated[str, Field(min_length=1)]
+    accepted_at: Timestamp
+    accepted_by: str | None = None
+
+
+class Manifest(_Model):
+    """Everything the collection knows and can prove about one source."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: SourceId
+    metadata: Metadata = Field(default_factory=Metadata)
+    files: list[FileEntry] = Field(default_factory=list)
+    text: TextRecord | None = None
+    captures: list[Capture] = Field(default_factory=list)
+    capture_pending: PendingCapture | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+    accepted: list[Acceptance] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        paths = [f.path for f in self.files]
+        if len(paths) != len(set(paths)):
+            raise ValueError("files lists a path twice")
+        known = set(paths)
+        if self.text is not None and self.text.path not in known:
+            raise ValueError(f"text.path {self.text.path!r} is not among files")
+        capture_ids = [c.id for c in self.captures]
+        if len(capture_ids) != len(set(capture_ids)):
+            raise ValueError("captures lists an id twice")
+        for capture in self.captures:
+            if capture.warc_path not in known:
+                raise ValueError(f"capture {capture.id!r}: warc_path is not among files")
+        origin = self.text.origin if self.text is not None else None
+        if isinstance(origin, Extracted) and origin.capture_id not in capture_ids:
+            raise ValueError("text.origin.capture_id names no capture")
+        if not self.captures and self.capture_pending is None:
+            raise ValueError("a source without captures must say why (capture_pending)")
+        return self
+
+    def file(self, path: str) -> FileEntry | None:
+        """The file entry for ``path``, if the source owns it."""
+        return next((f for f in self.files if f.path == path), None)
+
+    def capture(self, capture_id: str) -> Capture | None:
+        """The capture with ``capture_id``, if any."""
+        return next((c for c in self.captures if c.id == capture_id), None)
+
+
+def now() -> datetime:
+    """The current time, timezone-aware, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def schema() -> dict[str, Any]:
+    """The manifest's JSON Schema."""
+    out = Manifest.model_json_schema()
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["$id"] = f"https://archiver.invalid/manifest/v{SCHEMA_VERSION}.json"
+    return out
+
+
+def schema_text() -> str:
+    """The manifest's JSON Schema as committed (stable key order, trailing newline)."""
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def describe_error(error: ValidationError, *, most: int = 3) -> tuple[str, str]:
+    """(first error type, one line naming each field and reason) of a validation error."""
+    errors = error.errors(include_url=False)
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+             for e in errors[:most]]
+    if len(errors) > most:
+        parts.append(f"and {len(errors) - most} more")
+    return errors[0]["type"], "; ".join(parts)
+
+
+def parse_manifest(data: bytes, path: Path) -> Manifest:
+    """Validate manifest bytes; raise ManifestError naming the field and reason."""
+    try:
+        return Manifest.model_validate_json(data)
+    except ValidationError as exc:
+        kind, summary = describe_error(exc)
+        raise ManifestError(path, summary, unsafe=kind == "path_unsafe") from None
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate the manifest at ``path``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(path, f"cannot read: {exc.strerror}") from None
+    return parse_manifest(data, path)
+
+
+def dump_manifest(manifest: Manifest) -> bytes:
+    """Serialise a manifest: stable, readable JSON with a trailing newline."""
+    data = manifest.model_dump(mode="json", exclude_none=True)
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def save_manifest(path: Path, manifest: Manifest) -> None:
+    """Validate and atomically write ``manifest`` to ``path``."""
+    data = dump_manifest(manifest)
+    parse_manifest(data, path)  # never write what we could not read back
+    atomic_write_bytes(path, data)
+
+
+class ManifestError(ArchiverError):
+    """A manifest cannot be read or breaks the schema."""
+
+    def __init__(self, path: str | Path, reason: str, *, unsafe: bool = False) -> None:
+        super().__init__(path, reason)
+        self.unsafe = unsafe

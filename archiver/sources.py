@@ -1,0 +1,115 @@
+"""Register an existing text as a new source, and record reviewed findings as accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from archiver.collection import Collection
+from archiver.errors import ArchiverError
+from archiver.fileio import atomic_write, sha256_file
+from archiver.findings import RULES
+from archiver.manifest import (
+    Acceptance,
+    FileEntry,
+    FileRole,
+    HistoryEntry,
+    Manifest,
+    Metadata,
+    PendingCapture,
+    Received,
+    TextRecord,
+    load_manifest,
+    now,
+    save_manifest,
+)
+from archiver.verify import check_source, line_digest
+
+TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
+
+
+def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while block := fh.read(size):
+            yield block
+
+
+def add_source(collection: Collection, text: Path, source_id: str, metadata: Metadata,
+               *, received_from: str, note: str | None = None) -> Manifest:
+    """Copy ``text`` into corpus/ byte for byte and write its manifest; refuse an existing id.
+
+    Nothing is written when the id exists or the input cannot be read.
+    """
+    manifest_path = collection.manifest_path(source_id)
+    target = collection.corpus_dir / f"{source_id}{text.suffix or '.txt'}"
+    if manifest_path.exists():
+        raise ArchiverError(manifest_path, f"source {source_id!r} exists already")
+    if target.exists():
+        raise ArchiverError(target, f"a file for source {source_id!r} exists already")
+    if not text.is_file():
+        raise ArchiverError(text, "not a readable file")
+    try:
+        atomic_write(target, _chunks(text), overwrite=False)
+    except OSError as exc:
+        raise ArchiverError(text, f"cannot copy: {exc.strerror}") from None
+    sha256, size = sha256_file(target)
+    relpath = collection.relative(target)
+    at = now()
+    manifest = Manifest(
+        id=source_id,
+        metadata=metadata,
+        files=[FileEntry(path=relpath, sha256=sha256, size=size, media_type=TEXT_MEDIA_TYPE,
+                         role=FileRole.TEXT)],
+        text=TextRecord(path=relpath, origin=Received(received_from=received_from,
+                                                      received_at=at, note=note)),
+        capture_pending=PendingCapture(reason="registered from a text; not captured yet",
+                                       since=at),
+        history=[HistoryEntry(at=at, action="received", path=relpath, sha256_after=sha256,
+                              reason=f"added from {text.name}")],
+    )
+    try:
+        save_manifest(manifest_path, manifest)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return manifest
+
+
+def accept_finding(collection: Collection, source_id: str, code: str, *, line: int | None,
+                   reason: str, path: str | None = None, by: str | None = None) -> Acceptance:
+    """Record that a person reviewed a current finding and accepts it, with the reason.
+
+    The acceptance is bound to the finding's line content: once that line changes, it no
+    longer applies. Refuses to accept a finding that ``verify`` does not report.
+    """
+    if code not in RULES:
+        raise ArchiverError(code, "not a finding code (see the README's table)")
+    if not reason.strip():
+        raise ArchiverError(code, "an acceptance needs a reason")
+    manifest_path = collection.manifest_path(source_id)
+    manifest = load_manifest(manifest_path)
+    findings = check_source(collection, source_id).findings
+    if path is None:
+        candidates = [f for f in findings if f.code == code and f.line == line]
+    else:
+        candidates = [f for f in findings if f.code == code and f.line == line and f.path == path]
+    if not candidates:
+        where = f" at line {line}" if line is not None else ""
+        raise ArchiverError(manifest_path, f"no {code} finding{where} to accept")
+    if len({f.path for f in candidates}) > 1:
+        raise ArchiverError(manifest_path, f"{code}{' at line ' + str(line) if line else ''} "
+                                           "is ambiguous: give --path")
+    finding = candidates[0]
+    if finding.accepted is not None:
+        raise ArchiverError(manifest_path, f"{code} at line {line} is accepted already")
+    target = finding.path or f"manifests/{source_id}.json"
+    digest = None
+    if line is not None:
+        lines = collection.resolve(target).read_text("utf-8", errors="replace").split("\n")
+        digest = line_digest(lines, line)
+    acceptance = Acceptance(code=code, path=target, line=line, line_sha256=digest,
+                            reason=reason.strip(), accepted_at=now(), accepted_by=by)
+    manifest.accepted.append(acceptance)
+    save_manifest(manifest_path, manifest)
+    return acceptance
+

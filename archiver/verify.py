@@ -1,0 +1,225 @@
+"""Compose every check over a collection; yields one report per source and prints nothing."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archiver import damage
+from archiver.collection import Collection, UnsafePathError
+from archiver.errors import ArchiverError
+from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
+from archiver.findings import Finding, Severity
+from archiver.manifest import Acceptance, Manifest, ManifestError, load_manifest
+
+
+@dataclass
+class FileVerdict:
+    """The fixity verdict of one file, for the audit log."""
+
+    path: str
+    sha256: str
+    ok: bool
+
+
+@dataclass
+class DocumentReport:
+    """Everything found for one source."""
+
+    id: str
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileVerdict] = field(default_factory=list)
+    claimed: list[str] = field(default_factory=list)
+    fidelity_score: float | None = None
+    manifest_valid: bool = True
+
+    @property
+    def status(self) -> str:
+        """``errors``, ``warnings`` or ``ok``, counting only findings not accepted."""
+        open_ = [f for f in self.findings if f.counts]
+        if any(f.severity is Severity.ERROR for f in open_):
+            return "errors"
+        return "warnings" if open_ else "ok"
+
+
+@dataclass
+class VerifyResult:
+    """The whole run: per-source reports plus findings about the collection as a whole."""
+
+    documents: list[DocumentReport]
+    collection_findings: list[Finding]
+
+    def all_findings(self) -> Iterator[Finding]:
+        """Every finding of the run."""
+        for doc in self.documents:
+            yield from doc.findings
+        yield from self.collection_findings
+
+    def counts(self) -> Counter[str]:
+        """Counts of open errors, open warnings and accepted findings."""
+        counts: Counter[str] = Counter()
+        for f in self.all_findings():
+            counts["accepted" if not f.counts else f.severity.value] += 1
+        return counts
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """Whether the run fails: any open error, or with ``strict`` any open warning."""
+        counts = self.counts()
+        return bool(counts["error"] or (strict and counts["warning"]))
+
+
+def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
+                report: DocumentReport) -> Path | None:
+    """Fixity of one file; return its absolute path if it exists and is safe to read."""
+    try:
+        path = collection.resolve(entry_path)
+    except UnsafePathError as exc:
+        report.findings.append(Finding("path-unsafe", exc.reason, path=entry_path))
+        return None
+    if not path.is_file():
+        report.findings.append(Finding("file-missing", "named in the manifest but not found",
+                                       path=entry_path))
+        report.files.append(FileVerdict(entry_path, sha256, ok=False))
+        return None
+    found, found_size = sha256_file(path)
+    ok = found == sha256 and found_size == size
+    if not ok:
+        report.findings.append(Finding(
+            "hash-mismatch",
+            f"expected {size} bytes sha256 {sha256[:16]}…, found {found_size} bytes "
+            f"sha256 {found[:16]}…",
+            path=entry_path,
+        ))
+    report.files.append(FileVerdict(entry_path, sha256, ok=ok))
+    return path
+
+
+def _text_findings(manifest: Manifest, path: Path, relpath: str) -> list[Finding]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [Finding("text-undecodable", f"not valid UTF-8 at byte {exc.start}", path=relpath)]
+    return damage.scan_text(text, relpath)
+
+
+def _apply_acceptances(findings: list[Finding], accepted: list[Acceptance],
+                       lines: dict[str, list[str]]) -> list[Finding]:
+    """Mark findings that a person accepted, while the accepted line is unchanged."""
+    if not accepted:
+        return findings
+    out = []
+    for f in findings:
+        match = next((a for a in accepted if acceptance_applies(a, f, lines)), None)
+        out.append(Finding(f.code, f.message, f.path, f.line, match.reason) if match else f)
+    return out
+
+
+def line_digest(lines: list[str], line: int | None) -> str | None:
+    """The sha256 of line ``line`` (1-based) of a text, or None if it has no such line."""
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    return sha256_bytes(lines[line - 1].encode("utf-8"))
+
+
+def acceptance_applies(acceptance: Acceptance, finding: Finding,
+                       lines: dict[str, list[str]]) -> bool:
+    """Whether ``acceptance`` covers ``finding``: same code, path and line, line unchanged."""
+    if (acceptance.code, acceptance.path, acceptance.line) != (
+        finding.code, finding.path, finding.line
+    ):
+        return False
+    if acceptance.line is None:
+        return True
+    return line_digest(lines.get(finding.path or "", []), finding.line) == acceptance.line_sha256
+
+
+def check_source(collection: Collection, source_id: str) -> DocumentReport:
+    """Run every check on one source."""
+    report = DocumentReport(source_id)
+    manifest_rel = f"manifests/{source_id}.json"
+    try:
+        manifest = load_manifest(collection.manifest_path(source_id))
+    except ManifestError as exc:
+        code = "path-unsafe" if exc.unsafe else "manifest-invalid"
+        report.findings.append(Finding(code, exc.reason, path=manifest_rel))
+        report.manifest_valid = False
+        return report
+    if manifest.id != source_id:
+        report.findings.append(Finding(
+            "manifest-invalid", f"id: {manifest.id!r} does not match the file name",
+            path=manifest_rel))
+    report.claimed = [f.path for f in manifest.files]
+    present = {e.path: _check_file(collection, e.path, e.sha256, e.size, report)
+               for e in manifest.files}
+    texts: dict[str, list[str]] = {}
+    if manifest.text is not None and (text_path := present.get(manifest.text.path)):
+        rel = manifest.text.path
+        report.findings.extend(_text_findings(manifest, text_path, rel))
+        texts[rel] = text_path.read_text("utf-8", errors="replace").split("\n")
+    if not manifest.captures:
+        reason = manifest.capture_pending.reason if manifest.capture_pending else ""
+        report.findings.append(Finding("capture-pending", f"no archived original: {reason}",
+                                       path=manifest_rel))
+    report.findings = _apply_acceptances(report.findings, manifest.accepted, texts)
+    report.findings.sort(key=lambda f: (f.path or "", f.line or 0, f.code))
+    return report
+
+
+def _collection_findings(collection: Collection, reports: Iterable[DocumentReport]
+                         ) -> list[Finding]:
+    """Findings that belong to no one source: stray files, files claimed twice."""
+    owners: dict[str, list[str]] = {}
+    invalid_prefixes: list[str] = []
+    for report in reports:
+        if not report.manifest_valid:
+            # Its files are unknown: do not call them unreferenced.
+            invalid_prefixes += [f"corpus/{report.id}.", f"corpus/{report.id}/"]
+        for path in report.claimed:
+            owners.setdefault(path, []).append(report.id)
+    findings = [
+        Finding("file-claimed-twice", f"claimed by {', '.join(ids)}", path=path)
+        for path, ids in sorted(owners.items()) if len(ids) > 1
+    ]
+    for path in collection.corpus_files():
+        if path in owners or path.startswith(tuple(invalid_prefixes)):
+            continue
+        if Path(path).name.startswith(TEMP_PREFIX):
+            findings.append(Finding("temp-file", "left by an interrupted write", path=path))
+        else:
+            findings.append(Finding("file-unreferenced", "no manifest names this file",
+                                    path=path))
+    return findings
+
+
+def _check_one(args: tuple[Path, str]) -> DocumentReport:
+    return check_source(Collection(args[0]), args[1])
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None
+           ) -> VerifyResult:
+    """Check the whole collection (or only ``ids``), every source to the end."""
+    known = collection.ids()
+    for source_id in ids or ():
+        if source_id not in known:
+            raise ArchiverError(source_id, "no such source in this collection")
+    selected = ids if ids else known
+    jobs = max(1, jobs or default_jobs())
+    if jobs == 1 or len(selected) < 2:
+        documents = [check_source(collection, i) for i in selected]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            chunk = max(1, len(selected) // (jobs * 8))
+            documents = list(pool.map(_check_one, [(collection.root, i) for i in selected],
+                                      chunksize=chunk))
+    if ids:
+        return VerifyResult(documents, [])
+    return VerifyResult(documents, _collection_findings(collection, documents))

@@ -1,0 +1,146 @@
+"""The command line: init, add, usage errors and exit codes, output formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from archiver import __version__
+from archiver.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    root = tmp_path / "col"
+    assert run(capsys, "init", "--root", str(root))[0] == 0
+    src = tmp_path / "note.txt"
+    src.write_text("Title\n\nRead [this](#) now.", encoding="utf-8")
+    assert run(capsys, "add", str(src), "--root", str(root), "--url", "https://e.org/n")[0] == 0
+    return root
+
+
+def test_init_makes_an_empty_collection_that_verifies(tmp_path: Path, capsys) -> None:
+    code, _, err = run(capsys, "init", "--root", str(tmp_path))
+    assert code == 0 and "initialised" in err
+    assert (tmp_path / "manifests").is_dir() and (tmp_path / "corpus").is_dir()
+    code, out, _ = run(capsys, "verify", "--root", str(tmp_path))
+    assert code == 0 and "0 sources" in out
+
+
+def test_add_copies_byte_for_byte_and_records_provenance(tmp_path: Path, capsys) -> None:
+    run(capsys, "init", "--root", str(tmp_path))
+    src = tmp_path / "in.txt"
+    src.write_bytes(b"\n\nline\xc2\xa0with nbsp\r\nno trailing newline")
+    code, _, err = run(capsys, "add", str(src), "--id", "my-id", "--root", str(tmp_path),
+                       "--url", "https://e.org/x", "--title", "T", "--publisher", "P",
+                       "--published", "2020-03-12", "--language", "en",
+                       "--received-from", "a colleague")
+    assert code == 0, err
+    assert (tmp_path / "corpus/my-id.txt").read_bytes() == src.read_bytes()
+    manifest = json.loads((tmp_path / "manifests/my-id.json").read_text())
+    assert manifest["files"][0]["size"] == len(src.read_bytes())
+    assert manifest["text"]["origin"]["received_from"] == "a colleague"
+    assert manifest["metadata"]["url"] == {"value": "https://e.org/x", "status": "inferred",
+                                           "note": "given to archiver add"}
+    assert manifest["metadata"]["authors"] == {"status": "unknown"}
+    assert manifest["history"][0]["action"] == "received"
+
+
+def test_add_refuses_an_existing_id_and_writes_nothing(root: Path, tmp_path: Path,
+                                                      capsys) -> None:
+    other = tmp_path / "note.txt"
+    other.write_text("different text", encoding="utf-8")
+    before = sorted(p.name for p in (root / "corpus").iterdir())
+    manifest = (root / "manifests/note.json").read_bytes()
+    code, out, err = run(capsys, "add", str(other), "--root", str(root), "--url", "https://e.org")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "source 'note' exists already" in err
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == before
+    assert (root / "manifests/note.json").read_bytes() == manifest
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["add", "missing.txt", "--url", "https://e.org"], "missing.txt: not a readable file"),
+    (["add", "x.txt", "--url", "u", "--id", "../evil"], "not a valid source id"),
+    (["add", "x.txt", "--url", "u", "--published", "yesterday"], "published"),
+    (["add", "x.txt", "--url", "u", "--language", "English"], "language"),
+])
+def test_bad_add_input_is_one_line_exit_2(root: Path, tmp_path: Path, capsys, argv, message
+                                          ) -> None:
+    (tmp_path / "x.txt").write_text("x")
+    argv = [a.replace("x.txt", str(tmp_path / "x.txt")) for a in argv]
+    code, _, err = run(capsys, *argv, "--root", str(root))
+    assert code == 2
+    assert err.startswith("archiver: ") and err.count("\n") == 1
+    assert message in err
+
+
+def test_no_collection_is_exit_2(tmp_path: Path, capsys) -> None:
+    code, out, err = run(capsys, "verify", "--root", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "no collection here" in err and "Traceback" not in err
+
+
+def test_usage_error_is_exit_2(capsys) -> None:
+    assert run(capsys, "verify", "--format", "yaml")[0] == 2
+    assert run(capsys, "frobnicate")[0] == 2
+    assert run(capsys, "verify", "--jobs", "0")[0] == 2
+
+
+def test_version_and_module_entry_point() -> None:
+    done = subprocess.run([sys.executable, "-m", "archiver", "--version"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == f"archiver {__version__}"
+
+
+def test_text_report(root: Path, capsys) -> None:
+    code, out, _ = run(capsys, "verify", "--root", str(root))
+    assert code == 0
+    assert "note  warnings  (1 capture-pending, 1 link-placeholder)" in out
+    assert "corpus/note.txt:3  warning link-placeholder:" in out
+    assert out.rstrip().endswith("1 sources: 0 errors, 2 warnings, 0 accepted")
+
+
+def test_github_annotations_point_at_file_and_line(root: Path, capsys) -> None:
+    code, out, _ = run(capsys, "verify", "--root", str(root), "--format", "github")
+    assert code == 0
+    lines = out.splitlines()
+    assert any(line.startswith("::warning file=corpus/note.txt,line=3,title=link-placeholder::")
+               for line in lines)
+    assert any(line.startswith("::warning file=manifests/note.json,title=capture-pending::")
+               for line in lines)
+
+
+def test_junit_report_to_a_file(root: Path, tmp_path: Path, capsys) -> None:
+    (root / "corpus/note.txt").write_text("tampered")
+    target = tmp_path / "report.xml"
+    code, out, _ = run(capsys, "verify", "--root", str(root), "--format", "junit",
+                       "--output", str(target))
+    assert code == 1 and out == ""
+    suite = ET.parse(target).getroot()
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    case = suite.find("testcase[@name='note']")
+    assert case is not None
+    failure = case.find("failure")
+    assert failure is not None and failure.get("type") == "hash-mismatch"
+
+
+def test_output_to_an_unwritable_place_is_exit_2(root: Path, capsys) -> None:
+    code, _, _ = run(capsys, "verify", "--root", str(root), "--output",
+                     str(root / "reports/new/x.json"))
+    assert code == 0 and (root / "reports/new/x.json").is_file()  # folders are created
+    # a file where a folder should be cannot be written through
+    code, _, err = run(capsys, "verify", "--root", str(root), "--output",
+                       str(root / "corpus/note.txt/x.json"))
+    assert code == 2 and "cannot write" in err
