@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.errors import ArchiverError
-from archiver.manifest import ID_PATTERN
+from archiver.fileio import TEMP_PREFIX, atomic_write_bytes
+from archiver.manifest import ID_PATTERN, Manifest, save_manifest
 
 MANIFESTS = "manifests"
 CORPUS = "corpus"
 SCHEMA_FILE = "schema.json"
+JOURNAL_PREFIX = f"{TEMP_PREFIX}journal-"
 _ID = re.compile(ID_PATTERN)
 
 
@@ -94,3 +99,50 @@ class Collection:
             base = Path(dirpath)
             for name in sorted(filenames):
                 yield (base / name).relative_to(self.root).as_posix()
+
+    @contextmanager
+    def staging(self, relpaths: Sequence[str]) -> Iterator[Staging]:
+        """Declare new files before writing them; commit by saving the manifest that names them.
+
+        A journal under corpus/ lists the files, so a run killed before the manifest is saved
+        leaves only ``temp-file`` warnings, never unreferenced files; on an error before the
+        commit, the files are removed again. The journal goes once the run ends.
+        """
+        journal = self.corpus_dir / f"{JOURNAL_PREFIX}{uuid.uuid4().hex}.json"
+        atomic_write_bytes(journal, json.dumps(list(relpaths)).encode("utf-8"))
+        staged = Staging(self)
+        try:
+            yield staged
+        except BaseException:
+            if not staged.committed:
+                for relpath in relpaths:
+                    self.resolve(relpath).unlink(missing_ok=True)
+            raise
+        finally:
+            journal.unlink(missing_ok=True)
+
+    def staged_paths(self) -> dict[str, str]:
+        """Files declared by journals of interrupted runs, mapped to their journal's path."""
+        staged: dict[str, str] = {}
+        for journal in self.corpus_dir.glob(f"{JOURNAL_PREFIX}*.json"):
+            try:
+                paths = json.loads(journal.read_bytes())
+            except (OSError, ValueError):
+                continue  # a torn journal is itself reported as a temp file
+            if isinstance(paths, list):
+                rel = self.relative(journal)
+                staged.update({p: rel for p in paths if isinstance(p, str)})
+        return staged
+
+
+@dataclass
+class Staging:
+    """Files being written for one manifest; ``commit`` saves the manifest that names them."""
+
+    collection: Collection
+    committed: bool = False
+
+    def commit(self, manifest: Manifest) -> None:
+        """Save ``manifest`` atomically: from here on the staged files are recorded."""
+        save_manifest(self.collection.manifest_path(manifest.id), manifest)
+        self.committed = True

@@ -218,6 +218,7 @@ class HistoryEntry(_Model):
     at: Timestamp
     action: Literal["received", "extracted", "repaired", "edited"]
     path: RelPath
+    previous_path: RelPath | None = None  # an edit writes a new version; the old one is kept
     sha256_before: Sha256 | None = None
     sha256_after: Sha256
     reason: str

@@ -41,37 +41,34 @@ def add_source(collection: Collection, text: Path, source_id: str, metadata: Met
     Nothing is written when the id exists or the input cannot be read.
     """
     manifest_path = collection.manifest_path(source_id)
-    target = collection.corpus_dir / f"{source_id}{text.suffix or '.txt'}"
+    relpath = f"corpus/{source_id}{text.suffix or '.txt'}"
+    target = collection.resolve(relpath)
     if manifest_path.exists():
         raise ArchiverError(manifest_path, f"source {source_id!r} exists already")
     if target.exists():
         raise ArchiverError(target, f"a file for source {source_id!r} exists already")
     if not text.is_file():
         raise ArchiverError(text, "not a readable file")
-    try:
-        atomic_write(target, _chunks(text), overwrite=False)
-    except OSError as exc:
-        raise ArchiverError(text, f"cannot copy: {exc.strerror}") from None
-    sha256, size = sha256_file(target)
-    relpath = collection.relative(target)
-    at = now()
-    manifest = Manifest(
-        id=source_id,
-        metadata=metadata,
-        files=[FileEntry(path=relpath, sha256=sha256, size=size, media_type=TEXT_MEDIA_TYPE,
-                         role=FileRole.TEXT)],
-        text=TextRecord(path=relpath, origin=Received(received_from=received_from,
-                                                      received_at=at, note=note)),
-        capture_pending=PendingCapture(reason="registered from a text; not captured yet",
-                                       since=at),
-        history=[HistoryEntry(at=at, action="received", path=relpath, sha256_after=sha256,
-                              reason=f"added from {text.name}")],
-    )
-    try:
-        save_manifest(manifest_path, manifest)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    with collection.staging([relpath]) as staged:
+        try:
+            atomic_write(target, _chunks(text), overwrite=False)
+        except OSError as exc:
+            raise ArchiverError(text, f"cannot copy: {exc.strerror}") from None
+        sha256, size = sha256_file(target)
+        at = now()
+        manifest = Manifest(
+            id=source_id,
+            metadata=metadata,
+            files=[FileEntry(path=relpath, sha256=sha256, size=size,
+                             media_type=TEXT_MEDIA_TYPE, role=FileRole.TEXT)],
+            text=TextRecord(path=relpath, origin=Received(received_from=received_from,
+                                                          received_at=at, note=note)),
+            capture_pending=PendingCapture(reason="registered from a text; not captured yet",
+                                           since=at),
+            history=[HistoryEntry(at=at, action="received", path=relpath, sha256_after=sha256,
+                                  reason=f"added from {text.name}")],
+        )
+        staged.commit(manifest)
     return manifest
 
 

@@ -98,6 +98,6 @@ def test_naive_datetimes_are_refused() -> None:
 
 
 def test_text_must_be_one_of_the_files() -> None:
-    with pytest.raises(ManifestError, match="text.path"):
+    with pytest.raises(ManifestError, match=r"text\.path"):
         parse(minimal(text={"path": "corpus/x.txt",
                             "origin": {"kind": "received", "received_from": "me"}}))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from archiver.cli import main
+from archiver.collection import Collection
+from archiver.fileio import atomic_write_bytes
 
 CLEAN = "A clean headline\n\nThe body says “something” and nothing more.\n\nA closing line."
 
@@ -235,3 +239,37 @@ def test_unknown_id_is_a_usage_error(collection: Path, capsys) -> None:
     code, out, err = run(capsys, "verify", "--root", str(collection), "nosuch")
     assert code == 2 and out == ""
     assert err.strip().startswith("archiver: nosuch:")
+
+
+def test_a_run_killed_before_its_manifest_leaves_only_warnings(collection: Path, capsys
+                                                               ) -> None:
+    """A process killed between writing a new file and saving its manifest (os._exit, so no
+    cleanup runs) leaves a collection that verify accepts."""
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from archiver.collection import Collection\n"
+        "from archiver.fileio import atomic_write_bytes\n"
+        "c = Collection.open(Path(sys.argv[1]))\n"
+        "with c.staging(['corpus/new/page.warc.gz']):\n"
+        "    atomic_write_bytes(c.resolve('corpus/new/page.warc.gz'), b'x' * 100)\n"
+        "    os._exit(9)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(collection)], check=False,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 9
+    code, report = verify_json(capsys, collection)
+    assert code == 0
+    [journal, staged] = report["collection"]["findings"]
+    assert journal["code"] == staged["code"] == "temp-file"
+    assert journal["path"].startswith("corpus/.archiver-tmp-journal-")
+    assert staged["path"] == "corpus/new/page.warc.gz"
+    assert f"interrupted run ({journal['path']})" in staged["message"]
+
+
+def test_an_error_before_the_commit_removes_staged_files(collection: Path) -> None:
+    c = Collection.open(collection)
+    with pytest.raises(RuntimeError), c.staging(["corpus/x.txt"]):
+        atomic_write_bytes(c.resolve("corpus/x.txt"), b"data")
+        raise RuntimeError("capture failed")
+    assert sorted(p.name for p in (collection / "corpus").iterdir()) == ["alpha.txt", "beta.txt"]
