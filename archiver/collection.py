@@ -109,13 +109,14 @@ class Collection:
         commit, the files are removed again. The journal goes once the run ends.
         """
         journal = self.corpus_dir / f"{JOURNAL_PREFIX}{uuid.uuid4().hex}.json"
-        atomic_write_bytes(journal, json.dumps(list(relpaths)).encode("utf-8"))
+        new = [p for p in relpaths if not self.resolve(p).exists()]  # never remove others' files
+        atomic_write_bytes(journal, json.dumps(new).encode("utf-8"))
         staged = Staging(self)
         try:
             yield staged
         except BaseException:
             if not staged.committed:
-                for relpath in relpaths:
+                for relpath in new:
                     self.resolve(relpath).unlink(missing_ok=True)
             raise
         finally:

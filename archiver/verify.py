@@ -14,7 +14,8 @@ from archiver.collection import Collection, UnsafePathError
 from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
-from archiver.manifest import Acceptance, Manifest, ManifestError, load_manifest
+from archiver.manifest import Acceptance, ManifestError, load_manifest
+from archiver.originals import check_captures, check_text_fidelity
 
 
 @dataclass
@@ -98,12 +99,14 @@ def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
     return path
 
 
-def _text_findings(manifest: Manifest, path: Path, relpath: str) -> list[Finding]:
+def _read_text(path: Path, relpath: str) -> tuple[str | None, list[Finding]]:
+    """The text (None if it is not UTF-8) and its damage findings."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [Finding("text-undecodable", f"not valid UTF-8 at byte {exc.start}", path=relpath)]
-    return damage.scan_text(text, relpath)
+        return None, [Finding("text-undecodable", f"not valid UTF-8 at byte {exc.start}",
+                              path=relpath)]
+    return text, damage.scan_text(text, relpath)
 
 
 def _apply_acceptances(findings: list[Finding], accepted: list[Acceptance],
@@ -137,8 +140,9 @@ def acceptance_applies(acceptance: Acceptance, finding: Finding,
     return line_digest(lines.get(finding.path or "", []), finding.line) == acceptance.line_sha256
 
 
-def check_source(collection: Collection, source_id: str) -> DocumentReport:
-    """Run every check on one source."""
+def check_source(collection: Collection, source_id: str, *, use_cache: bool = True
+                 ) -> DocumentReport:
+    """Run every check on one source; fidelity results may come from the cache."""
     report = DocumentReport(source_id)
     manifest_rel = f"manifests/{source_id}.json"
     try:
@@ -155,11 +159,23 @@ def check_source(collection: Collection, source_id: str) -> DocumentReport:
     report.claimed = [f.path for f in manifest.files]
     present = {e.path: _check_file(collection, e.path, e.sha256, e.size, report)
                for e in manifest.files}
+    report.findings += check_captures(manifest, present)
     texts: dict[str, list[str]] = {}
     if manifest.text is not None and (text_path := present.get(manifest.text.path)):
         rel = manifest.text.path
-        report.findings.extend(_text_findings(manifest, text_path, rel))
-        texts[rel] = text_path.read_text("utf-8", errors="replace").split("\n")
+        text, findings = _read_text(text_path, rel)
+        report.findings += findings
+        if text is not None:
+            texts[rel] = text.split("\n")
+            intact = {f.path for f in report.files if f.ok}
+            fidelity = check_text_fidelity(collection, manifest, text, present,
+                                           use_cache=use_cache and set(present) <= intact)
+            report.findings += fidelity.findings
+            report.fidelity_score = fidelity.score
+    if manifest.text is None and manifest.captures:
+        report.findings.append(Finding("text-not-extracted",
+                                       "no text could be extracted from its captures",
+                                       path=manifest_rel))
     if not manifest.captures:
         reason = manifest.capture_pending.reason if manifest.capture_pending else ""
         report.findings.append(Finding("capture-pending", f"no archived original: {reason}",
@@ -199,8 +215,8 @@ def _collection_findings(collection: Collection, reports: Iterable[DocumentRepor
     return findings
 
 
-def _check_one(args: tuple[Path, str]) -> DocumentReport:
-    return check_source(Collection(args[0]), args[1])
+def _check_one(args: tuple[Path, str, bool]) -> DocumentReport:
+    return check_source(Collection(args[0]), args[1], use_cache=args[2])
 
 
 def default_jobs() -> int:
@@ -208,9 +224,12 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None
-           ) -> VerifyResult:
-    """Check the whole collection (or only ``ids``), every source to the end."""
+def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None,
+           use_cache: bool = True) -> VerifyResult:
+    """Check the whole collection (or only ``ids``), every source to the end.
+
+    Sources are checked in ``jobs`` processes (default: all cores).
+    """
     known = collection.ids()
     for source_id in ids or ():
         if source_id not in known:
@@ -218,11 +237,12 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
     selected = ids if ids else known
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(selected) < 2:
-        documents = [check_source(collection, i) for i in selected]
+        documents = [check_source(collection, i, use_cache=use_cache) for i in selected]
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, len(selected) // (jobs * 8))
-            documents = list(pool.map(_check_one, [(collection.root, i) for i in selected],
+            work = [(collection.root, i, use_cache) for i in selected]
+            documents = list(pool.map(_check_one, work,
                                       chunksize=chunk))
     if ids:
         return VerifyResult(documents, [])

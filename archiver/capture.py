@@ -1,0 +1,331 @@
+"""Capture pages: archive each exchange as a new WARC, extract the text, record the provenance.
+
+Files are staged (collection.staging): the WARC (temp file, fsync, hard link that never
+replaces), then the text, then the manifest that names them and commits the run, so a capture
+killed at any moment leaves only temp-file warnings, and a failed one leaves nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from archiver import __version__
+from archiver.collection import Collection
+from archiver.errors import ArchiverError, CaptureError
+from archiver.extract import PageMetadata, extract
+from archiver.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
+from archiver.fileio import atomic_write_bytes, sha256_bytes
+from archiver.findings import Finding
+from archiver.manifest import (
+    Capture,
+    Claim,
+    Exchange,
+    Extracted,
+    FileEntry,
+    FileRole,
+    HistoryEntry,
+    Manifest,
+    Metadata,
+    Status,
+    TextRecord,
+    Tool,
+    load_manifest,
+    now,
+)
+from archiver.netpolicy import check_url
+from archiver.warc import ArchivedResponse, WarcError, build_capture, check_capture
+
+WARC_MEDIA_TYPE = "application/warc"
+TEXT_MEDIA_TYPE = "text/markdown; charset=utf-8"
+TOOL = Tool(name="archiver", version=__version__)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class CaptureOptions(FetchOptions):
+    """The options of ``archiver capture``: how to fetch, plus how many at once."""
+
+    jobs: int = 1
+    per_host: int = 1  # requests at a time to one host
+    delay: float = 0.0  # seconds between requests to one host
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_at_least(("--jobs", self.jobs, 1), ("--per-host", self.per_host, 1),
+                         ("--delay", self.delay, 0))
+
+
+@dataclass(frozen=True)
+class CaptureOutcome:
+    """What became of one URL or source: the capture recorded, or the error that stopped it."""
+
+    url: str | None
+    source_id: str | None = None
+    capture: Capture | None = None
+    text_path: str | None = None
+    warnings: tuple[Finding, ...] = ()
+    error: ArchiverError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the capture was recorded."""
+        return self.error is None
+
+    @property
+    def message(self) -> str:
+        """One line saying what happened."""
+        if self.error is not None:
+            return str(self.error)
+        assert self.capture is not None
+        capture = self.capture
+        done = f"{self.source_id}: captured {capture.final_url} (HTTP {capture.http_status})"
+        return done + (f", text {self.text_path}" if self.text_path else "")
+
+
+def source_id_for(url: str) -> str:
+    """The id a new source captured from ``url`` gets: its host and a hash of the URL."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    slug = re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-")[:60] or "source"
+    return f"{slug}-{sha256_bytes(url.encode('utf-8'))[:12]}"
+
+
+def pending_ids(collection: Collection) -> list[str]:
+    """Every source whose capture is pending (what ``capture --pending`` captures)."""
+    return [sid for sid in collection.ids()
+            if load_manifest(collection.manifest_path(sid)).capture_pending is not None]
+
+
+def capture_urls(collection: Collection, urls: Iterable[str],
+                 options: CaptureOptions) -> Iterator[CaptureOutcome]:
+    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once)."""
+    tasks = [(url, None, _new_source_task(collection, url, options))
+             for url in dict.fromkeys(urls)]
+    return _run(tasks, options)
+
+
+def capture_existing(collection: Collection, ids: Iterable[str],
+                     options: CaptureOptions) -> Iterator[CaptureOutcome]:
+    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is."""
+    tasks = [(None, sid, _existing_source_task(collection, sid, options))
+             for sid in dict.fromkeys(ids)]
+    return _run(tasks, options)
+
+
+_Task = Callable[[Fetcher], CaptureOutcome]
+
+
+def _run(tasks: list[tuple[str | None, str | None, _Task]],
+         options: CaptureOptions) -> Iterator[CaptureOutcome]:
+    throttle = HostThrottle(options.per_host, options.delay)
+    pool_size = max(options.jobs, options.per_host)
+    with (Fetcher(options, throttle=throttle, pool_size=pool_size) as fetcher,
+          ThreadPoolExecutor(max_workers=options.jobs) as pool):
+        futures = {pool.submit(task, fetcher): (url, sid) for url, sid, task in tasks}
+        try:
+            for future in as_completed(futures):
+                url, sid = futures[future]
+                try:
+                    yield future.result()
+                except ArchiverError as exc:
+                    yield CaptureOutcome(url=url, source_id=sid, error=exc)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def _new_source_task(collection: Collection, url: str, options: CaptureOptions) -> _Task:
+    def task(fetcher: Fetcher) -> CaptureOutcome:
+        check_url(url)
+        source_id = source_id_for(url)
+        manifest_path = collection.manifest_path(source_id)
+        if manifest_path.exists():
+            raise CaptureError(url, f"source {source_id} already exists; "
+                                    f"add a capture with --id {source_id}")
+        stored = _prepare(collection, source_id, fetcher.fetch(url), options)
+        manifest = Manifest(
+            id=source_id,
+            metadata=Metadata(url=Claim(value=url, status=Status.CONFIRMED,
+                                        note="the URL it was captured from")),
+            files=[stored.file],
+            captures=[stored.capture],
+        )
+        with (_write_errors(manifest_path),
+              collection.staging([stored.file.path, _text_path(source_id)]) as staged):
+            _write(stored)
+            warnings, text = _add_text(collection, manifest, stored)
+            staged.commit(manifest)
+        return CaptureOutcome(url, source_id, stored.capture, text, warnings)
+    return task
+
+
+def _existing_source_task(collection: Collection, source_id: str,
+                          options: CaptureOptions) -> _Task:
+    def task(fetcher: Fetcher) -> CaptureOutcome:
+        manifest_path = collection.manifest_path(source_id)
+        manifest = load_manifest(manifest_path)
+        url = manifest.metadata.url.value
+        if not url:
+            raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
+        stored = _prepare(collection, source_id, fetcher.fetch(url), options)
+        manifest.files.append(stored.file)
+        manifest.captures.append(stored.capture)
+        manifest.capture_pending = None
+        with _write_errors(manifest_path), collection.staging([stored.file.path]) as staged:
+            _write(stored)
+            staged.commit(manifest)
+        return CaptureOutcome(url, source_id, stored.capture, None, _http_warnings(stored))
+    return task
+
+
+@contextmanager
+def _write_errors(manifest_path: Path) -> Iterator[None]:
+    """Report a failed write as an ArchiverError naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise ArchiverError(exc.filename2 or exc.filename or manifest_path,
+                            f"cannot write: {exc.strerror or exc}") from None
+
+
+def _text_path(source_id: str) -> str:
+    return f"corpus/{source_id}.txt"
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A capture WARC ready to write: its bytes, manifest entries and final response read back."""
+
+    path: Path
+    file: FileEntry
+    capture: Capture
+    response: ArchivedResponse
+    data: bytes
+
+
+def _prepare(collection: Collection, source_id: str, fetched: Fetch,
+             options: CaptureOptions) -> _Stored:
+    """Serialise ``fetched`` as a new WARC of ``source_id`` and read it back; write nothing."""
+    captured_at = now()
+    capture_id = f"{captured_at:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+    relpath = f"corpus/{source_id}/{source_id}-{capture_id}.warc.gz"
+    warc = build_capture(fetched, relpath.rsplit("/", 1)[1], _warcinfo(options))
+    try:
+        response = check_capture(warc, fetched, max_body=options.max_bytes)
+    except WarcError as exc:
+        raise CaptureError(fetched.requested_url, exc.reason) from None
+    final, ids = fetched.final, warc.exchanges[-1]
+    capture = Capture(
+        id=capture_id,
+        requested_url=fetched.requested_url,
+        final_url=final.url,
+        warc_path=relpath,
+        warc_sha256=sha256_bytes(warc.data),
+        request_record_id=ids.request_id,
+        response_record_id=ids.response_id,
+        captured_at=captured_at,
+        http_status=final.status,
+        content_type=final.content_type,
+        payload_digest=ids.payload_digest,
+        ip_address=final.ip_address or None,
+        tool=TOOL,
+        redirects=[
+            Exchange(url=hop.url, http_status=hop.status, request_record_id=hop_ids.request_id,
+                     response_record_id=hop_ids.response_id, location=hop.location)
+            for hop, hop_ids in zip(fetched.exchanges[:-1], warc.exchanges[:-1], strict=True)
+        ],
+    )
+    file = FileEntry(path=relpath, sha256=capture.warc_sha256, size=len(warc.data),
+                     media_type=WARC_MEDIA_TYPE, role=FileRole.WARC)
+    return _Stored(collection.resolve(relpath), file, capture, response, warc.data)
+
+
+def _write(stored: _Stored) -> None:
+    atomic_write_bytes(stored.path, stored.data, overwrite=False)  # never replaces a WARC
+
+
+def _warcinfo(options: CaptureOptions) -> dict[str, str]:
+    """The capture options, as warcinfo fields."""
+    return {
+        "http-header-user-agent": options.user_agent,
+        "capture-timeout": f"{options.timeout:g}",
+        "capture-max-bytes": str(options.max_bytes),
+        "capture-max-redirects": str(options.max_redirects),
+        "capture-allow-private": "yes" if options.allow_private else "no",
+    }
+
+
+def _http_warnings(stored: _Stored) -> tuple[Finding, ...]:
+    status = stored.capture.http_status
+    if status < 400:
+        return ()
+    return (Finding("capture-http-error", f"HTTP {status}: archived as evidence, no text",
+                    stored.file.path),)
+
+
+def _add_text(collection: Collection, manifest: Manifest, stored: _Stored
+              ) -> tuple[tuple[Finding, ...], str | None]:
+    """Extract the text and page metadata of a new source's capture into ``manifest``;
+    return the warnings and the text's path (None when there is no text)."""
+    response, capture = stored.response, stored.capture
+    warnings = _http_warnings(stored)
+    if warnings:
+        return warnings, None
+    if not response.is_html:
+        kind = response.media_type or "no content type"
+        return (Finding("text-not-extracted", f"not HTML ({kind}): archived, no text",
+                        stored.file.path),), None
+    extraction = extract(response.body, capture.final_url, charset=response.charset)
+    manifest.metadata = _metadata(manifest.metadata.url, extraction.metadata, capture)
+    if not extraction.text:
+        return (Finding("text-not-extracted", "no article text found in the page",
+                        stored.file.path),), None
+    relpath = _text_path(manifest.id)
+    data = extraction.text.encode("utf-8")
+    atomic_write_bytes(collection.resolve(relpath), data, overwrite=False)
+    digest = sha256_bytes(data)
+    manifest.files.append(FileEntry(path=relpath, sha256=digest, size=len(data),
+                                    media_type=TEXT_MEDIA_TYPE, role=FileRole.TEXT))
+    extracted_at = now()
+    manifest.text = TextRecord(path=relpath, origin=Extracted(
+        capture_id=capture.id, extractor=extraction.extractor, extracted_at=extracted_at))
+    manifest.history.append(HistoryEntry(
+        at=extracted_at, action="extracted", path=relpath, sha256_after=digest,
+        reason=f"extracted from capture {capture.id} of {capture.final_url}", tool=TOOL))
+    return (), relpath
+
+
+def _metadata(url: Claim[str], page: PageMetadata, capture: Capture) -> Metadata:
+    """The metadata of a new source: its URL, and what the page says, marked 'extracted'."""
+    note = f"read from capture {capture.id}"
+    fields: dict[str, Any] = {"url": url}
+    published = _publication_time(page.date)
+    for name, value in (("title", page.title), ("authors", page.authors or None),
+                        ("publisher", page.sitename), ("published", published),
+                        ("language", page.language if _LANGUAGE.match(page.language or "")
+                         else None)):
+        if value is not None:
+            fields[name] = {"value": value, "status": Status.EXTRACTED, "note": note}
+    canonical = page.canonical_url
+    if canonical and canonical not in (url.value, capture.final_url):
+        fields["mirrors"] = [{"value": canonical, "status": Status.EXTRACTED,
+                              "note": f"canonical URL declared by the page; {note}"}]
+    return Metadata.model_validate(fields)
+
+
+def _publication_time(value: str | None) -> datetime | date | None:
+    """An ISO date or time from the page, as the manifest holds it (naive times as dates)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.date()

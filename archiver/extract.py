@@ -1,0 +1,155 @@
+"""Turn an archived HTML page into Markdown text and metadata, recording how, so it can be redone.
+
+Before trafilatura runs, whitespace in the page is collapsed as a browser renders it (outside
+``<pre>`` and ``<textarea>``): otherwise the page's source line breaks survive inside paragraphs
+and a paragraph of the text is no longer one line of it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import trafilatura
+from lxml import etree
+
+from archiver.errors import ArchiverError
+from archiver.manifest import Extractor
+
+EXTRACTOR_NAME = "trafilatura"
+
+# The exact keyword arguments of ``trafilatura.extract``; recorded in the manifest with the
+# version so a text can be re-derived. Everything that changes the output is pinned here
+# rather than left to a default that a later release might change.
+OPTIONS: dict[str, Any] = {
+    "output_format": "markdown",
+    "include_links": True,
+    "include_formatting": False,
+    "include_images": False,
+    "include_tables": True,
+    "include_comments": False,
+    "favor_precision": False,
+    "favor_recall": False,
+    "fast": False,
+    "deduplicate": False,
+}
+
+# Browsers look for the charset declaration in the first 1024 bytes; pages in the wild put it
+# later, so look a little further.
+_SNIFF_BYTES = 4096
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's whitespace; U+00A0 is content, not layout
+
+CharsetSource = Literal["given", "meta", "default"]
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    """What trafilatura read from the page's metadata; every field may be missing."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+    sitename: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A page's text (Markdown, links kept; ``""`` when nothing was found) and how it was made."""
+
+    text: str
+    metadata: PageMetadata
+    extractor: Extractor
+    charset: str
+    charset_source: CharsetSource
+
+
+def installed_extractor(options: dict[str, Any] | None = None) -> Extractor:
+    """The extractor this installation runs, with ``options`` (default: the pinned OPTIONS)."""
+    return Extractor(
+        name=EXTRACTOR_NAME,
+        version=trafilatura.__version__,
+        options=dict(OPTIONS if options is None else options),
+    )
+
+
+def decode_html(html: bytes, charset: str | None = None) -> tuple[str, str, CharsetSource]:
+    """Decode a page: the given charset, else its meta charset, else UTF-8; undecodable bytes
+    become U+FFFD. Returns (text, charset used, where the charset came from)."""
+    sniffed = _META_CHARSET.search(html[:_SNIFF_BYTES])
+    candidates: list[tuple[str | None, CharsetSource]] = [
+        (charset, "given"),
+        (sniffed.group(1).decode("ascii") if sniffed else None, "meta"),
+    ]
+    for name, source in candidates:
+        if name and _known_codec(name):
+            return html.decode(name, errors="replace"), name.lower(), source
+    return html.decode("utf-8", errors="replace"), "utf-8", "default"
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def extract(html: bytes, url: str, *, charset: str | None = None) -> Extraction:
+    """Extract the article text and metadata of ``html`` (fetched from ``url``)."""
+    return _run(html, url, installed_extractor(), charset)
+
+
+def extract_with(
+    html: bytes, url: str, extractor: Extractor, charset: str | None = None
+) -> Extraction:
+    """Re-run a recorded extraction; raise ArchiverError if that extractor is not installed."""
+    current = installed_extractor()
+    if (extractor.name, extractor.version) != (current.name, current.version):
+        raise ArchiverError(
+            url,
+            f"text was extracted with {extractor.name} {extractor.version}, "
+            f"but {current.name} {current.version} is installed",
+        )
+    return _run(html, url, extractor, charset)
+
+
+def _run(html: bytes, url: str, extractor: Extractor, charset: str | None) -> Extraction:
+    page, used, source = decode_html(html, charset)
+    # Parse once; trafilatura copies a tree it is given, so the metadata pass sees it intact.
+    tree = trafilatura.load_html(page) if page.strip() else None
+    if tree is None:
+        return Extraction("", PageMetadata(), extractor, used, source)
+    _collapse_whitespace(tree)
+    try:
+        text = trafilatura.extract(tree, url=url, **extractor.options)
+    except TypeError as exc:  # an option this trafilatura does not know
+        raise ArchiverError(url, f"cannot re-run extractor options: {exc}") from None
+    return Extraction(text or "", _metadata(tree, url), extractor, used, source)
+
+
+def _collapse_whitespace(tree: Any) -> None:
+    """Collapse runs of whitespace in text as rendering does, except where it is preformatted."""
+    kept = set(tree.xpath("//pre | //pre//* | //textarea"))
+    for element in tree.iter(etree.Element):
+        if element.text and element not in kept:
+            element.text = _HTML_SPACE.sub(" ", element.text)
+        if element.tail and element.getparent() not in kept:
+            element.tail = _HTML_SPACE.sub(" ", element.tail)
+
+
+def _metadata(tree: Any, url: str) -> PageMetadata:
+    doc = trafilatura.extract_metadata(tree, default_url=url)
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return PageMetadata(
+        title=doc.title or None,
+        authors=authors,
+        date=doc.date or None,
+        sitename=doc.sitename or None,
+        canonical_url=doc.url or None,
+        language=doc.language or tree.get("lang") or None,
+    )

@@ -1,0 +1,332 @@
+"""A recording HTTP client: every byte sent and received, hop by hop, with the peer's address.
+
+requests does the HTTP; its urllib3 connections are replaced by ones that check the address
+policy before connecting and after, and wrap the (TLS-decrypted) socket in a tape that keeps
+the exact request and response bytes, chunk framing and content encoding included.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.timeout import Timeout
+
+from archiver import __version__
+from archiver.errors import ArchiverError, CaptureError
+from archiver.netpolicy import address_problem, check_url
+
+DEFAULT_USER_AGENT = f"archiver/{__version__}"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_READ_BLOCK = 1 << 16
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How to fetch: the capture options that shape each HTTP exchange."""
+
+    timeout: float = 30.0
+    max_bytes: int = 100 * 1024 * 1024
+    max_redirects: int = 10
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private: bool = False
+
+    def __post_init__(self) -> None:
+        require_at_least(("--timeout", self.timeout, 0.001), ("--max-bytes", self.max_bytes, 1),
+                         ("--max-redirects", self.max_redirects, 0))
+
+
+def require_at_least(*checks: tuple[str, float, float]) -> None:
+    """Raise ArchiverError naming the first (option, value, least) whose value is too small."""
+    for option, value, least in checks:
+        if value < least:
+            raise ArchiverError(option, f"must be at least {least}, not {value}")
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """One request and its response exactly as they crossed the wire (one redirect hop)."""
+
+    url: str
+    request: bytes
+    response: bytes
+    status: int
+    content_type: str | None
+    location: str | None  # absolute redirect target, when the response is a redirect
+    ip_address: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Every exchange made for one requested URL, the last one being the final response."""
+
+    requested_url: str
+    exchanges: tuple[HttpExchange, ...]
+
+    @property
+    def final(self) -> HttpExchange:
+        """The exchange whose response is not a followed redirect."""
+        return self.exchanges[-1]
+
+
+class _Abort(Exception):
+    """Stops an exchange from inside urllib3; deliberately not an OSError so nothing retries it."""
+
+
+@dataclass
+class _Tape:
+    """The bytes of one exchange, and the cap on what may be received."""
+
+    limit: int
+    peer: str = ""
+    sent: bytearray = field(default_factory=bytearray)
+    received: bytearray = field(default_factory=bytearray)
+
+
+_current = threading.local()
+
+
+class _RecordingSocket:
+    """A socket proxy that copies everything sent and received onto its connection's tape."""
+
+    def __init__(self, sock: socket.socket, connection: _RecordingMixin) -> None:
+        self._sock = sock
+        self._connection = connection
+        self._peer: str = sock.getpeername()[0]
+
+    def sendall(self, data: bytes) -> None:
+        tape = self._connection.tape
+        tape.peer = self._peer
+        tape.sent += data
+        self._sock.sendall(data)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
+        n = self._sock.recv_into(buffer, nbytes)
+        tape = self._connection.tape
+        tape.received += memoryview(buffer)[:n]
+        if len(tape.received) > tape.limit:
+            raise _Abort(f"response exceeds --max-bytes {tape.limit}")
+        return n
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None,
+                 **_: Any) -> io.BufferedReader:
+        if mode != "rb":
+            raise ValueError(f"recording socket reads only (mode {mode!r})")
+        return io.BufferedReader(socket.SocketIO(self, "rb"), buffering or _READ_BLOCK)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _RecordingMixin:
+    """Connects only to allowed addresses and records each exchange on a fresh tape."""
+
+    allow_private: bool = False
+    max_bytes: int = 0
+    # Attributes of the urllib3 connection this is mixed into.
+    host: str
+    port: int
+    timeout: Any
+    source_address: Any
+    socket_options: Any
+    sock: Any
+
+    def _new_conn(self) -> socket.socket:
+        """Connect to the first address of the host that the policy allows and that answers."""
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise _Abort(f"DNS lookup of {self.host} failed: {exc.strerror}") from None
+        refused, failed = [], []
+        for family, kind, proto, _, address in infos:
+            problem = address_problem(address[0], allow_private=self.allow_private)
+            if problem is not None:
+                refused.append(f"refused address {address[0]} ({problem})")
+                continue
+            sock = socket.socket(family, kind, proto)
+            try:
+                for option in self.socket_options or ():
+                    sock.setsockopt(*option)
+                sock.settimeout(Timeout.resolve_default_timeout(self.timeout))
+                if self.source_address:
+                    sock.bind(self.source_address)
+                sock.connect(address)
+            except TimeoutError:
+                sock.close()
+                failed.append(f"connecting to {address[0]} port {self.port} timed out")
+                continue
+            except OSError as exc:
+                sock.close()
+                failed.append(f"cannot connect to {address[0]} port {self.port}: "
+                              f"{exc.strerror or exc}")
+                continue
+            peer = sock.getpeername()[0]
+            problem = address_problem(peer, allow_private=self.allow_private)
+            if problem is not None:  # the kernel connected somewhere else than asked
+                sock.close()
+                raise _Abort(f"refused connected address {peer} ({problem})")
+            return sock
+        if not self.allow_private and any("metadata" not in r for r in refused):
+            refused[-1] += "; pass --allow-private to capture it"
+        raise _Abort("; ".join(failed + refused) or f"no address for {self.host}")
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.sock = _RecordingSocket(self.sock, self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # The calling thread reads the exchange off _current.tape: urllib3 may already have
+        # handed this connection back to its pool when the response has no body.
+        self.tape = _current.tape = _Tape(self.max_bytes)
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+def _pool_classes(options: FetchOptions) -> dict[str, type]:
+    """Connection pool classes whose connections record and follow ``options``' policy."""
+    settings = {"allow_private": options.allow_private, "max_bytes": options.max_bytes}
+    classes: dict[str, type] = {}
+    for scheme, pool, conn in (("http", HTTPConnectionPool, HTTPConnection),
+                               ("https", HTTPSConnectionPool, HTTPSConnection)):
+        recording = type(f"Recording{conn.__name__}", (_RecordingMixin, conn), settings)
+        classes[scheme] = type(f"Recording{pool.__name__}", (pool,), {"ConnectionCls": recording})
+    return classes
+
+
+class _RecordingAdapter(HTTPAdapter):
+    def __init__(self, options: FetchOptions, pool_size: int) -> None:
+        self._classes = _pool_classes(options)
+        super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._classes
+
+
+class HostThrottle:
+    """At most ``per_host`` requests at a time to one host, ``delay`` seconds after the last."""
+
+    def __init__(self, per_host: int = 1, delay: float = 0.0) -> None:
+        self.per_host = per_host
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        """Hold one of ``host``'s request slots, waiting out the delay since its last request."""
+        with self._lock:
+            slots = self._slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
+        with slots:
+            with self._lock:
+                wait = self._next.get(host, 0.0) - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._next[host] = time.monotonic() + self.delay
+
+
+class Fetcher:
+    """Fetches URLs hop by hop, recording every exchange; safe to share between threads."""
+
+    def __init__(self, options: FetchOptions, *, throttle: HostThrottle | None = None,
+                 pool_size: int = 10) -> None:
+        self.options = options
+        self._throttle = throttle or HostThrottle()
+        self._adapter = _RecordingAdapter(options, pool_size)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._adapter.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def fetch(self, url: str) -> Fetch:
+        """Fetch ``url``, following up to max_redirects redirects; raise CaptureError on failure."""
+        # A session per URL keeps cookies set by one capture's redirects out of another's.
+        session = requests.Session()
+        session.trust_env = False  # no proxies or .netrc: the peer must be the server itself
+        session.mount("http://", self._adapter)
+        session.mount("https://", self._adapter)
+        session.headers["User-Agent"] = self.options.user_agent
+        exchanges: list[HttpExchange] = []
+        target = url
+        while True:
+            hop = f"redirect to {target}: " if exchanges else ""
+            try:
+                check_url(target)
+                exchange = self._exchange(session, target)
+            except CaptureError as exc:
+                if not exchanges:
+                    raise
+                raise CaptureError(url, hop + exc.reason) from None
+            except _Abort as exc:
+                raise CaptureError(url, hop + str(exc)) from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                raise CaptureError(url, hop + _describe(exc, self.options.timeout)) from None
+            exchanges.append(exchange)
+            if exchange.location is None:
+                return Fetch(url, tuple(exchanges))
+            if len(exchanges) > self.options.max_redirects:
+                raise CaptureError(url, f"more than {self.options.max_redirects} redirects")
+            target = exchange.location
+
+    def _exchange(self, session: requests.Session, url: str) -> HttpExchange:
+        prepared = session.prepare_request(requests.Request("GET", url))
+        with self._throttle.slot(urlsplit(prepared.url).hostname or ""):
+            started_at = datetime.now(UTC)
+            response = session.send(prepared, stream=True, allow_redirects=False,
+                                    timeout=self.options.timeout)
+            with response:
+                tape: _Tape = _current.tape
+                for _ in response.raw.stream(_READ_BLOCK, decode_content=False):
+                    pass
+        location = response.headers.get("Location")
+        redirect = response.status_code in REDIRECT_STATUSES and location
+        return HttpExchange(
+            url=prepared.url or url,
+            request=bytes(tape.sent),
+            response=bytes(tape.received),
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type"),
+            location=urljoin(prepared.url or url, location) if redirect else None,
+            ip_address=tape.peer,
+            started_at=started_at,
+        )
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """One line naming the cause of a requests/urllib3 failure, without pool internals."""
+    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
+        return f"timed out (no data for {timeout:g} seconds)"
+    inner = exc
+    while True:
+        nested = getattr(inner, "reason", None) or next(
+            (a for a in inner.args if isinstance(a, BaseException)), None)
+        if not isinstance(nested, BaseException):
+            break
+        inner = nested
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
+        return f"TLS error: {inner}"
+    return f"connection failed: {inner}"

@@ -1,0 +1,399 @@
+"""Fidelity: align a stored text with its archived original passage by passage, and report
+every difference of content (not of style) as a finding, with the share of words kept."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
+
+from archiver.errors import ArchiverError
+from archiver.extract import extract_with
+from archiver.findings import Finding
+from archiver.manifest import Extractor
+
+# Two passages are the same passage, edited, when fuzz.ratio reaches this; below it, one was
+# added and the other lost. Low enough for a paragraph cut in half (ratio about 67).
+PAIR_CUTOFF = 60.0
+_SHOWN_DIFFERENCES = 5
+_EXCERPT = 70
+
+# Style, not content: every quotation mark compares as one, and typographic spaces as spaces.
+# Both tables keep string lengths, so offsets found in one string hold in the other.
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u200a\u202f\u3000"), " ")
+_SINGLE_MARKS = "\u2018\u2019\u201a\u201b\u2032"  # curly, low-9, reversed, prime
+_DOUBLE_MARKS = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"  # the same, and guillemets
+_QUOTE_KINDS = str.maketrans(
+    {**_SPACES, **dict.fromkeys(map(ord, _SINGLE_MARKS), "'"),
+     **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
+)
+# A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
+LINK = re.compile(
+    r"\[([^\]]*)\]\(\s*(<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\s*\)"
+)
+BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
+_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"\w+(?:'\w+)*")
+_DOUBLE_QUOTED = re.compile(r'"([^"\n]+)"')
+# A single-quoted passage opens before a non-space and closes before a non-letter; an
+# apostrophe followed by a letter (China's) stays inside.
+_SINGLE_QUOTED = re.compile(r"(?<!\w)'(?=\S)((?:[^']|'(?=\w))+?)'(?!\w)")
+
+
+@dataclass
+class Passage:
+    """One paragraph (or several joined) as compared: its words, where they are, their links."""
+
+    lines: list[int]
+    words: list[str] = field(default_factory=list)
+    word_lines: list[int] = field(default_factory=list)
+    word_links: list[int] = field(default_factory=list)  # index into ``links``, or -1
+    links: list[str] = field(default_factory=list)  # each link's target as written
+    quoted: list[bool] = field(default_factory=list)
+    quotes: list[tuple[int, int, str]] = field(default_factory=list)  # token range, quotation
+
+    @property
+    def key(self) -> str:
+        """The passage's words as one string: equal keys mean equal content."""
+        return " ".join(self.words)
+
+    def joined(self, other: Passage) -> Passage:
+        """This passage followed by ``other`` (a paragraph split in two, made whole)."""
+        offset, shift = len(self.links), len(self.words)
+        return Passage(
+            lines=self.lines + other.lines,
+            words=self.words + other.words,
+            word_lines=self.word_lines + other.word_lines,
+            word_links=self.word_links + [i + offset if i >= 0 else -1 for i in other.word_links],
+            links=self.links + other.links,
+            quoted=self.quoted + other.quoted,
+            quotes=self.quotes + [(a + shift, b + shift, q) for a, b, q in other.quotes],
+        )
+
+
+@dataclass
+class Match:
+    """Aligned passages: indices into the stored and original passages; one side may be empty."""
+
+    stored: list[int]
+    original: list[int]
+
+
+@dataclass(frozen=True)
+class FidelityResult:
+    """The findings, the share of the original's words faithfully present, and where time went."""
+
+    findings: list[Finding]
+    score: float
+    extraction_seconds: float = 0.0
+    alignment_seconds: float = 0.0
+
+
+def parse_passage(line: str, number: int) -> Passage:
+    """Read one line of Markdown into a Passage: link syntax and quote style are dropped."""
+    plain: list[str] = []
+    spans: list[tuple[int, int, str]] = []  # link text's offsets in the plain line, and target
+    size, pos = 0, 0
+    for m in LINK.finditer(line):
+        before = BARE_PLACEHOLDER.sub("", line[pos : m.start()])
+        start = size + len(before)
+        spans.append((start, start + len(m.group(1)), m.group(2).strip("<>")))
+        plain += (before, m.group(1))
+        size, pos = start + len(m.group(1)), m.end()
+    plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
+    text = "".join(plain).translate(_QUOTE_KINDS)
+    quote_spans = sorted(
+        (m.start(), m.end(), m.group(1))
+        for pattern in (_DOUBLE_QUOTED, _SINGLE_QUOTED)
+        for m in pattern.finditer(text)
+    )
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text.replace('"', "'"))]
+    words = [word for _, _, word in tokens]
+    quote_of = _owners(quote_spans, tokens)
+    quote_tokens: dict[int, list[int]] = {}
+    for index, quote in enumerate(quote_of):
+        if quote >= 0:
+            quote_tokens.setdefault(quote, []).append(index)
+    return Passage(
+        lines=[number],
+        words=words,
+        word_lines=[number] * len(words),
+        word_links=_owners(spans, tokens),
+        links=[url for _, _, url in spans],
+        quoted=[quote >= 0 for quote in quote_of],
+        quotes=[(t[0], t[-1] + 1, quote_spans[q][2]) for q, t in quote_tokens.items()],
+    )
+
+
+def _owners(spans: list[tuple[int, int, str]], tokens: list[tuple[int, int, str]]) -> list[int]:
+    """For each token, the index of the first span (sorted by start) it overlaps, or -1."""
+    owners, at = [], 0
+    for start, end, _ in tokens:
+        while at < len(spans) and spans[at][1] <= start:
+            at += 1
+        owners.append(at if at < len(spans) and spans[at][0] < end else -1)
+    return owners
+
+
+def parse_text(text: str) -> list[Passage]:
+    """The passages of a text: each non-blank line, numbered from 1."""
+    return [
+        parse_passage(line, number)
+        for number, line in enumerate(text.split("\n"), start=1)
+        if line.strip()
+    ]
+
+
+def align(stored: list[Passage], original: list[Passage]) -> list[Match]:
+    """Align two passage lists in order: identical passages anchor, the rest pair by similarity.
+
+    Identical passages are found by an Indel alignment of passage keys (linear in practice);
+    only the runs between them are scored pairwise, with rapidfuzz's cdist.
+    """
+    ids: dict[str, int] = {}
+    stored_ids = [ids.setdefault(p.key, len(ids)) for p in stored]
+    original_ids = [ids.setdefault(p.key, len(ids)) for p in original]
+    matches: list[Match] = []
+    s0 = o0 = 0  # start of the current run of differing passages
+    for op in [*Indel.opcodes(stored_ids, original_ids), None]:
+        if op is not None and op.tag != "equal":
+            continue
+        s1, o1 = (op.src_start, op.dest_start) if op else (len(stored), len(original))
+        matches.extend(_pair_run(stored, original, s0, s1, o0, o1))
+        if op is not None:
+            count = op.src_end - op.src_start
+            matches.extend(Match([op.src_start + k], [op.dest_start + k]) for k in range(count))
+            s0, o0 = op.src_end, op.dest_end
+    return matches
+
+
+def _pair_run(
+    stored: list[Passage], original: list[Passage], s0: int, s1: int, o0: int, o1: int
+) -> list[Match]:
+    """Pair the differing passages of one run, most similar first, never crossing."""
+    pairs: list[tuple[int, int]] = []
+    if s0 < s1 and o0 < o1:
+        scores = process.cdist(
+            [p.key for p in stored[s0:s1]],
+            [p.key for p in original[o0:o1]],
+            scorer=fuzz.ratio,
+            score_cutoff=PAIR_CUTOFF,
+        )
+        candidates = np.argwhere(scores >= PAIR_CUTOFF)
+        order = np.argsort(-scores[candidates[:, 0], candidates[:, 1]], kind="stable")
+        used_s: set[int] = set()
+        used_o: set[int] = set()
+        for i, j in candidates[order].tolist():
+            if i in used_s or j in used_o:
+                continue
+            at = bisect.bisect(pairs, (i, j))
+            if (at and pairs[at - 1][1] > j) or (at < len(pairs) and pairs[at][1] < j):
+                continue  # would cross an accepted pair
+            pairs.insert(at, (i, j))
+            used_s.add(i)
+            used_o.add(j)
+    matches: list[Match] = []
+    next_s, next_o = 0, 0
+    for i, j in [*pairs, (s1 - s0, o1 - o0)]:
+        matches.extend(Match([s0 + k], []) for k in range(next_s, i))
+        matches.extend(Match([], [o0 + k]) for k in range(next_o, j))
+        if i < s1 - s0:
+            matches.append(Match([s0 + i], [o0 + j]))
+        next_s, next_o = i + 1, j + 1
+    return _join_split_passages(matches, stored, original)
+
+
+def _join_split_passages(
+    matches: list[Match], stored: list[Passage], original: list[Passage]
+) -> list[Match]:
+    """Join an unpaired passage to the pair beside it when that makes the pair more alike:
+    one paragraph broken in two (a split link) on either side is still one passage."""
+    at = 0
+    while at < len(matches):
+        lone = matches[at]
+        if lone.stored and lone.original:
+            at += 1
+            continue
+        side = "stored" if lone.stored else "original"
+        step = 1
+        for near, after in ((at - 1, True), (at + 1, False)):
+            if not 0 <= near < len(matches):
+                continue
+            pair = matches[near]
+            if not (pair.stored and pair.original):
+                continue
+            grown = Match(list(pair.stored), list(pair.original))
+            ids = getattr(grown, side)
+            ids[len(ids) if after else 0 : len(ids) if after else 0] = getattr(lone, side)
+            if ids != sorted(ids) or ids[-1] - ids[0] != len(ids) - 1:
+                continue  # only neighbours in their own text join
+            if _similarity(grown, stored, original) > _similarity(pair, stored, original):
+                matches[near] = grown
+                del matches[at]
+                # look again from the grown pair: a paragraph broken in three joins twice
+                step = 0 if after else -1
+                break
+        at = max(at + step, 0)
+    return matches
+
+
+def _similarity(match: Match, stored: list[Passage], original: list[Passage]) -> float:
+    return fuzz.ratio(joined(stored, match.stored).key, joined(original, match.original).key)
+
+
+def joined(passages: list[Passage], indices: list[int]) -> Passage:
+    """The passages at ``indices`` as one passage."""
+    whole = passages[indices[0]]
+    for i in indices[1:]:
+        whole = whole.joined(passages[i])
+    return whole
+
+
+def compare(stored_text: str, original_text: str, text_path: str) -> FidelityResult:
+    """Compare a stored text with the original's text; findings name lines of the stored text."""
+    started = time.perf_counter()
+    stored, original = parse_text(stored_text), parse_text(original_text)
+    matches = align(stored, original)
+    report = _Report(text_path, original)
+    # a missing passage belongs before the next stored passage, or at the last line
+    insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
+    for match in reversed(matches):
+        insert_at.append(line)
+        line = stored[match.stored[0]].lines[0] if match.stored else line
+    for match, line in zip(matches, reversed(insert_at), strict=True):
+        if match.stored and match.original:
+            report.pair(joined(stored, match.stored), joined(original, match.original))
+        elif match.stored:
+            report.added(stored[match.stored[0]])
+        else:
+            report.missing(original[match.original[0]], line)
+    total = sum(len(p.words) for p in original)
+    score = report.kept / total if total else float(not any(p.words for p in stored))
+    findings = sorted(report.findings, key=lambda f: (f.line or 0, f.code))
+    return FidelityResult(findings, score, alignment_seconds=time.perf_counter() - started)
+
+
+def check_fidelity(
+    stored_text: str,
+    text_path: str,
+    html: bytes,
+    url: str,
+    extractor: Extractor,
+    charset: str | None = None,
+) -> FidelityResult:
+    """Re-derive the original's text with the recorded extractor and compare the stored text.
+
+    Raises ArchiverError when the extractor is not the installed one or the original yields
+    no text: the caller reports the text as ``fidelity-unverified``.
+    """
+    started = time.perf_counter()
+    extraction = extract_with(html, url, extractor, charset)
+    extracted = time.perf_counter()
+    if not extraction.text.strip():
+        raise ArchiverError(text_path, f"the archived original ({url}) yields no text")
+    result = compare(stored_text, extraction.text, text_path)
+    return replace(result, extraction_seconds=extracted - started)
+
+
+def _excerpt(words: list[str]) -> str:
+    """The start of a passage, short enough for a one-line message."""
+    text = " ".join(words)
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1].rstrip() + "…"
+
+
+class _Report:
+    """Collects the findings and the count of faithful words while matches are walked."""
+
+    def __init__(self, path: str, original: list[Passage]) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+        self.kept = 0
+        self._original_words = f" {' '.join(w for p in original for w in _WORD.findall(p.key))} "
+
+    def _add(self, code: str, message: str, line: int) -> None:
+        self.findings.append(Finding(code, message, self.path, line))
+
+    def added(self, passage: Passage) -> None:
+        self._add("text-added", f'not in the original: "{_excerpt(passage.words)}"',
+                  passage.lines[0])
+        self._check_quotes(passage, None)
+
+    def missing(self, passage: Passage, line: int) -> None:
+        self._add("text-missing", f'the original has a passage the text lacks: '
+                  f'"{_excerpt(passage.words)}"', line)
+
+    def pair(self, stored: Passage, original: Passage) -> None:
+        ops = Levenshtein.opcodes(stored.words, original.words)
+        to_stored = [-1] * len(original.words)
+        changes = []
+        for op in ops:
+            if op.tag == "equal":
+                self.kept += op.dest_end - op.dest_start
+                to_stored[op.dest_start : op.dest_end] = range(op.src_start, op.src_end)
+            elif not _in_quote(stored, op.src_start, op.src_end):
+                changes.append(op)
+        self._check_quotes(stored, (original, ops))
+        self._check_links(stored, original, to_stored)
+        if not changes:
+            return
+        first = changes[0]
+        line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
+        if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
+            self._add("text-missing", "the passage is cut short; the original goes on: "
+                      f'"{_excerpt(original.words[first.dest_start :])}"', line)
+        else:
+            self._add("text-altered", "words differ from the original (text -> original): "
+                      + _describe(changes, stored, original), line)
+
+    def _check_quotes(self, passage: Passage, aligned: tuple[Passage, Opcodes] | None) -> None:
+        for start, end, quotation in passage.quotes:
+            words = _WORD.findall(quotation.translate(_QUOTE_KINDS))
+            if not words or f" {' '.join(words)} " in self._original_words:
+                continue
+            message = f'quotation "{quotation}" is not verbatim in the original'
+            if aligned is not None:
+                original, ops = aligned
+                inside = [op for op in ops if op.tag != "equal" and (
+                    (op.src_start < end and start < op.src_end)  # changed words in the quote
+                    or start < op.src_start == op.src_end < end  # words lacking inside it
+                )]
+                if inside:
+                    message += ": " + _describe(inside, passage, original)
+            self._add("quote-altered", message, passage.word_lines[start])
+
+    def _check_links(self, stored: Passage, original: Passage, to_stored: list[int]) -> None:
+        for link, url in enumerate(original.links):
+            if url in ("", "#"):
+                continue
+            tokens = [t for t, k in enumerate(original.word_links) if k == link]
+            mapped = [to_stored[t] for t in tokens if to_stored[t] >= 0]
+            if mapped and all(stored.word_links[s] < 0 for s in mapped):
+                text = " ".join(original.words[t] for t in tokens)
+                self._add("link-lost", f'"{text}" is a link in the original ({url}); '
+                          "the text has plain words", stored.word_lines[mapped[0]])
+
+
+def _in_quote(passage: Passage, start: int, end: int) -> bool:
+    """Whether stored words [start, end) (or, if empty, the gap at start) lie in a quotation."""
+    if start < end:
+        return all(passage.quoted[start:end])
+    return 0 < start < len(passage.words) and passage.quoted[start - 1] and passage.quoted[start]
+
+
+def _describe(ops: list[Opcode], stored: Passage, original: Passage) -> str:
+    """Render word differences as ``a`` -> ``b``; (none) where one side has no words."""
+    def side(words: list[str]) -> str:
+        return f"`{' '.join(words)}`" if words else "(none)"
+
+    shown = [
+        f"{side(stored.words[op.src_start : op.src_end])} -> "
+        f"{side(original.words[op.dest_start : op.dest_end])}"
+        for op in ops[:_SHOWN_DIFFERENCES]
+    ]
+    more = len(ops) - _SHOWN_DIFFERENCES
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")

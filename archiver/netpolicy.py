@@ -1,0 +1,41 @@
+"""Which network addresses a capture may connect to: public ones only, unless told otherwise."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from archiver.errors import CaptureError
+
+SCHEMES = ("http", "https")
+# Cloud instance-metadata endpoints are refused even with allow_private: a capture that
+# reached one would archive credentials.
+METADATA = frozenset(map(ipaddress.ip_address, ("169.254.169.254", "fd00:ec2::254")))
+
+
+def address_problem(address: str, *, allow_private: bool = False) -> str | None:
+    """Why ``address`` (an IP literal) may not be connected to, or None if it may."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in METADATA:
+        return "cloud metadata"
+    if allow_private:
+        return None
+    for kind in ("loopback", "link_local", "multicast", "private", "reserved", "unspecified"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if ip.is_global else "not globally routable"
+
+
+def check_url(url: str) -> None:
+    """Raise CaptureError unless ``url`` is an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES:
+        what = repr(parts.scheme) if parts.scheme else "a URL without scheme"
+        raise CaptureError(url, f"only http and https can be captured, not {what}")
+    if not parts.hostname:
+        raise CaptureError(url, "URL has no host")
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        escaped = url.encode("unicode_escape").decode("ascii")  # the error stays one line
+        raise CaptureError(escaped, "URL contains spaces or control characters")

@@ -1,0 +1,150 @@
+"""Checks of a source against its archived originals: WARC integrity, the manifest's claims
+about each capture, and the fidelity of the text to the archived page (cached by hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from archiver import __version__
+from archiver.collection import Collection
+from archiver.errors import ArchiverError
+from archiver.extract import installed_extractor
+from archiver.fidelity import check_fidelity
+from archiver.fileio import atomic_write_bytes
+from archiver.findings import Finding
+from archiver.manifest import Capture, Extracted, Manifest
+from archiver.warc import read_response
+from archiver.warccheck import RecordInfo, WarcReport, check_warc
+
+CACHE_DIR = ".archiver-cache/fidelity"
+
+
+def _record_key(record_id: str) -> str:
+    return record_id.strip().strip("<>")
+
+
+def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
+    """Every record ID the manifest names is in the WARC with the right type; the response's
+    target URI and payload digest are the ones the manifest recorded."""
+    records: dict[str, RecordInfo] = {_record_key(k): v for k, v in warc.by_id.items()}
+    where = capture.warc_path
+    findings = []
+    wanted = [(capture.request_record_id, "request"), (capture.response_record_id, "response")]
+    for hop in capture.redirects:
+        wanted += [(hop.request_record_id, "request"), (hop.response_record_id, "response")]
+    for record_id, kind in wanted:
+        record = records.get(_record_key(record_id))
+        if record is None:
+            findings.append(Finding("capture-record-missing",
+                                    f"capture {capture.id}: no {kind} record {record_id}",
+                                    path=where))
+        elif record.record_type != kind:
+            findings.append(Finding("capture-mismatch",
+                                    f"capture {capture.id}: record {record_id} is a "
+                                    f"{record.record_type}, not a {kind}", path=where))
+    response = records.get(_record_key(capture.response_record_id))
+    if response is not None:
+        if response.target_uri != capture.final_url:
+            findings.append(Finding("capture-mismatch",
+                                    f"capture {capture.id}: the response is for "
+                                    f"{response.target_uri}, the manifest says "
+                                    f"{capture.final_url}", path=where))
+        if (response.payload_digest or "").lower() != capture.payload_digest.lower():
+            findings.append(Finding("capture-mismatch",
+                                    f"capture {capture.id}: payload digest "
+                                    f"{response.payload_digest} in the WARC, "
+                                    f"{capture.payload_digest} in the manifest", path=where))
+    return findings
+
+
+def check_captures(manifest: Manifest, present: dict[str, Path | None]) -> list[Finding]:
+    """WARC integrity of every capture, and the manifest's claims about it."""
+    findings: list[Finding] = []
+    checked: dict[str, WarcReport] = {}
+    for capture in manifest.captures:
+        if capture.http_status >= 400:
+            findings.append(Finding("capture-http-error",
+                                    f"capture {capture.id}: {capture.final_url} answered HTTP "
+                                    f"{capture.http_status}", path=capture.warc_path))
+        path = present.get(capture.warc_path)
+        if path is None:
+            continue  # missing or unsafe: reported by the fixity check
+        if capture.warc_path not in checked:
+            checked[capture.warc_path] = report = check_warc(path)
+            findings += [replace(f, path=capture.warc_path) for f in report.findings]
+        findings += _cross_check(capture, checked[capture.warc_path])
+    return findings
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """The fidelity findings of a text and its score (None when it was not compared)."""
+
+    findings: list[Finding]
+    score: float | None
+
+
+def _original_capture(manifest: Manifest) -> Capture | None:
+    """The capture a text is compared with: the one it was extracted from, else the latest
+    successful one."""
+    assert manifest.text is not None
+    origin = manifest.text.origin
+    if isinstance(origin, Extracted):
+        return manifest.capture(origin.capture_id)
+    usable = [c for c in manifest.captures if c.http_status < 400]
+    return usable[-1] if usable else None
+
+
+def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
+    basis = json.dumps([__version__, text_sha256, warc_sha256, capture.response_record_id,
+                        capture.final_url, extractor], sort_keys=True, default=str)
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
+                        present: dict[str, Path | None], *, use_cache: bool) -> Fidelity:
+    """Compare the stored text with the text re-derived from its archived original.
+
+    A result is cached only when fixity proved every input unchanged: the key holds the
+    text's and WARC's sha256, the record, the extractor with its options and our version.
+    """
+    if manifest.text is None or not manifest.captures:
+        return Fidelity([], None)
+    text_rel = manifest.text.path
+    capture = _original_capture(manifest)
+    if capture is None:
+        return Fidelity([Finding("fidelity-unverified",
+                                 "no successful capture to compare the text with",
+                                 path=text_rel)], None)
+    warc = present.get(capture.warc_path)
+    if warc is None:
+        return Fidelity([Finding("fidelity-unverified",
+                                 f"the WARC of capture {capture.id} is not available",
+                                 path=text_rel)], None)
+    origin = manifest.text.origin
+    extractor = origin.extractor if isinstance(origin, Extracted) else installed_extractor()
+    text_entry, warc_entry = manifest.file(text_rel), manifest.file(capture.warc_path)
+    assert text_entry is not None and warc_entry is not None
+    cache = collection.root / CACHE_DIR / (
+        _cache_key(text_entry.sha256, warc_entry.sha256, capture, extractor.model_dump()) + ".json")
+    if use_cache and cache.is_file():
+        cached = json.loads(cache.read_bytes())
+        return Fidelity([Finding(**f) for f in cached["findings"]], cached["score"])
+    try:
+        response = read_response(warc, capture.response_record_id)
+        if not response.is_html:
+            raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
+                                                   "not HTML")
+        result = check_fidelity(text, text_rel, response.body, capture.final_url, extractor,
+                                response.charset)
+    except ArchiverError as exc:
+        return Fidelity([Finding("fidelity-unverified", str(exc), path=text_rel)], None)
+    if use_cache:
+        data = {"findings": [{"code": f.code, "message": f.message, "path": f.path,
+                              "line": f.line} for f in result.findings],
+                "score": result.score}
+        atomic_write_bytes(cache, json.dumps(data).encode("utf-8"))
+    return Fidelity(result.findings, result.score)

@@ -1,0 +1,108 @@
+"""Extraction: Markdown with links, metadata, deliberate decoding, re-running recorded options."""
+
+from __future__ import annotations
+
+import pytest
+import trafilatura
+
+from archiver.errors import ArchiverError
+from archiver.extract import OPTIONS, decode_html, extract, extract_with, installed_extractor
+from archiver.manifest import Extractor
+
+URL = "https://news.example.org/2020/03/12/story.html"
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="{charset}">
+<title>Rights body needs to step up | Example News</title>
+<meta name="author" content="Jane Doe; John Roe">
+<meta property="article:published_time" content="2020-03-12T09:00:00+00:00">
+<link rel="canonical" href="https://news.example.org/story">
+</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Rights body needs to step up</h1>
+<p>The <a href="/un">United Nations</a> Human Rights Council should address the worsening
+crisis as a matter of priority, the groups said today in a joint statement.</p>
+<p>A full report on the café visit can be <a href="https://docs.example.org/r.pdf">accessed
+here</a> and viewed below, with every annex the researchers compiled.</p>
+</article>
+<footer>Copyright Example News</footer>
+</body></html>"""
+
+
+def page(charset: str = "utf-8") -> bytes:
+    return PAGE.format(charset=charset).encode(charset)
+
+
+def test_extract_keeps_links_as_markdown_and_drops_chrome() -> None:
+    result = extract(page(), URL)
+    assert "[United Nations](https://news.example.org/un)" in result.text
+    assert "[accessed here](https://docs.example.org/r.pdf)" in result.text
+    assert "Home" not in result.text
+    assert "Copyright" not in result.text
+
+
+def test_extract_reads_metadata() -> None:
+    meta = extract(page(), URL).metadata
+    assert meta.title == "Rights body needs to step up"
+    assert meta.authors == ["Jane Doe", "John Roe"]
+    assert meta.date == "2020-03-12"
+    assert meta.canonical_url == "https://news.example.org/story"
+    assert meta.language == "en"
+
+
+def test_extract_records_the_installed_extractor_and_exact_options() -> None:
+    extractor = extract(page(), URL).extractor
+    assert extractor.name == "trafilatura"
+    assert extractor.version == trafilatura.__version__
+    assert extractor.options == OPTIONS
+    # the recorded options are trafilatura.extract's own keywords
+    assert trafilatura.extract("<p>x</p>", url=URL, **extractor.options) is None
+
+
+def test_extract_gives_one_line_per_paragraph_despite_source_wrapping() -> None:
+    lines = extract(page(), URL).text.splitlines()
+    assert lines[1].startswith("The [United Nations]")
+    assert lines[1].endswith("in a joint statement.")
+    assert "can be [accessed here](https://docs.example.org/r.pdf) and viewed" in lines[2]
+    pre = b"<html><body><article><p>Code follows, as written by the author of it:</p>" \
+        b"<pre>a  =  1\nb = 2</pre></article></body></html>"
+    assert "a  =  1\nb = 2" in extract(pre, URL).text
+
+
+def test_extract_of_a_page_without_text_is_empty() -> None:
+    assert extract(b"", URL).text == ""
+    assert extract(b"<html><head><title>Nothing</title></head><body></body></html>", URL).text == ""
+
+
+def test_decode_prefers_given_charset_then_meta_then_utf8() -> None:
+    latin = page("windows-1252")
+    assert decode_html(latin)[1:] == ("windows-1252", "meta")
+    assert "café" in extract(latin, URL).text
+    assert decode_html(latin, "iso-8859-1")[1:] == ("iso-8859-1", "given")
+    # an unknown given charset falls back to the page's own declaration
+    assert decode_html(latin, "x-no-such-charset")[1:] == ("windows-1252", "meta")
+    text, used, source = decode_html(b"<p>caf\xe9</p>")
+    assert (used, source) == ("utf-8", "default")
+    assert "caf\ufffd" in text
+
+
+def test_extract_with_reruns_recorded_options() -> None:
+    recorded = installed_extractor({**OPTIONS, "include_links": False})
+    result = extract_with(page(), URL, recorded)
+    assert "United Nations Human Rights Council" in result.text
+    assert "](" not in result.text
+    assert result.extractor == recorded
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("trafilatura", "0.0.1"), ("readability", trafilatura.__version__)],
+)
+def test_extract_with_refuses_another_extractor(name: str, version: str) -> None:
+    with pytest.raises(ArchiverError, match=f"{name} {version}"):
+        extract_with(page(), URL, Extractor(name=name, version=version, options=OPTIONS))
+
+
+def test_extract_with_refuses_unknown_options() -> None:
+    with pytest.raises(ArchiverError, match="cannot re-run"):
+        extract_with(page(), URL, installed_extractor({"no_such_option": True}))

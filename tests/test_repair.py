@@ -1,0 +1,234 @@
+"""Repair: placeholders take the URL of the anchor in the aligned passage, or stay unresolved;
+applying a plan rewrites the text and chains its history, in a real collection with a WARC."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archiver.collection import Collection
+from archiver.errors import ArchiverError
+from archiver.extract import installed_extractor
+from archiver.fileio import sha256_bytes
+from archiver.manifest import (
+    Capture,
+    FileEntry,
+    FileRole,
+    Manifest,
+    Received,
+    TextRecord,
+    Tool,
+    load_manifest,
+    save_manifest,
+)
+from archiver.repair import apply_repairs, plan_source_repairs, propose_repairs, render_diff
+
+URL = "https://news.example.org/2020/03/12/xinjiang.html"
+BASE = "https://cdn.example.org/site/"
+
+# The navigation has links named like body links; the page sets a <base href>; the last
+# paragraph has two links with the same name.
+PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><base href="{BASE}">
+<title>Rights body needs to step up on Xinjiang abuses</title></head>
+<body>
+<nav><a href="/nav/united-nations">United Nations</a> <a href="/nav/china">China</a>
+<a href="/nav/reports">report</a></nav>
+<article>
+<h1>Rights body needs to step up on Xinjiang abuses</h1>
+<p>The <a href="un/hrc">United Nations</a> Human Rights Council should address the worsening
+human rights crisis in <a href="https://www.hrw.org/asia/china">China</a> as a matter of
+priority, the groups said today.</p>
+<p>Activists have also started to draw more attention to China's <a
+href="reports/diaspora">harassment of Uyghur diaspora communities</a> abroad, including in
+the United States and in UN fora.</p>
+<p>The statement lists a <a href="docs/2019.pdf">report</a> from 2019 and a second
+<a href="docs/2020.pdf">report</a> from 2020 that document the abuses in detail.</p>
+</article>
+<footer><a href="/about">About us</a> Copyright Example News</footer>
+</body></html>""".encode()
+
+TEXT = """Rights body needs to step up on Xinjiang abuses
+
+The [United Nations](#) Human Rights Council should address the worsening human rights crisis \
+in [China](#) as a matter of priority, the groups said today.
+
+Activists have also started to draw more attention to China's [harassment of Uyghur diaspora](#)
+
+[communities](#) abroad, including in the United States and in UN fora.
+
+The statement lists a [report](#) and a second report from 2020 that document the abuses in \
+detail.
+
+Donate now (#) to support our work"""
+
+REPAIRED = """Rights body needs to step up on Xinjiang abuses
+
+The [United Nations](https://cdn.example.org/site/un/hrc) Human Rights Council should address \
+the worsening human rights crisis in [China](https://www.hrw.org/asia/china) as a matter of \
+priority, the groups said today.
+
+Activists have also started to draw more attention to China's \
+[harassment of Uyghur diaspora](https://cdn.example.org/site/reports/diaspora)
+
+[communities](https://cdn.example.org/site/reports/diaspora) abroad, including in the United \
+States and in UN fora.
+
+The statement lists a [report](#) and a second report from 2020 that document the abuses in \
+detail.
+
+Donate now (#) to support our work"""
+
+
+def test_placeholders_take_the_aligned_anchors_url() -> None:
+    plan = propose_repairs(TEXT, PAGE, URL, installed_extractor())
+    assert [(e.line, e.before, e.url) for e in plan.edits] == [
+        (3, "[United Nations](#)", BASE + "un/hrc"),  # not the navigation's link
+        (3, "[China](#)", "https://www.hrw.org/asia/china"),
+        (5, "[harassment of Uyghur diaspora](#)", BASE + "reports/diaspora"),
+        (7, "[communities](#)", BASE + "reports/diaspora"),  # both halves of the split link
+    ]
+    assert plan.edits[0].evidence == "/html/body/article/p[1]/a[1]"
+    assert plan.apply(TEXT) == REPAIRED
+
+
+def test_ambiguous_and_unmatchable_placeholders_are_not_guessed() -> None:
+    plan = propose_repairs(TEXT, PAGE, URL, installed_extractor())
+    assert [(u.line, u.text) for u in plan.unresolved] == [(9, "[report](#)"), (11, "(#)")]
+    ambiguous, bare = plan.unresolved
+    assert "ambiguous: 2 different links" in ambiguous.reason
+    assert "without link text" in bare.reason
+
+
+def test_placeholder_in_an_added_passage_is_unresolved() -> None:
+    text = TEXT + "\n\nSee the [United Nations](#) page for more on this."
+    plan = propose_repairs(text, PAGE, URL, installed_extractor())
+    assert plan.unresolved[-1].line == 13
+    assert "not in the original" in plan.unresolved[-1].reason
+
+
+def test_render_diff_is_a_unified_diff() -> None:
+    plan = propose_repairs(TEXT, PAGE, URL, installed_extractor())
+    diff = render_diff(plan, TEXT, "corpus/x.txt")
+    assert diff.startswith("--- a/corpus/x.txt\n+++ b/corpus/x.txt\n")
+    assert "-[communities](#) abroad" in diff
+    assert "+[communities](https://cdn.example.org/site/reports/diaspora) abroad" in diff
+
+
+def write_warc(path: Path, url: str, body: bytes) -> tuple[str, str, str]:
+    """Write a gzipped request+response WARC; return (request id, response id, payload digest)."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                            protocol="HTTP/1.1")
+    response = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                         http_headers=http)
+    request = writer.create_warc_record(
+        url, "request", payload=io.BytesIO(b""),
+        http_headers=StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.org")],
+                                      is_http_request=True),
+    )
+    writer.write_record(request)
+    writer.write_record(response)
+    path.write_bytes(buffer.getvalue())
+    return (request.rec_headers.get_header("WARC-Record-ID"),
+            response.rec_headers.get_header("WARC-Record-ID"),
+            response.rec_headers.get_header("WARC-Payload-Digest"))
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> tuple[Collection, Manifest]:
+    """A collection holding one source: its damaged text and a WARC of the original."""
+    collection = Collection.init(tmp_path / "coll")
+    warc = collection.corpus_dir / "src.warc.gz"
+    request_id, response_id, digest = write_warc(warc, URL, PAGE)
+    text = collection.corpus_dir / "src.txt"
+    text.write_bytes(TEXT.encode())
+    warc_bytes = warc.read_bytes()
+    manifest = Manifest(
+        id="src",
+        files=[
+            FileEntry(path="corpus/src.txt", sha256=sha256_bytes(TEXT.encode()),
+                      size=len(TEXT.encode()), media_type="text/markdown", role=FileRole.TEXT),
+            FileEntry(path="corpus/src.warc.gz", sha256=sha256_bytes(warc_bytes),
+                      size=len(warc_bytes), media_type="application/warc", role=FileRole.WARC),
+        ],
+        text=TextRecord(path="corpus/src.txt", origin=Received(received_from="a reader")),
+        captures=[Capture(
+            id="c1", requested_url=URL, final_url=URL, warc_path="corpus/src.warc.gz",
+            warc_sha256=sha256_bytes(warc_bytes), request_record_id=request_id,
+            response_record_id=response_id,
+            captured_at=datetime(2026, 11, 1, tzinfo=UTC), http_status=200,
+            content_type="text/html; charset=utf-8", payload_digest=digest,
+            tool=Tool(name="warcio", version="test"),
+        )],
+    )
+    save_manifest(collection.manifest_path("src"), manifest)
+    return collection, manifest
+
+
+def test_apply_repairs_rewrites_text_and_chains_history(
+    source: tuple[Collection, Manifest],
+) -> None:
+    collection, manifest = source
+    plan, evidence = plan_source_repairs(collection, manifest)
+    response_id = manifest.captures[0].response_record_id
+    assert evidence == f"corpus/src.warc.gz#{response_id}"
+    updated = apply_repairs(collection, manifest, plan, evidence)
+
+    # the text as it was stays; the repaired text is a new version
+    assert (collection.corpus_dir / "src.txt").read_text() == TEXT
+    assert (collection.corpus_dir / "src.v2.txt").read_text() == REPAIRED
+    saved = load_manifest(collection.manifest_path("src"))
+    assert saved == updated
+    assert saved.text is not None and saved.text.path == "corpus/src.v2.txt"
+    entry = saved.file("corpus/src.v2.txt")
+    assert entry is not None
+    assert (entry.sha256, entry.size) == (sha256_bytes(REPAIRED.encode()), len(REPAIRED.encode()))
+    (history,) = saved.history
+    assert history.action == "repaired"
+    assert (history.path, history.previous_path) == ("corpus/src.v2.txt", "corpus/src.txt")
+    assert history.sha256_before == sha256_bytes(TEXT.encode())
+    assert history.sha256_after == entry.sha256
+    assert [c.line for c in history.changes] == [3, 5, 7]
+    assert history.changes[2].before == "[communities](#) abroad, including in the United " \
+        "States and in UN fora."
+    assert history.changes[2].after.startswith("[communities](https://cdn.example.org/")
+    assert all(c.evidence == evidence for c in history.changes)
+
+
+def test_apply_refuses_a_text_that_changed_since_its_manifest(
+    source: tuple[Collection, Manifest],
+) -> None:
+    collection, manifest = source
+    plan, evidence = plan_source_repairs(collection, manifest)
+    text_path = collection.corpus_dir / "src.txt"
+    text_path.write_bytes(TEXT.replace("today", "Today").encode())
+    with pytest.raises(ArchiverError, match="does not match its manifest hash"):
+        apply_repairs(collection, manifest, plan, evidence)
+    assert load_manifest(collection.manifest_path("src")).history == []
+
+
+def test_apply_refuses_a_plan_made_for_another_text(source: tuple[Collection, Manifest]) -> None:
+    collection, manifest = source
+    stale = propose_repairs(TEXT + "\n", PAGE, URL, installed_extractor())
+    with pytest.raises(ArchiverError, match="another version"):
+        apply_repairs(collection, manifest, stale, "corpus/src.warc.gz#x")
+    assert (collection.corpus_dir / "src.txt").read_text() == TEXT
+
+
+def test_anchor_without_target_in_the_original_is_unresolved() -> None:
+    page = (b"<html><body><article><p>The council published its findings in a long report, "
+            b"which you can <a href='#'>read in full</a> on the website of the council.</p>"
+            b"</article></body></html>")
+    text = ("The council published its findings in a long report, which you can "
+            "[read in full](#) on the website of the council.")
+    plan = propose_repairs(text, page, URL, installed_extractor())
+    assert plan.edits == []
+    assert [(u.line, u.text) for u in plan.unresolved] == [(1, "[read in full](#)")]
+    assert "no target in the original" in plan.unresolved[0].reason

@@ -1,0 +1,464 @@
+"""Tests for archiver.warccheck: peer projects' WARCs, and WARCs written here then damaged."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import itertools
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archiver.errors import ArchiverError
+from archiver.findings import Severity
+from archiver.warccheck import WarcReport, check_warc
+
+PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peer-warcs"
+
+# Error codes (with counts) each peer file must get; warnings are checked separately.
+PEER_ERRORS: dict[str, Counter[str]] = {
+    "warcio/example.warc": Counter(),
+    "warcio/example.warc.gz": Counter(),
+    # three copies of one record share a WARC-Record-ID; the fourth's digest is not sha1 base32
+    "warcio/example-digest.warc": Counter({"warc-digest-mismatch": 1, "warc-nonconformant": 3}),
+    # Content-Length 973 for 975 bytes: trailer missing, block and payload digests fail
+    "warcio/example-trunc.warc": Counter({"warc-truncated": 1, "warc-digest-mismatch": 2}),
+    # gzip itself inflates (CRC fine); one member for all records, and two request blocks
+    # whose HTTP headers never end (Content-Length two bytes short of the blank line)
+    "warcio/example-bad.warc.gz.bad": Counter({"warc-corrupt": 2, "warc-nonconformant": 1}),
+    "warcio/example-wrong-chunks.warc.gz": Counter(
+        {"warc-corrupt": 1, "warc-truncated": 1, "warc-digest-mismatch": 1}),
+    "warcio/example-bad-non-chunked.warc.gz": Counter(
+        {"warc-nonconformant": 1, "warc-digest-mismatch": 1}),
+    "warcio/example-iana.org-chunked.warc": Counter(),
+    "warcio/example-resource.warc.gz": Counter(),
+    "warcio/example-space-in-target-uri.warc.gz": Counter(),
+    "warcio/example-wget-bad-target-uri.warc.gz": Counter(),
+    "warcio/post-test.warc.gz": Counter(),
+    "resiliparse/warcfile.warc.gz": Counter(),
+    "resiliparse/clueweb-quirk.warc.gz": Counter(),
+    "resiliparse/clipped.warc.gz": Counter({"warc-truncated": 1}),
+}
+
+# Rows where this checker disagrees with the peer table, and why.
+DISAGREE = {
+    # The revisit's WARC-Block-Digest is wrong: its block is byte-identical to the revisit in
+    # example.warc, whose (different) block digest verifies. warcio never checks revisits.
+    "warcio/example-bad-non-chunked.warc.gz": "damaged",
+}
+
+
+def _peer_rows() -> list[tuple[str, str]]:
+    """(file, verdict) for every file in the README table; "intact (quirk)" means intact."""
+    rows = []
+    for line in (PEERS / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or "/" not in cells[0]:
+            continue
+        folder, first = cells[0].split(",")[0].split("/")
+        for name in [first, *(n.strip() for n in cells[0].split(",")[1:])]:
+            rows.append((f"{folder}/{name}", cells[1].split(" (")[0]))
+    return rows
+
+
+PEER_PARAMS = (
+    [pytest.param(f, v, id=f) for f, v in _peer_rows()] if PEERS.is_dir()
+    else [pytest.param("", "", marks=pytest.mark.skip(reason=f"peer WARCs absent: {PEERS}"))]
+)
+needs_peers = pytest.mark.skipif(not PEERS.is_dir(), reason=f"peer WARCs absent: {PEERS}")
+
+
+def error_codes(report: WarcReport) -> Counter[str]:
+    return Counter(f.code for f in report.findings if f.severity is Severity.ERROR)
+
+
+def codes(report: WarcReport) -> set[str]:
+    return {f.code for f in report.findings}
+
+
+@pytest.mark.parametrize(("name", "table_verdict"), PEER_PARAMS)
+def test_peer_file_verdict_and_codes(name: str, table_verdict: str) -> None:
+    report = check_warc(PEERS / name)
+    assert report.verdict == DISAGREE.get(name, table_verdict)
+    assert error_codes(report) == PEER_ERRORS[name]
+    assert report.ok is (not PEER_ERRORS[name])
+    assert all(f.path == str(PEERS / name) and f.line is None for f in report.findings)
+
+
+@needs_peers
+def test_every_table_row_has_expected_codes() -> None:
+    assert {f for f, _ in _peer_rows()} == set(PEER_ERRORS)
+
+
+@needs_peers
+def test_peer_digest_forms_and_conventions() -> None:
+    digest = check_warc(PEERS / "warcio/example-digest.warc")
+    assert [r.payload_check for r in digest.records] == [
+        "mismatch", "verified", "verified", "verified"]
+    (mismatch,) = [f for f in digest.findings if f.code == "warc-digest-mismatch"]
+    assert "<urn:uuid:a9c5c23a-0221-11e7-8fe3-0242ac120007>" in mismatch.message
+
+    iana = check_warc(PEERS / "warcio/example-iana.org-chunked.warc")
+    assert "warc-unverified" in codes(iana) and iana.verdict == "intact"
+    (response,) = [r for r in iana.records if r.record_type == "response"]
+    assert response.payload_convention == "raw"  # hex sha1 over the transfer-encoded bytes
+
+    clueweb = check_warc(PEERS / "resiliparse/clueweb-quirk.warc.gz")
+    responses = [r for r in clueweb.records if r.record_type == "response"]
+    assert len(responses) == 29
+    assert {r.payload_convention for r in responses} == {"block"}
+
+    example = check_warc(PEERS / "warcio/example.warc")
+    (revisit,) = [r for r in example.records if r.record_type == "revisit"]
+    assert (revisit.block_check, revisit.payload_check) == ("verified", "revisit")
+
+    trunc = check_warc(PEERS / "warcio/example-trunc.warc")
+    (cut,) = [f for f in trunc.findings if f.code == "warc-truncated"]
+    assert "offset 1197" in cut.message and "973" in cut.message
+    assert len(trunc.records) == 4  # the record after the damage is still found
+    assert trunc.records[3].complete and trunc.records[3].stream_offset == 2566
+
+    clipped = check_warc(PEERS / "resiliparse/clipped.warc.gz")
+    assert "of the 88275 bytes" in clipped.findings[0].message
+
+
+@needs_peers
+def test_peer_target_uri_quirks() -> None:
+    wget = check_warc(PEERS / "warcio/example-wget-bad-target-uri.warc.gz")
+    assert all(not r.target_uri.startswith("<") for r in wget.records if r.target_uri)
+    assert "metadata" in {r.record_type for r in wget.records}
+    space = check_warc(PEERS / "warcio/example-space-in-target-uri.warc.gz")
+    assert "file:///example with spaces.png" in {r.target_uri for r in space.records}
+
+
+# --- WARCs written here with warcio
+
+
+def sha1_b32(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+def response(writer: WARCWriter, uri: str, body: bytes, headers: list[tuple[str, str]],
+             warc_headers: dict[str, str] | None = None):
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    return writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
+                                     length=len(body), http_headers=http,
+                                     warc_headers_dict=warc_headers or {})
+
+
+def plain_warc(*bodies: bytes) -> bytes:
+    """A warcinfo record, then one response per body (text/html, not chunked)."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    writer.write_record(writer.create_warcinfo_record("t.warc", {"software": "test"}))
+    for i, body in enumerate(bodies):
+        writer.write_record(response(writer, f"http://example.com/{i}", body,
+                                     [("Content-Type", "text/html")]))
+    return out.getvalue()
+
+
+def record_offsets(plain: bytes) -> list[int]:
+    """Record start offsets, as warcio (not the code under test) sees them."""
+    it = ArchiveIterator(io.BytesIO(plain))
+    offsets = []
+    for record in it:
+        record.content_stream().read()
+        offsets.append(it.get_record_offset())
+    return offsets
+
+
+def members(plain: bytes, cuts: list[int]) -> bytes:
+    """Gzip ``plain`` as one member per slice between ``cuts``."""
+    bounds = [*cuts, len(plain)]
+    return b"".join(gzip.compress(plain[a:b]) for a, b in itertools.pairwise(bounds))
+
+
+def save(tmp_path: Path, plain: bytes, gz: bool) -> Path:
+    """Write ``plain`` as .warc, or as .warc.gz with one gzip member per record."""
+    path = tmp_path / ("t.warc.gz" if gz else "t.warc")
+    path.write_bytes(members(plain, record_offsets(plain)) if gz else plain)
+    return path
+
+
+def drop_header(plain: bytes, name: str, record: int) -> bytes:
+    """Remove a WARC header line from the ``record``-th record (its block is untouched)."""
+    start = record_offsets(plain)[record]
+    end = plain.index(b"\r\n\r\n", start)
+    header = re.sub(rb"\r\n" + name.encode() + rb": [^\r]*", b"", plain[start:end])
+    assert header != plain[start:end]
+    return plain[:start] + header + plain[end:]
+
+
+BODY = b"<html><body>" + b"archived words " * 4000 + b"</body></html>"
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_warcio_written_warc_is_intact(tmp_path: Path, gz: bool) -> None:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=gz)
+    writer.write_record(writer.create_warcinfo_record("t.warc", {"software": "test"}))
+    written = [response(writer, f"http://example.com/{i}", BODY + bytes([i]),
+                        [("Content-Type", "text/html")]) for i in range(3)]
+    for record in written:
+        writer.write_record(record)
+    path = tmp_path / "w.warc"
+    path.write_bytes(out.getvalue())
+    report = check_warc(path)
+    assert report.verdict == "intact" and report.ok
+    assert len(report.records) == 4 and all(r.complete for r in report.records)
+    for record in written:
+        info = report.by_id[record.rec_headers.get_header("WARC-Record-ID")]
+        assert info.target_uri == record.rec_headers.get_header("WARC-Target-URI")
+        assert info.payload_digest == record.rec_headers.get_header("WARC-Payload-Digest")
+        assert (info.block_check, info.payload_check, info.payload_convention) == (
+            "verified", "verified", "both")
+    assert not report.findings
+    assert report.records[0].block_check == "verified"  # warcinfo: block digest only
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_flipped_payload_byte_is_a_digest_mismatch(tmp_path: Path, gz: bool) -> None:
+    plain = plain_warc(BODY, BODY + b"2")
+    at = plain.rindex(b"archived words")  # in the second response's payload
+    damaged = plain[:at] + b"A" + plain[at + 1:]
+    report = check_warc(save(tmp_path, damaged, gz))
+    victim = report.records[2]
+    assert report.verdict == "damaged"
+    assert error_codes(report) == Counter({"warc-digest-mismatch": 2})
+    assert (victim.block_check, victim.payload_check) == ("mismatch", "mismatch")
+    assert report.records[1].payload_check == "verified"
+    for finding in (f for f in report.findings if f.code == "warc-digest-mismatch"):
+        assert victim.record_id in finding.message
+    block_finding = next(f for f in report.findings if "block digest" in f.message)
+    block = damaged[damaged.index(b"\r\n\r\n", record_offsets(damaged)[2]) + 4:-4]
+    assert f"header says {victim.block_digest}, block hashes to {sha1_b32(block)}" in (
+        block_finding.message)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+@pytest.mark.parametrize("where", ["header", "http-headers", "payload", "trailer"])
+def test_file_cut_short_mid_record_is_truncated(tmp_path: Path, gz: bool, where: str) -> None:
+    plain = plain_warc(BODY, BODY + b"2")
+    offsets = record_offsets(plain)
+    start = offsets[2]
+    if gz:  # cut inside the last record's gzip member, at about the same place
+        before = members(plain[:start], offsets[:2])
+        last = gzip.compress(plain[start:])
+        cut = {"header": 12, "http-headers": len(last) // 4, "payload": len(last) // 2,
+               "trailer": len(last) - 3}[where]
+        path = tmp_path / "t.warc.gz"
+        path.write_bytes(before + last[:cut])
+    else:
+        cut = {"header": start + 40, "http-headers": plain.index(b"\r\n\r\n", start) + 10,
+               "payload": start + len(BODY) // 2, "trailer": len(plain) - 2}[where]
+        path = tmp_path / "t.warc"
+        path.write_bytes(plain[:cut])
+    report = check_warc(path)
+    assert report.verdict == "damaged"
+    assert "warc-truncated" in codes(report)
+    assert report.records[1].complete  # the records before the cut are intact
+
+
+def test_corrupt_gzip_member(tmp_path: Path) -> None:
+    plain = plain_warc(BODY)
+    start = record_offsets(plain)[1]
+    last = bytearray(gzip.compress(plain[start:]))
+    last[len(last) // 2] ^= 0xFF  # inside the response's deflate data
+    path = tmp_path / "t.warc.gz"
+    path.write_bytes(gzip.compress(plain[:start]) + bytes(last))
+    report = check_warc(path)
+    assert report.verdict == "damaged"
+    assert "warc-corrupt" in codes(report)
+
+
+def test_one_gzip_member_for_all_records_is_nonconformant(tmp_path: Path) -> None:
+    path = tmp_path / "t.warc.gz"
+    path.write_bytes(gzip.compress(plain_warc(BODY, BODY + b"2")))
+    report = check_warc(path)
+    assert report.verdict == "non-conformant"
+    assert error_codes(report) == Counter({"warc-nonconformant": 1})
+    assert all(r.payload_check == "verified" for r in report.records[1:])
+
+
+def test_record_split_across_gzip_members_is_corrupt(tmp_path: Path) -> None:
+    plain = plain_warc(BODY, BODY + b"2")
+    offsets = record_offsets(plain)
+    path = tmp_path / "t.warc.gz"
+    path.write_bytes(members(plain, [*offsets[:2], offsets[1] + 500, offsets[2]]))
+    report = check_warc(path)
+    assert report.verdict == "damaged"
+    (split,) = [f for f in report.findings if f.code == "warc-corrupt"]
+    assert report.records[1].record_id in split.message and "split" in split.message
+
+
+CHUNKS = [b"<html>chunked body part\r\n", b"x" * 300, b"more."]
+CHUNKED_BODY = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in CHUNKS) + b"0\r\n\r\n"
+DECHUNKED = b"".join(CHUNKS)
+
+
+@pytest.mark.parametrize(("body", "te", "digest", "convention"), [
+    (CHUNKED_BODY, True, sha1_b32(DECHUNKED), "dechunked"),
+    (CHUNKED_BODY, True, None, "raw"),  # warcio computes it over the transfer-encoded bytes
+    (DECHUNKED, False, None, "both"),
+], ids=["dechunked", "raw", "both"])
+def test_payload_digest_convention(tmp_path: Path, body: bytes, te: bool, digest: str | None,
+                                   convention: str) -> None:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    headers = [("Transfer-Encoding", "chunked")] if te else []
+    writer.write_record(response(writer, "http://example.com/", body, headers,
+                                 {"WARC-Payload-Digest": digest} if digest else None))
+    path = tmp_path / "t.warc"
+    path.write_bytes(out.getvalue())
+    report = check_warc(path)
+    assert report.verdict == "intact" and not report.findings
+    assert report.records[0].payload_convention == convention
+
+
+def test_payload_mismatch_names_both_conventions(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    writer.write_record(response(writer, "http://example.com/", CHUNKED_BODY,
+                                 [("Transfer-Encoding", "chunked")],
+                                 {"WARC-Payload-Digest": sha1_b32(b"something else")}))
+    path = tmp_path / "t.warc"
+    path.write_bytes(out.getvalue())
+    report = check_warc(path)
+    (finding,) = report.findings
+    assert finding.code == "warc-digest-mismatch"
+    assert f"de-chunked payload hashes to {sha1_b32(DECHUNKED)}" in finding.message
+    assert f"transfer-encoded payload hashes to {sha1_b32(CHUNKED_BODY)}" in finding.message
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_record_without_digest_is_unverified_not_passed(tmp_path: Path, gz: bool) -> None:
+    plain = plain_warc(BODY)
+    plain = drop_header(drop_header(plain, "WARC-Block-Digest", 1), "WARC-Payload-Digest", 1)
+    report = check_warc(save(tmp_path, plain, gz))
+    assert report.verdict == "intact"
+    info = report.records[1]
+    assert (info.block_check, info.payload_check) == ("absent", "absent")
+    unverified = [f for f in report.findings if info.record_id in f.message]
+    assert [f.code for f in unverified] == ["warc-unverified"]
+
+
+def test_missing_record_id_is_nonconformant(tmp_path: Path) -> None:
+    plain = drop_header(plain_warc(BODY), "WARC-Record-ID", 1)
+    report = check_warc(save(tmp_path, plain, gz=True))
+    assert report.verdict == "non-conformant"
+    (finding,) = [f for f in report.findings if f.code == "warc-nonconformant"]
+    assert "WARC-Record-ID" in finding.message
+    assert report.records[1].payload_check == "verified"  # contents still checked
+
+
+def test_missing_content_length_cannot_be_framed(tmp_path: Path) -> None:
+    plain = drop_header(plain_warc(BODY, BODY + b"2"), "Content-Length", 1)
+    report = check_warc(save(tmp_path, plain, gz=False))
+    assert {"warc-nonconformant", "warc-corrupt"} <= codes(report)
+    assert report.records[2].payload_check == "verified"  # the next record is found again
+
+
+def test_wrong_content_length_is_caught(tmp_path: Path) -> None:
+    plain = plain_warc(BODY, BODY + b"2")
+    start = record_offsets(plain)[1]
+    length = re.search(rb"Content-Length: (\d+)", plain[start:])
+    assert length
+    old = length.group(0)
+    new = b"Content-Length: %d" % (int(length.group(1)) - 2)
+    damaged = plain[:start] + plain[start:].replace(old, new, 1)
+    report = check_warc(save(tmp_path, damaged, gz=False))
+    assert report.verdict == "damaged"
+    assert {"warc-truncated", "warc-digest-mismatch"} <= codes(report)
+
+
+def _digest_forms(data: bytes) -> list[tuple[str, str]]:
+    forms = []
+    for algorithm in ("sha1", "sha256", "md5"):
+        raw = hashlib.new(algorithm, data).digest()
+        forms += [
+            (f"{algorithm}-base32", f"{algorithm}:{base64.b32encode(raw).decode()}"),
+            (f"{algorithm}-base16", f"{algorithm}:{raw.hex()}"),
+            (f"{algorithm}-BASE16", f"{algorithm.upper()}:{raw.hex().upper()}"),
+            (f"{algorithm}-base64", f"{algorithm}:{base64.b64encode(raw).decode()}"),
+            (f"{algorithm}-base64url",
+             f"{algorithm}:{base64.urlsafe_b64encode(raw).decode().rstrip('=')}"),
+        ]
+    return forms
+
+
+RESOURCE = b"\xfb\xff\xfe plain resource bytes ~~~ \xfb\xef" * 50
+
+
+@pytest.mark.parametrize(("form", "value"), _digest_forms(RESOURCE))
+def test_digest_encodings_all_verify(tmp_path: Path, form: str, value: str) -> None:
+    def write(digest: str) -> WarcReport:
+        out = io.BytesIO()
+        writer = WARCWriter(out, gzip=False)
+        writer.write_record(writer.create_warc_record(
+            "file:///r.bin", "resource", payload=io.BytesIO(RESOURCE), length=len(RESOURCE),
+            warc_content_type="application/octet-stream",
+            warc_headers_dict={"WARC-Block-Digest": digest, "WARC-Payload-Digest": digest}))
+        path = tmp_path / "r.warc"
+        path.write_bytes(out.getvalue())
+        return check_warc(path)
+
+    good = write(value)
+    assert good.verdict == "intact" and not good.findings
+    assert (good.records[0].block_check, good.records[0].payload_check) == (
+        "verified", "verified")
+    wrong = value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")
+    bad = write(wrong)
+    assert error_codes(bad)["warc-digest-mismatch"] == 2
+
+
+def test_unknown_digest_algorithm_is_unverified(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    writer.write_record(writer.create_warc_record(
+        "file:///r.bin", "resource", payload=io.BytesIO(RESOURCE), length=len(RESOURCE),
+        warc_content_type="application/octet-stream",
+        warc_headers_dict={"WARC-Block-Digest": "blake9:ABCDEF",
+                           "WARC-Payload-Digest": "blake9:ABCDEF"}))
+    path = tmp_path / "r.warc"
+    path.write_bytes(out.getvalue())
+    report = check_warc(path)
+    assert report.verdict == "intact"
+    assert [f.code for f in report.findings] == ["warc-unverified", "warc-unverified"]
+    assert "'blake9' is not supported" in report.findings[0].message
+    assert report.records[0].block_check == "unsupported"
+
+
+def test_revisit_checks_block_not_payload(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_revisit_record(
+        "http://example.com/", digest=sha1_b32(BODY), refers_to_uri="http://example.com/",
+        refers_to_date="2020-01-01T00:00:00Z", http_headers=http))
+    path = tmp_path / "v.warc.gz"
+    path.write_bytes(out.getvalue())
+    report = check_warc(path)
+    assert report.verdict == "intact" and not report.findings
+    assert (report.records[0].block_check, report.records[0].payload_check) == (
+        "verified", "revisit")
+
+
+def test_empty_file_is_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "empty.warc"
+    path.write_bytes(b"")
+    assert codes(check_warc(path)) == {"warc-truncated"}
+
+
+def test_unreadable_path_raises(tmp_path: Path) -> None:
+    with pytest.raises(ArchiverError) as missing:
+        check_warc(tmp_path / "nope.warc.gz")
+    assert missing.value.path == str(tmp_path / "nope.warc.gz")
+    with pytest.raises(ArchiverError):
+        check_warc(tmp_path)
