@@ -11,16 +11,29 @@ from pathlib import Path
 from typing import IO
 
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
 
 from archiver import __version__
 from archiver.auditlog import append_log
+from archiver.capture import CaptureOptions, capture_existing, capture_urls, pending_ids
 from archiver.collection import Collection
 from archiver.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArchiverError
+from archiver.fetch import DEFAULT_USER_AGENT
 from archiver.fileio import atomic_write_bytes
-from archiver.manifest import Claim, Metadata, Status, describe_error, schema_text
-from archiver.report import RENDERERS
+from archiver.manifest import (
+    Claim,
+    Metadata,
+    Status,
+    describe_error,
+    load_manifest,
+    schema_text,
+)
+from archiver.repair import apply_repairs, plan_source_repairs, render_diff
+from archiver.report import RENDERERS, WARC_RENDERERS
 from archiver.sources import accept_finding, add_source
 from archiver.verify import verify
+from archiver.warccheck import check_warc
 
 
 def _open(args: argparse.Namespace) -> Collection:
@@ -80,7 +93,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check every source; report all findings."""
     collection = _open(args)
-    result = verify(collection, args.ids or None, jobs=args.jobs)
+    result = verify(collection, args.ids or None, jobs=args.jobs, use_cache=not args.no_cache)
     _emit(lambda out: RENDERERS[args.format](result, out), args.output)
     if args.log:
         try:
@@ -99,6 +112,66 @@ def cmd_accept(args: argparse.Namespace) -> int:
     where = f":{acceptance.line}" if acceptance.line else ""
     print(f"accepted {acceptance.code} at {acceptance.path}{where}", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_check_warc(args: argparse.Namespace) -> int:
+    """Check the integrity of WARC files."""
+    reports = [check_warc(Path(f)) for f in args.files]
+    _emit(lambda out: WARC_RENDERERS[args.format](reports, out), args.output)
+    return EXIT_OK if all(r.verdict == "intact" for r in reports) else EXIT_FINDINGS
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    """Capture URLs as new sources, or the URLs of existing sources."""
+    if sum(map(bool, (args.urls, args.id, args.pending))) != 1:
+        raise ArchiverError(None, "capture: give URLs, or --id ID, or --pending (one of them)")
+    collection = _open(args)
+    options = CaptureOptions(
+        timeout=args.timeout, max_bytes=args.max_bytes, max_redirects=args.max_redirects,
+        user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
+        per_host=args.per_host, delay=args.delay)
+    if args.urls:
+        total, outcomes = len(set(args.urls)), capture_urls(collection, args.urls, options)
+    else:
+        ids = pending_ids(collection) if args.pending else args.id
+        total, outcomes = len(ids), capture_existing(collection, ids, options)
+    worst = EXIT_OK
+    with Progress(console=Console(stderr=True, soft_wrap=True, highlight=False), transient=True,
+                  disable=not sys.stderr.isatty()) as progress:
+        bar = progress.add_task("capturing", total=total)
+        for outcome in outcomes:
+            progress.advance(bar)
+            if outcome.error is not None:
+                progress.console.print(f"archiver: {outcome.message}", markup=False)
+                worst = max(worst, outcome.error.exit_code)
+                continue
+            print(outcome.message)
+            for warning in outcome.warnings:
+                progress.console.print(f"archiver: {warning.path}: warning {warning.code}: "
+                                       f"{warning.message}", markup=False)
+    return worst
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    """Propose (or, with --apply, make) the repair of lost link targets."""
+    collection = _open(args)
+    manifest = load_manifest(collection.manifest_path(args.id))
+    plan, evidence = plan_source_repairs(collection, manifest)
+    assert manifest.text is not None  # plan_source_repairs refuses a source without text
+    text = collection.resolve(manifest.text.path).read_text("utf-8")
+    sys.stdout.write(render_diff(plan, text, manifest.text.path))
+    for item in plan.unresolved:
+        print(f"archiver: {manifest.text.path}:{item.line}: unresolved {item.text!r}: "
+              f"{item.reason}", file=sys.stderr)
+    if args.apply and plan.edits:
+        updated = apply_repairs(collection, manifest, plan, evidence)
+        assert updated.text is not None
+        print(f"restored {len(plan.edits)} link target(s) into {updated.text.path} "
+              f"(from {evidence})", file=sys.stderr)
+    elif plan.edits:
+        print(f"{len(plan.edits)} link target(s) can be restored; run again with --apply",
+              file=sys.stderr)
+    return EXIT_FINDINGS if plan.unresolved else EXIT_OK
 
 
 def _positive_int(text: str) -> int:
@@ -147,6 +220,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail on warnings not accepted")
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
+    p.add_argument("--no-cache", action="store_true",
+                   help="recompute fidelity instead of using results cached by hashes")
+
+    p = add("check-warc", cmd_check_warc, "check the integrity of WARC files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=sorted(WARC_RENDERERS), default="text")
+    p.add_argument("--output", help="write the report to this file instead of stdout")
+
+    p = add("capture", cmd_capture, "archive pages as WARC, extract their text, record them")
+    p.add_argument("urls", nargs="*", metavar="URL", help="make a new source for each URL")
+    p.add_argument("--id", action="append", default=[], metavar="ID",
+                   help="capture the URL of this existing source (repeatable)")
+    p.add_argument("--pending", action="store_true",
+                   help="capture every source whose capture is pending")
+    p.add_argument("--jobs", type=_positive_int, default=4, help="captures at once (default 4)")
+    p.add_argument("--per-host", type=_positive_int, default=1,
+                   help="requests at a time to one host (default 1)")
+    p.add_argument("--delay", type=float, default=0.0,
+                   help="seconds between requests to one host (default 0)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="connect and read timeout in seconds (default 30)")
+    p.add_argument("--max-bytes", type=int, default=100 * 1024 * 1024,
+                   help="largest response body accepted (default 100 MB)")
+    p.add_argument("--max-redirects", type=int, default=10, help="(default 10)")
+    p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow loopback, private and link-local addresses")
+
+    p = add("repair", cmd_repair, "restore lost link targets from the archived original")
+    p.add_argument("id")
+    p.add_argument("--apply", action="store_true",
+                   help="write the repaired text as a new version and record it")
 
     p = add("accept", cmd_accept, "record a reviewed finding as accepted, with the reason")
     p.add_argument("id")

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from archiver.findings import Finding, Severity
 from archiver.verify import DocumentReport, VerifyResult
+from archiver.warccheck import WarcReport
 
 _STYLE = {"error": "bold red", "warning": "yellow", "accepted": "dim", "ok": "green",
           "errors": "bold red", "warnings": "yellow"}
@@ -146,4 +147,47 @@ RENDERERS: dict[str, Callable[[VerifyResult, IO[str]], None]] = {
     "json": render_json,
     "github": render_github,
     "junit": render_junit,
+}
+
+
+def _warc_dict(report: WarcReport) -> dict[str, Any]:
+    return {
+        "path": str(report.path),
+        "verdict": report.verdict,
+        "findings": [finding_dict(f) for f in report.findings],
+        "records": [
+            {"offset": r.offset, "type": r.record_type, "id": r.record_id,
+             "target_uri": r.target_uri, "block_digest": r.block_check,
+             "payload_digest": r.payload_check, "payload_convention": r.payload_convention,
+             "complete": r.complete}
+            for r in report.records
+        ],
+    }
+
+
+def render_warc_json(reports: list[WarcReport], out: IO[str]) -> None:
+    """``check-warc`` as JSON: per file its verdict, findings and per-record digest checks."""
+    json.dump([_warc_dict(r) for r in reports], out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
+    """``check-warc`` as text: a verdict line per file, then its findings."""
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    style = {"intact": "green", "damaged": "bold red", "non-conformant": "yellow"}
+    for r in reports:
+        conventions = Counter(rec.payload_convention for rec in r.records
+                              if rec.payload_convention)
+        tail = "; payload digests: " + ", ".join(
+            f"{n} {c}" for c, n in sorted(conventions.items())) if conventions else ""
+        console.print(f"[bold]{escape(str(r.path))}[/]: [{style[r.verdict]}]{r.verdict}[/] "
+                      f"({len(r.records)} records{escape(tail)})")
+        for f in r.findings:
+            console.print(f"  [{_STYLE[f.severity.value]}]{f.severity.value}[/] {f.code}: "
+                          f"{escape(f.message)}")
+
+
+WARC_RENDERERS: dict[str, Callable[[list[WarcReport], IO[str]], None]] = {
+    "text": render_warc_text,
+    "json": render_warc_json,
 }

@@ -1,0 +1,241 @@
+"""verify against archived originals: WARC integrity, manifest cross-checks, fidelity, cache;
+and the capture, repair and check-warc commands end to end, from a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archiver.cli import main
+from archiver.extract import extract
+from archiver.manifest import load_manifest, save_manifest
+from archiver.originals import CACHE_DIR
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Council adopts resolution on water rights</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/annex-nav">the annex</a></nav>
+<article><h1>Council adopts resolution on water rights</h1>
+<p>The Human Rights Council adopted a resolution on Tuesday that recognises access to clean
+water as a human right, after three weeks of negotiations between delegations.</p>
+<p>“This is a turning point for millions of people,” said the rapporteur, who presented
+<a href="/docs/annex.pdf">the annex</a> with the full list of commitments to the council.</p>
+<p>Several states abstained, arguing that the text went beyond what had been agreed in the
+preparatory meetings held in Geneva earlier this year.</p>
+</article><footer>Copyright 2024. <a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def verify_json(capsys, root: Path, *extra: str) -> tuple[int, dict]:
+    code, out, _ = run(capsys, "verify", "--root", str(root), "--format", "json", "--jobs", "1",
+                       *extra)
+    return code, json.loads(out)
+
+
+def found(report: dict) -> set[tuple[str, str | None, int | None]]:
+    return {(f["code"], f["path"], f["line"]) for d in report["documents"]
+            for f in d["findings"]}
+
+
+@pytest.fixture
+def captured(tmp_path: Path, http_site, capsys) -> tuple[Path, str]:
+    """A collection with one source captured from a local page; returns (root, source id)."""
+    root = tmp_path / "col"
+    run(capsys, "init", "--root", str(root))
+    url = http_site.add("/orig/page", PAGE)
+    code, out, err = run(capsys, "capture", url, "--root", str(root), "--allow-private")
+    assert code == 0, err
+    [source_id] = [p.stem for p in (root / "manifests").glob("*.json")]
+    assert out.startswith(f"{source_id}: captured {url} (HTTP 200)")
+    return root, source_id
+
+
+def test_a_fresh_capture_verifies_with_full_fidelity(captured, capsys) -> None:
+    root, _ = captured
+    code, report = verify_json(capsys, root)
+    assert code == 0
+    [doc] = report["documents"]
+    assert doc["findings"] == [] and doc["status"] == "ok"
+    assert doc["fidelity_score"] == 1.0
+
+
+def test_a_record_id_the_warc_lacks(captured, capsys) -> None:
+    root, source_id = captured
+    path = root / f"manifests/{source_id}.json"
+    manifest = load_manifest(path)
+    capture = manifest.captures[0]
+    capture.request_record_id = "<urn:uuid:00000000-0000-0000-0000-000000000000>"
+    save_manifest(path, manifest)
+    code, report = verify_json(capsys, root)
+    assert code == 1
+    assert ("capture-record-missing", capture.warc_path, None) in found(report)
+
+
+def test_a_response_that_disagrees_with_the_manifest(captured, capsys) -> None:
+    root, source_id = captured
+    path = root / f"manifests/{source_id}.json"
+    manifest = load_manifest(path)
+    capture = manifest.captures[0]
+    capture.final_url = "https://elsewhere.example/page"
+    capture.payload_digest = "sha256:" + "A" * 52
+    save_manifest(path, manifest)
+    code, report = verify_json(capsys, root)
+    assert code == 1
+    messages = [f["message"] for f in report["documents"][0]["findings"]
+                if f["code"] == "capture-mismatch"]
+    assert len(messages) == 2
+    assert "the response is for" in messages[0] and "payload digest" in messages[1]
+
+
+def test_a_damaged_warc_fails_fixity_and_integrity(captured, capsys) -> None:
+    root, source_id = captured
+    warc_rel = load_manifest(root / f"manifests/{source_id}.json").captures[0].warc_path
+    warc = root / warc_rel
+    data = bytearray(warc.read_bytes())
+    warc.write_bytes(bytes(data[: len(data) - 40]))  # cut short inside the last record
+    code, report = verify_json(capsys, root)
+    assert code == 1
+    codes = {c for c, p, _ in found(report) if p == warc_rel}
+    assert {"hash-mismatch", "warc-truncated"} <= codes
+
+
+def test_an_extractor_that_is_not_installed_leaves_fidelity_unverified(captured, capsys
+                                                                       ) -> None:
+    root, source_id = captured
+    path = root / f"manifests/{source_id}.json"
+    manifest = load_manifest(path)
+    assert manifest.text is not None
+    manifest.text.origin.extractor.version = "0.0.1"  # type: ignore[union-attr]
+    save_manifest(path, manifest)
+    code, report = verify_json(capsys, root)
+    assert code == 0
+    [doc] = report["documents"]
+    assert [(f["code"], f["path"]) for f in doc["findings"]] == [
+        ("fidelity-unverified", manifest.text.path)]
+    assert "0.0.1" in doc["findings"][0]["message"]
+    assert "fidelity_score" not in doc
+
+
+def test_an_http_error_is_archived_as_evidence_without_text(tmp_path: Path, http_site, capsys
+                                                           ) -> None:
+    root = tmp_path / "col"
+    run(capsys, "init", "--root", str(root))
+    url = http_site.add("/orig/gone", "<html><body><p>Not here</p></body></html>", status=404)
+    code, out, err = run(capsys, "capture", url, "--root", str(root), "--allow-private")
+    assert code == 0
+    assert "(HTTP 404)" in out and "warning capture-http-error" in err
+    code, report = verify_json(capsys, root)
+    assert code == 0
+    assert {c for c, _, _ in found(report)} == {"capture-http-error", "text-not-extracted"}
+
+
+def test_capture_failure_is_one_line_exit_1_and_writes_nothing(tmp_path: Path, closed_port,
+                                                             capsys) -> None:
+    root = tmp_path / "col"
+    run(capsys, "init", "--root", str(root))
+    url = f"http://127.0.0.1:{closed_port}/x"
+    code, out, err = run(capsys, "capture", url, "--root", str(root), "--allow-private")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"archiver: {url}: ")
+    assert sorted(p.name for p in root.rglob("*")) == ["corpus", "manifests"]
+
+
+def test_capture_refuses_loopback_without_allow_private(tmp_path: Path, http_site, capsys
+                                                        ) -> None:
+    root = tmp_path / "col"
+    run(capsys, "init", "--root", str(root))
+    code, _, err = run(capsys, "capture", http_site.add("/orig/p", PAGE), "--root", str(root))
+    assert code == 1 and "127.0.0.1" in err
+    assert list((root / "manifests").iterdir()) == []
+
+
+def test_capture_usage_errors(tmp_path: Path, capsys) -> None:
+    run(capsys, "init", "--root", str(tmp_path))
+    code, _, err = run(capsys, "capture", "--root", str(tmp_path))
+    assert code == 2 and "give URLs, or --id ID, or --pending" in err
+    code, _, err = run(capsys, "capture", "http://x.invalid/", "--pending", "--root",
+                       str(tmp_path))
+    assert code == 2
+
+
+def test_fidelity_cache_is_used_and_keyed_by_hashes(captured, capsys) -> None:
+    root, _ = captured
+    _, cold = verify_json(capsys, root)
+    [entry] = (root / CACHE_DIR).iterdir()
+    # A planted cache entry is what a warm run reports: the key, not the content, decides.
+    data = json.loads(entry.read_text())
+    data["score"] = 0.5
+    entry.write_text(json.dumps(data))
+    _, warm = verify_json(capsys, root)
+    assert warm["documents"][0]["fidelity_score"] == 0.5
+    _, fresh = verify_json(capsys, root, "--no-cache")
+    assert fresh == cold
+
+
+def test_received_text_against_its_capture_then_repair(tmp_path: Path, http_site, capsys
+                                                       ) -> None:
+    """The seeds' workflow: a text received with damage, captured later, verified against
+    the original, its lost link restored by repair."""
+    url = http_site.add("/orig/received", PAGE)
+    original = extract(PAGE.encode(), url).text
+    assert "[the annex](" in original
+    damaged = original.replace("](" + http_site.url("/docs/annex.pdf") + ")", "](#)")
+    damaged = damaged.replace("three weeks", "two weeks")
+    damaged = damaged.replace("turning point", "small step")
+    assert damaged.count("](#)") == 1
+    root = tmp_path / "col"
+    run(capsys, "init", "--root", str(root))
+    src = tmp_path / "received.txt"
+    src.write_text(damaged, encoding="utf-8")
+    assert run(capsys, "add", str(src), "--root", str(root), "--url", url)[0] == 0
+    code, _, err = run(capsys, "capture", "--pending", "--root", str(root), "--allow-private")
+    assert code == 0, err
+
+    code, report = verify_json(capsys, root)
+    assert code == 1  # the misquote is an error
+    lines = {n: line for n, line in enumerate(damaged.split("\n"), 1)}
+    line_of = {key: next(n for n, line in lines.items() if key in line)
+               for key in ("two weeks", "small step")}
+    findings = found(report)
+    assert ("text-altered", "corpus/received.txt", line_of["two weeks"]) in findings
+    assert ("quote-altered", "corpus/received.txt", line_of["small step"]) in findings
+    assert ("link-placeholder", "corpus/received.txt", line_of["small step"]) in findings
+    assert report["documents"][0]["fidelity_score"] < 1.0
+
+    code, out, err = run(capsys, "repair", "received", "--root", str(root))
+    assert code == 0, err
+    assert f"+{lines[line_of['small step']]}".replace(
+        "(#)", "(" + http_site.url("/docs/annex.pdf") + ")") in out
+    assert "--apply" in err
+    code, _, err = run(capsys, "repair", "received", "--apply", "--root", str(root))
+    assert code == 0, err
+    manifest = load_manifest(root / "manifests/received.json")
+    assert manifest.text is not None and manifest.text.path == "corpus/received.v2.txt"
+    assert manifest.history[-1].action == "repaired"
+    code, report = verify_json(capsys, root)
+    assert not {c for c, _, _ in found(report)} & {"link-placeholder", "hash-mismatch",
+                                                   "file-unreferenced"}
+
+
+def test_check_warc_command(captured, capsys) -> None:
+    root, source_id = captured
+    warc = root / load_manifest(root / f"manifests/{source_id}.json").captures[0].warc_path
+    code, out, _ = run(capsys, "check-warc", str(warc), "--format", "json")
+    assert code == 0
+    [report] = json.loads(out)
+    assert report["verdict"] == "intact"
+    assert [r["type"] for r in report["records"]] == ["warcinfo", "request", "response"]
+    assert report["records"][2]["payload_digest"] == "verified"
+    data = bytearray(warc.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    warc.write_bytes(bytes(data))
+    code, out, _ = run(capsys, "check-warc", str(warc))
+    assert code == 1 and "damaged" in out
+    code, _, err = run(capsys, "check-warc", str(root / "nope.warc"))
+    assert code == 2 and err.startswith("archiver: ")
