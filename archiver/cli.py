@@ -53,6 +53,12 @@ def _emit(render: Callable[[IO[str]], None], output: str | None) -> None:
         raise ArchiverError(output, f"cannot write: {exc.strerror}") from None
 
 
+def _progress() -> Progress:
+    """A progress bar on stderr, shown only on a terminal."""
+    return Progress(console=Console(stderr=True, soft_wrap=True, highlight=False),
+                    transient=True, disable=not sys.stderr.isatty())
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """Create an empty collection."""
     collection = Collection.init(Path(args.root))
@@ -93,7 +99,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check every source; report all findings."""
     collection = _open(args)
-    result = verify(collection, args.ids or None, jobs=args.jobs, use_cache=not args.no_cache)
+    with _progress() as progress:
+        bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
+        result = verify(collection, args.ids or None, jobs=args.jobs,
+                        use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
     _emit(lambda out: RENDERERS[args.format](result, out), args.output)
     if args.log:
         try:
@@ -136,8 +145,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         ids = pending_ids(collection) if args.pending else args.id
         total, outcomes = len(ids), capture_existing(collection, ids, options)
     worst = EXIT_OK
-    with Progress(console=Console(stderr=True, soft_wrap=True, highlight=False), transient=True,
-                  disable=not sys.stderr.isatty()) as progress:
+    with _progress() as progress:
         bar = progress.add_task("capturing", total=total)
         for outcome in outcomes:
             progress.advance(bar)

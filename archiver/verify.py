@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,26 +224,34 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: bool
+             ) -> Iterator[DocumentReport]:
+    if jobs == 1 or len(selected) < 2:
+        yield from (check_source(collection, i, use_cache=use_cache) for i in selected)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        work = [(collection.root, i, use_cache) for i in selected]
+        yield from pool.map(_check_one, work, chunksize=max(1, len(selected) // (jobs * 8)))
+
+
 def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None,
-           use_cache: bool = True) -> VerifyResult:
+           use_cache: bool = True, progress: Callable[[DocumentReport], None] | None = None
+           ) -> VerifyResult:
     """Check the whole collection (or only ``ids``), every source to the end.
 
-    Sources are checked in ``jobs`` processes (default: all cores).
+    Sources are checked in ``jobs`` processes (default: all cores); ``progress`` is called
+    with each source's report as it is done.
     """
     known = collection.ids()
     for source_id in ids or ():
         if source_id not in known:
             raise ArchiverError(source_id, "no such source in this collection")
     selected = ids if ids else known
-    jobs = max(1, jobs or default_jobs())
-    if jobs == 1 or len(selected) < 2:
-        documents = [check_source(collection, i, use_cache=use_cache) for i in selected]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(selected) // (jobs * 8))
-            work = [(collection.root, i, use_cache) for i in selected]
-            documents = list(pool.map(_check_one, work,
-                                      chunksize=chunk))
+    documents = []
+    for report in _reports(collection, selected, max(1, jobs or default_jobs()), use_cache):
+        documents.append(report)
+        if progress is not None:
+            progress(report)
     if ids:
         return VerifyResult(documents, [])
     return VerifyResult(documents, _collection_findings(collection, documents))

@@ -144,3 +144,18 @@ def test_output_to_an_unwritable_place_is_exit_2(root: Path, capsys) -> None:
     code, _, err = run(capsys, "verify", "--root", str(root), "--output",
                        str(root / "corpus/note.txt/x.json"))
     assert code == 2 and "cannot write" in err
+
+
+def test_audit_log_gets_one_line_per_run(root: Path, tmp_path: Path, capsys) -> None:
+    log = tmp_path / "audit/verify.jsonl"
+    assert run(capsys, "verify", "--root", str(root), "--log", str(log))[0] == 0
+    (root / "corpus/note.txt").write_text("tampered")
+    assert run(capsys, "verify", "--root", str(root), "--log", str(log))[0] == 1
+    first, second = (json.loads(line) for line in log.read_text().splitlines())
+    assert first["tool"] == {"name": "archiver", "version": __version__}
+    [doc] = first["documents"]
+    [entry] = doc["files"]
+    assert entry["path"] == "corpus/note.txt" and entry["verdict"] == "ok"
+    assert len(entry["sha256"]) == 64
+    assert second["documents"][0]["files"][0]["verdict"] == "failed"
+    assert second["errors"] == 1 and first["time"] <= second["time"]
