@@ -60,10 +60,16 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
     return findings
 
 
-def check_captures(manifest: Manifest, present: dict[str, Path | None]) -> list[Finding]:
-    """WARC integrity of every capture, and the manifest's claims about it."""
+def check_captures(manifest: Manifest, present: dict[str, Path | None],
+                   checked: dict[str, WarcReport] | None = None) -> list[Finding]:
+    """WARC integrity of every capture, and the manifest's claims about it.
+
+    ``checked`` holds reports (by manifest path) of WARCs the caller has already checked,
+    e.g. with ``check_warc(path, sha256=True)`` during fixity; the others are checked here.
+    """
     findings: list[Finding] = []
-    checked: dict[str, WarcReport] = {}
+    checked = dict(checked or {})
+    reported: set[str] = set()  # WARCs whose findings are in ``findings`` already
     for capture in manifest.captures:
         if capture.http_status >= 400:
             findings.append(Finding("capture-http-error",
@@ -72,9 +78,12 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None]) -> list[
         path = present.get(capture.warc_path)
         if path is None:
             continue  # missing or unsafe: reported by the fixity check
-        if capture.warc_path not in checked:
-            checked[capture.warc_path] = report = check_warc(path)
-            findings += [replace(f, path=capture.warc_path) for f in report.findings]
+        if capture.warc_path not in reported:
+            reported.add(capture.warc_path)
+            if capture.warc_path not in checked:
+                checked[capture.warc_path] = check_warc(path)
+            findings += [replace(f, path=capture.warc_path)
+                         for f in checked[capture.warc_path].findings]
         findings += _cross_check(capture, checked[capture.warc_path])
     return findings
 

@@ -6,17 +6,21 @@ Content-Length that lies, or a gzip member that stops early cannot pass as intac
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from io import BufferedReader
 from pathlib import Path
 from typing import Literal
 
+from archiver import __version__
 from archiver.errors import ArchiverError
+from archiver.fileio import atomic_write_bytes, sha256_file
 from archiver.findings import Finding, Severity
 from archiver.warcdigest import (
     BlockHasher,
@@ -77,6 +81,9 @@ class WarcReport:
     path: Path
     findings: list[Finding] = field(default_factory=list)
     records: list[RecordInfo] = field(default_factory=list)
+    # sha256 hex and byte count of the whole file as read, when check_warc was asked for them
+    sha256: str | None = None
+    size: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -96,25 +103,111 @@ class WarcReport:
         """Records by WARC-Record-ID; for a duplicated ID (itself a finding) the first wins."""
         return {r.record_id: r for r in reversed(self.records) if r.record_id}
 
+    def to_json(self) -> bytes:
+        """The findings and records, for the cache of check_warc_cached."""
+        return json.dumps({
+            "version": __version__,
+            "findings": [[f.code, f.message] for f in self.findings],
+            "records": [asdict(r) for r in self.records],
+        }).encode("utf-8")
 
-def check_warc(path: Path) -> WarcReport:
+    @classmethod
+    def from_json(cls, data: bytes, path: Path) -> WarcReport:
+        """A report saved by ``to_json`` for the file now at ``path``; raise ValueError if it
+        was written by another version or is not such a report."""
+        try:
+            saved = json.loads(data)
+            if saved["version"] != __version__:
+                raise ValueError(f"a report of archiver {saved['version']}")
+            return cls(path, [Finding(code, message, path=str(path))
+                              for code, message in saved["findings"]],
+                       [RecordInfo(**r) for r in saved["records"]])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a saved WARC report: {exc!r}") from None
+
+
+def check_warc(path: Path, *, sha256: bool = False) -> WarcReport:
     """Check every record of the WARC (plain or gzip) at ``path`` and report what is wrong.
 
-    Damage is reported as findings; only a path that cannot be read raises ArchiverError.
+    With ``sha256`` the file's sha256 and size are computed from the same read (all of the
+    file, even past damage), so fixity need not read the file a second time. Damage is
+    reported as findings; only a path that cannot be read raises ArchiverError.
     """
     report = WarcReport(path=path)
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb") as raw:
+            fh = _HashingFile(raw) if sha256 else raw
             _Walker(report, fh).run()
+            if isinstance(fh, _HashingFile):
+                report.sha256, report.size = fh.finish()
     except OSError as exc:
         raise ArchiverError(path, exc.strerror or str(exc)) from exc
     return report
 
 
+def check_warc_cached(path: Path, expected_sha256: str, cache_dir: Path) -> WarcReport:
+    """``check_warc(path, sha256=True)``, reusing the report of an earlier check of the same
+    bytes: a file that still hashes to ``expected_sha256`` (its manifest's) is identical to
+    the file checked then, so only its sha256 is computed. Reports are saved under
+    ``cache_dir`` only for files that hash to ``expected_sha256``.
+    """
+    cache = cache_dir / f"{expected_sha256}.json"
+    try:
+        saved = cache.read_bytes()
+    except OSError:
+        saved = None
+    if saved is not None:
+        try:
+            digest, size = sha256_file(path)
+        except OSError as exc:
+            raise ArchiverError(path, exc.strerror or str(exc)) from exc
+        if digest == expected_sha256:
+            try:
+                report = WarcReport.from_json(saved, path)
+            except ValueError:  # another version's, or torn: check the file again
+                pass
+            else:
+                report.sha256, report.size = digest, size
+                return report
+    report = check_warc(path, sha256=True)
+    if report.sha256 == expected_sha256:
+        atomic_write_bytes(cache, report.to_json())
+    return report
+
+
+class _HashingFile:
+    """A binary file whose bytes are hashed as they are read."""
+
+    def __init__(self, fh: BufferedReader) -> None:
+        self._fh = fh
+        self._digest = hashlib.sha256()
+        self._size = 0
+
+    def peek(self, size: int) -> bytes:
+        """Bytes ahead, not consumed (so not hashed yet)."""
+        return self._fh.peek(size)
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes, hashed."""
+        data = self._fh.read(size)
+        self._digest.update(data)
+        self._size += len(data)
+        return data
+
+    def finish(self) -> tuple[str, int]:
+        """Read what the walk left (after damage) and return (sha256 hex, size) of the file."""
+        while self.read(_BLOCK):
+            pass
+        return self._digest.hexdigest(), self._size
+
+
+_File = BufferedReader | _HashingFile
+
+
 class _Source:
     """The WARC's uncompressed bytes in blocks, noting where each gzip member starts."""
 
-    def __init__(self, fh: BufferedReader) -> None:
+    def __init__(self, fh: _File) -> None:
         self.gzipped = fh.peek(2)[:2] == _GZIP_MAGIC
         # (uncompressed offset, file offset) of each member start not yet passed by the walker
         self.members: deque[tuple[int, int]] = deque()
@@ -123,7 +216,7 @@ class _Source:
         self.chunks: Iterator[bytes] = (
             self._inflate(fh) if self.gzipped else iter(partial(fh.read, _BLOCK), b""))
 
-    def _inflate(self, fh: BufferedReader) -> Iterator[bytes]:
+    def _inflate(self, fh: _File) -> Iterator[bytes]:
         """Inflate member after member, so member boundaries and damage are both seen."""
         offset = 0  # file offset of the first byte of ``data``
         produced = 0
@@ -257,7 +350,7 @@ def _describe(info: RecordInfo) -> str:
 class _Walker:
     """Reads records one after another, checking each and the gzip member layout."""
 
-    def __init__(self, report: WarcReport, fh: BufferedReader) -> None:
+    def __init__(self, report: WarcReport, fh: _File) -> None:
         self.report = report
         self.source = _Source(fh)
         self.reader = _Reader(self.source.chunks)

@@ -106,3 +106,22 @@ def test_extract_with_refuses_another_extractor(name: str, version: str) -> None
 def test_extract_with_refuses_unknown_options() -> None:
     with pytest.raises(ArchiverError, match="cannot re-run"):
         extract_with(page(), URL, installed_extractor({"no_such_option": True}))
+
+
+DATED_TEXT = """<html><head><title>Council meeting</title></head><body><article>
+<p>The council met on 12 March 2021 and adopted the water budget after a long debate.</p>
+<p>Updated: 14 March 2021</p>{time}</article></body></html>"""
+
+
+def test_extract_dates_a_page_by_its_markup_not_by_dates_in_its_text() -> None:
+    undated = "https://news.example.org/story.html"
+    assert extract(DATED_TEXT.format(time="").encode(), undated).metadata.date is None
+    timed = DATED_TEXT.format(time='<p><time datetime="2021-03-12">12 March</time></p>')
+    assert extract(timed.encode(), undated).metadata.date == "2021-03-12"
+
+
+def test_extract_leaves_scripts_and_styles_out_of_the_text() -> None:
+    scripted = page().replace(
+        b"</head>", b'<style>p  {\n  color: red }</style><script>var  a = "\n  b";</script></head>'
+    ).replace(b"</article>", b"<script>track(  'read'\n)</script></article>")
+    assert extract(scripted, URL).text == extract(page(), URL).text

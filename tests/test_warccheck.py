@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import io
 import itertools
+import random
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,9 +17,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archiver import __version__
 from archiver.errors import ArchiverError
-from archiver.findings import Severity
-from archiver.warccheck import WarcReport, check_warc
+from archiver.findings import Finding, Severity
+from archiver.warccheck import WarcReport, check_warc, check_warc_cached
 
 PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peer-warcs"
 
@@ -276,6 +278,70 @@ def test_corrupt_gzip_member(tmp_path: Path) -> None:
     report = check_warc(path)
     assert report.verdict == "damaged"
     assert "warc-corrupt" in codes(report)
+
+
+@pytest.mark.parametrize("damage", ["none", "corrupt-member", "cut-short", "not-a-warc"])
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_sha256_is_of_the_whole_file_even_past_damage(tmp_path: Path, gz: bool,
+                                                       damage: str) -> None:
+    noise = random.Random(0).randbytes(200_000)  # incompressible: the file is many reads long
+    path = save(tmp_path, plain_warc(noise, noise + b"2"), gz)
+    data = bytearray(path.read_bytes())
+    if damage == "corrupt-member":  # a .warc.gz walk stops here; fixity must read on
+        data[len(data) // 4] ^= 0xFF
+    elif damage == "cut-short":
+        del data[-100:]
+    elif damage == "not-a-warc":
+        data[:0] = b"GIF89a" + bytes(range(256)) * 64
+    path.write_bytes(data)
+    report = check_warc(path, sha256=True)
+    assert (report.sha256, report.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert report.ok is (damage == "none")
+    plain = check_warc(path)  # the same checks without the hash
+    assert (plain.sha256, plain.size) == (None, None)
+    assert plain.findings == report.findings
+
+
+def test_cached_report_is_reused_only_for_the_same_bytes(tmp_path: Path) -> None:
+    path = save(tmp_path, plain_warc(BODY, BODY + b"2"), gz=True)
+    expected = hashlib.sha256(path.read_bytes()).hexdigest()
+    cache_dir = tmp_path / "cache"
+    first = check_warc_cached(path, expected, cache_dir)
+    assert first.ok and (first.sha256, first.size) == (expected, path.stat().st_size)
+    assert first.records == check_warc(path).records
+    saved = cache_dir / f"{expected}.json"
+    assert WarcReport.from_json(saved.read_bytes(), path).records == first.records
+
+    # A saved report is what the next run gets, as long as the file hashes the same
+    planted = WarcReport(path, [Finding("warc-corrupt", "planted", path=str(path))],
+                         first.records)
+    saved.write_bytes(planted.to_json())
+    again = check_warc_cached(path, expected, cache_dir)
+    assert [f.message for f in again.findings] == ["planted"]
+    assert (again.sha256, again.size) == (first.sha256, first.size)
+
+    # A file whose bytes changed is checked in full, and its report is not saved
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(data)
+    changed = check_warc_cached(path, expected, cache_dir)
+    assert not changed.ok and changed.sha256 == hashlib.sha256(data).hexdigest()
+    assert sorted(p.name for p in cache_dir.iterdir()) == [saved.name]
+    assert [f.message for f in WarcReport.from_json(saved.read_bytes(), path).findings] == [
+        "planted"]
+
+
+@pytest.mark.parametrize("saved", [b"{torn", b'{"version": "0.0.1", "findings": [], "records": []}',
+                                   b'{"version": "%s", "records": []}'])
+def test_unusable_cached_report_means_a_full_check(tmp_path: Path, saved: bytes) -> None:
+    path = save(tmp_path, plain_warc(BODY), gz=False)
+    expected = hashlib.sha256(path.read_bytes()).hexdigest()
+    (tmp_path / "cache").mkdir()
+    cache = tmp_path / "cache" / f"{expected}.json"
+    cache.write_bytes(saved.replace(b"%s", __version__.encode()))
+    report = check_warc_cached(path, expected, tmp_path / "cache")
+    assert report.ok and len(report.records) == 2 and all(r.complete for r in report.records)
+    assert WarcReport.from_json(cache.read_bytes(), path).records == report.records
 
 
 def test_one_gzip_member_for_all_records_is_nonconformant(tmp_path: Path) -> None:

@@ -1,0 +1,332 @@
+"""Benchmark ``archiver verify`` at scale, side by side with the tools it competes with.
+
+    python -m benchmarks.bench_verify [--dir DIR] [--sources 2000] [--page-kb 700] [--jobs N]
+
+Builds (once; cached in ``--dir``) a collection of ``--sources`` captures: ``--distinct``
+article pages are captured over HTTP from a local server with ``capture_urls``, then cloned
+up to ``--sources`` with the library's own WARC writer, each clone's page carrying its own
+inline image so that every WARC, and every fidelity cache key, is distinct. Then it times,
+over the same files and each as a separate process tree:
+
+* ``archiver verify`` cold (its caches emptied) and warm (caches filled);
+* a plain hashlib sha256 pass over every corpus file, in one process;
+* ``warcio check`` and ``fastwarc check --verify-payloads`` over every WARC (batched under
+  ARG_MAX; fastwarc reads one file, so it gets the WARCs concatenated on a pipe);
+
+with wall time, CPU time and peak memory (the largest process's RSS, and the tree's total
+PSS sampled every 20 ms, which counts pages forked workers share with their parent once), and
+prints the ratios against the goals. The page cache cannot be dropped without root, so every
+file is read once, untimed, before the first measurement: all figures are warm-page-cache
+figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from archiver.capture import CaptureOptions, capture_urls
+from archiver.collection import Collection
+from archiver.fetch import Fetch, HttpExchange
+from archiver.manifest import dump_manifest, load_manifest, parse_manifest
+from archiver.verify import default_jobs
+from archiver.warc import build_capture
+from benchmarks.bench_capture import make_page
+
+BUILD_MARK = "bench-build.json"
+CACHES = ".archiver-cache"  # every cache verify keeps: emptied for the cold run
+ARTICLE_BYTES = 20_000  # the article text of every page; the rest is its inline image
+ARG_BYTES = 100_000  # command line length per batch of WARCs, far below ARG_MAX
+SAMPLE_SECONDS = 0.02
+
+# Runs a list of commands one after the other, their output to the file named third, then
+# writes the CPU time and the largest resident set of all of them (and their children) as
+# JSON to the file named first.
+_RUSAGE = """
+import json, resource, subprocess, sys
+with open(sys.argv[3], "wb") as out:
+    codes = [subprocess.run(c, stdout=out).returncode for c in json.load(open(sys.argv[2]))]
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+json.dump({"cpu": r.ru_utime + r.ru_stime, "maxrss_kb": r.ru_maxrss, "codes": codes},
+          open(sys.argv[1], "w"))
+"""
+
+# The baseline fixity pass: sha256 of every file named in the list file, nothing else.
+_SHA256 = """
+import hashlib, sys
+for name in open(sys.argv[1]).read().split("\\n"):
+    with open(name, "rb") as fh:
+        hashlib.file_digest(fh, "sha256")
+"""
+
+
+def page(index: int, image_seed: int, page_bytes: int) -> bytes:
+    """Article ``index`` (about 20 KB of text with links) with an inline base64 image that
+    fills the page to ``page_bytes``; the image bytes come from ``image_seed``."""
+    html = make_page(index, ARTICLE_BYTES)
+    image_len = max(0, (page_bytes - len(html)) * 3 // 4)
+    image = base64.b64encode(random.Random(image_seed).randbytes(image_len))
+    figure = b'<figure><img alt="chart" src="data:image/jpeg;base64,' + image + b'"></figure>'
+    return html.replace(b"</article>", figure + b"</article>")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def do_GET(self) -> None:
+        body = self.server.pages[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        """Quiet."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    pages: dict[str, bytes]
+
+
+def capture_distinct(collection: Collection, count: int, page_bytes: int) -> list[str]:
+    """Capture ``count`` pages over HTTP from a local server; return the new source ids,
+    in page order."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.pages = {f"/page/{i}": page(i, i, page_bytes) for i in range(count)}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    urls = [f"{base}/page/{i}" for i in range(count)]
+    try:
+        options = CaptureOptions(allow_private=True, jobs=8, per_host=8, timeout=60)
+        outcomes = list(capture_urls(collection, urls, options))
+    finally:
+        server.shutdown()
+        server.server_close()
+    failed = [o.message for o in outcomes if not o.ok or o.text_path is None]
+    if failed:
+        raise SystemExit(f"capture failed: {failed[:3]}")
+    ids = {o.url: o.source_id for o in outcomes}
+    return [str(ids[url]) for url in urls]
+
+
+def clone(root: Path, base_id: str, index: int, page_index: int, page_bytes: int) -> int:
+    """Make source ``bench-<index>`` from ``base_id``: the same text and URL, a new WARC whose
+    page differs only in its image (so its text is the same); return the WARC's size."""
+    collection = Collection(root)
+    new_id = f"bench-{index:05d}"
+    base = load_manifest(collection.manifest_path(base_id))
+    manifest = parse_manifest(dump_manifest(base).replace(base_id.encode(), new_id.encode()),
+                              collection.manifest_path(new_id))
+    capture = manifest.captures[0]
+    body = page(page_index, index + 1_000_000, page_bytes)
+    host = capture.final_url.split("/")[2]
+    request = (f"GET /page/{page_index} HTTP/1.1\r\nHost: {host}\r\n"
+               "Accept-Encoding: identity\r\n\r\n").encode()
+    response = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    exchange = HttpExchange(url=capture.final_url, request=request, response=response,
+                            status=200, content_type="text/html; charset=utf-8", location=None,
+                            ip_address="127.0.0.1", started_at=datetime.now(UTC))
+    warc = build_capture(Fetch(capture.requested_url, (exchange,)),
+                         capture.warc_path.rsplit("/", 1)[1], {})
+    ids = warc.exchanges[0]
+    capture.warc_sha256 = hashlib.sha256(warc.data).hexdigest()
+    capture.request_record_id, capture.response_record_id = ids.request_id, ids.response_id
+    capture.payload_digest = ids.payload_digest
+    for entry in manifest.files:
+        if entry.path == capture.warc_path:
+            entry.sha256, entry.size = capture.warc_sha256, len(warc.data)
+    assert manifest.text is not None
+    warc_path = collection.resolve(capture.warc_path)
+    warc_path.parent.mkdir(parents=True, exist_ok=True)
+    warc_path.write_bytes(warc.data)
+    shutil.copyfile(collection.resolve(f"corpus/{base_id}.txt"),
+                    collection.resolve(manifest.text.path))
+    collection.manifest_path(new_id).write_bytes(dump_manifest(manifest))
+    return len(warc.data)
+
+
+def build(root: Path, sources: int, distinct: int, page_bytes: int, jobs: int) -> None:
+    """Build the collection under ``root`` unless a build with these parameters is there."""
+    params = {"sources": sources, "distinct": distinct, "page_bytes": page_bytes}
+    mark = root / BUILD_MARK
+    if mark.is_file() and json.loads(mark.read_text()) == params:
+        print(f"reusing the collection in {root}", file=sys.stderr)
+        return
+    if root.exists():
+        shutil.rmtree(root)
+    started = time.perf_counter()
+    collection = Collection.init(root)
+    distinct = min(distinct, sources)
+    base_ids = capture_distinct(collection, distinct, page_bytes)
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = [pool.submit(clone, root, base_ids[i % distinct], i, i % distinct, page_bytes)
+                   for i in range(distinct, sources)]
+        for future in futures:
+            future.result()
+    mark.write_text(json.dumps(params))
+    print(f"built {sources} sources in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured run: wall and CPU seconds, the largest process's peak RSS and the
+    sampled peak PSS of the whole process tree (MB)."""
+
+    name: str
+    wall: float
+    cpu: float
+    max_process_mb: float
+    tree_peak_mb: float
+    codes: list[int]
+    output: bytes
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(c) for c in fh.read().split()]
+    except OSError:  # it just ended
+        return []
+
+
+def _tree_pss(pid: int) -> int:
+    """Proportional set size in bytes of the descendants of ``pid`` (not ``pid`` itself), now:
+    pages a forked worker shares with its parent count once, not once per process."""
+    total, todo = 0, _children(pid)
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as fh:
+                pss = next(line for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+        total += int(pss.split()[1]) * 1024
+        todo += _children(current)
+    return total
+
+
+def measure(name: str, commands: list[list[str]], work: Path) -> Measure:
+    """Run ``commands`` one after another in a fresh process tree and measure it."""
+    plan, result, output = work / "plan.json", work / "rusage.json", work / "output"
+    plan.write_text(json.dumps(commands))
+    peak = 0
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _RUSAGE, str(result), str(plan), str(output)])
+    while proc.poll() is None:
+        peak = max(peak, _tree_pss(proc.pid))
+        time.sleep(SAMPLE_SECONDS)
+    wall = time.perf_counter() - started
+    usage = json.loads(result.read_text())
+    print(f"  {name}: {wall:.2f} s", file=sys.stderr)
+    return Measure(name, wall, usage["cpu"], usage["maxrss_kb"] / 1024, peak / 2**20,
+                   usage["codes"], output.read_bytes())
+
+
+def batches(paths: list[str], prefix: list[str]) -> list[list[str]]:
+    """``prefix`` + paths, split so that no command line exceeds ARG_BYTES."""
+    out: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for path in paths:
+        if current and size + len(path) + 1 > ARG_BYTES:
+            out.append(prefix + current)
+            current, size = [], 0
+        current.append(path)
+        size += len(path) + 1
+    return [*out, prefix + current] if current else out
+
+
+def main() -> None:
+    """Build or reuse the collection, measure every tool, print the table and the goals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, help="where to build (and keep) the collection; "
+                        "default: a temporary directory, removed afterwards")
+    parser.add_argument("--sources", type=int, default=2000)
+    parser.add_argument("--distinct", type=int, default=100,
+                        help="pages captured over HTTP; the rest are clones of them")
+    parser.add_argument("--page-kb", type=int, default=700, help="HTML page size in KB")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="verify processes (default: all cores)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = (args.dir or Path(tmp) / "collection").resolve()
+        build(root, args.sources, args.distinct, args.page_kb * 1000, args.jobs)
+        files = sorted(str(root / p) for p in Collection(root).corpus_files())
+        warcs = [f for f in files if f.endswith(".warc.gz")]
+        total = sum(os.path.getsize(f) for f in files)
+        for name in files:  # the untimed read: every figure below is warm-page-cache
+            Path(name).read_bytes()
+        listing = Path(tmp) / "files.txt"
+        listing.write_text("\n".join(files))
+        verify = [sys.executable, "-m", "archiver", "verify", "--root", str(root),
+                  "--jobs", str(args.jobs), "--format", "json"]
+        print(f"{len(warcs)} captures, {len(files)} files, {total / 1e9:.2f} GB, "
+              f"verify --jobs {args.jobs}; measuring (warm page cache):", file=sys.stderr)
+        sha = measure("sha256 pass", [[sys.executable, "-c", _SHA256, str(listing)]], Path(tmp))
+        # fastwarc check takes one file: feed it the WARCs as one stream (gzip members
+        # concatenate), as process start-up per file would dominate its time.
+        fast = measure("fastwarc check", batches(warcs, [
+            "sh", "-c", 'cat "$@" | fastwarc check --quiet --verify-payloads /dev/stdin', "sh"
+        ]), Path(tmp))
+        warcio = measure("warcio check", batches(warcs, ["warcio", "check"]), Path(tmp))
+        shutil.rmtree(root / CACHES, ignore_errors=True)
+        cold = measure("verify cold", [verify], Path(tmp))
+        warm = measure("verify warm", [verify], Path(tmp))
+        report(args, len(warcs), total, [sha, fast, warcio, cold, warm])
+        for run in (cold, warm):
+            print(f"{run.name} summary: {json.loads(run.output)['summary']}")
+        exit_codes = {m.name: m.codes for m in (sha, fast, warcio, cold, warm)}
+        if any(code for codes in exit_codes.values() for code in codes):
+            print(f"note: non-zero exit codes {exit_codes}")
+
+
+def report(args: argparse.Namespace, captures: int, total: int, runs: list[Measure]) -> None:
+    """The table of measurements and the ratios against the goals."""
+    sha, fast, warcio, cold, warm = runs
+    print(f"\n{captures} captures, {total / 1e9:.2f} GB, pages ~{args.page_kb} KB; "
+          f"verify --jobs {args.jobs} on {os.cpu_count()} CPUs; warm page cache")
+    print(f"{'':16} {'wall s':>8} {'cpu s':>8} {'MB/s':>8} {'capt/s':>8} "
+          f"{'max RSS MB':>11} {'tree PSS MB':>12}")
+    for m in runs:
+        print(f"{m.name:16} {m.wall:8.2f} {m.cpu:8.2f} {total / 1e6 / m.wall:8.0f} "
+              f"{captures / m.wall:8.0f} {m.max_process_mb:11.0f} {m.tree_peak_mb:12.0f}")
+    base = sha.wall + fast.wall
+    per_core = captures / (cold.wall * args.jobs)
+    peak = max(cold.tree_peak_mb, warm.tree_peak_mb)
+    goals = [
+        (f"warm / (sha256 + fastwarc)   {warm.wall / base:6.2f}x", "<= 1.2x",
+         warm.wall <= 1.2 * base),
+        (f"cold / warcio check          {cold.wall / warcio.wall:6.2f}x", "< 1x",
+         cold.wall < warcio.wall),
+        (f"cold captures/s/core         {per_core:6.1f}", ">= 50", per_core >= 50),
+        (f"verify peak memory (tree PSS) {peak:5.0f} MB", "< 200 MB", peak < 200),
+    ]
+    print()
+    for text, goal, met in goals:
+        print(f"{text}   goal {goal:9} {'met' if met else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
