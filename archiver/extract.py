@@ -116,13 +116,14 @@ def _known_codec(name: str) -> bool:
 
 def extract(html: bytes, url: str, *, charset: str | None = None) -> Extraction:
     """Extract the article text and metadata of ``html`` (fetched from ``url``)."""
-    return _run(html, url, installed_extractor(), charset)
+    return _run(html, url, installed_extractor(), charset, metadata=True)
 
 
 def extract_with(
     html: bytes, url: str, extractor: Extractor, charset: str | None = None
 ) -> Extraction:
-    """Re-run a recorded extraction; raise ArchiverError if that extractor is not installed."""
+    """Re-run a recorded extraction for its text (metadata is not read: no caller needs it);
+    raise ArchiverError if that extractor is not installed."""
     current = installed_extractor()
     if (extractor.name, extractor.version) != (current.name, current.version):
         raise ArchiverError(
@@ -130,10 +131,11 @@ def extract_with(
             f"text was extracted with {extractor.name} {extractor.version}, "
             f"but {current.name} {current.version} is installed",
         )
-    return _run(html, url, extractor, charset)
+    return _run(html, url, extractor, charset, metadata=False)
 
 
-def _run(html: bytes, url: str, extractor: Extractor, charset: str | None) -> Extraction:
+def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
+         metadata: bool) -> Extraction:
     page, used, source = decode_html(html, charset)
     # Parse once; trafilatura copies a tree it is given, so the metadata pass sees it intact.
     tree = trafilatura.load_html(page) if page.strip() else None
@@ -144,7 +146,8 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None) -> Ex
         text = trafilatura.extract(tree, url=url, **extractor.options)
     except TypeError as exc:  # an option this trafilatura does not know
         raise ArchiverError(url, f"cannot re-run extractor options: {exc}") from None
-    return Extraction(text or "", _metadata(tree, url), extractor, used, source)
+    page_metadata = _metadata(tree, url) if metadata else PageMetadata()
+    return Extraction(text or "", page_metadata, extractor, used, source)
 
 
 def _collapse_whitespace(tree: Any) -> None:

@@ -114,7 +114,8 @@ def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: 
 
 
 def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
-                        present: dict[str, Path | None], *, use_cache: bool) -> Fidelity:
+                        present: dict[str, Path | None], *, use_cache: bool,
+                        warcs: dict[str, WarcReport] | None = None) -> Fidelity:
     """Compare the stored text with the text re-derived from its archived original.
 
     A result is cached only when fixity proved every input unchanged: the key holds the
@@ -143,7 +144,15 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         cached = json.loads(cache.read_bytes())
         return Fidelity([Finding(**f) for f in cached["findings"]], cached["score"])
     try:
-        response = read_response(warc, capture.response_record_id)
+        checked = (warcs or {}).get(capture.warc_path)
+        records = {_record_key(k): v for k, v in checked.by_id.items()} if checked else {}
+        record = records.get(_record_key(capture.response_record_id))
+        if record is not None and record.block_check == record.payload_check == "verified":
+            # just verified: read that record alone, without checking its digests again
+            response = read_response(warc, capture.response_record_id, offset=record.offset,
+                                     check_digests=False)
+        else:
+            response = read_response(warc, capture.response_record_id)
         if not response.is_html:
             raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                    "not HTML")

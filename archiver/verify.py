@@ -16,6 +16,9 @@ from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
 from archiver.manifest import Acceptance, ManifestError, load_manifest
 from archiver.originals import check_captures, check_text_fidelity
+from archiver.warccheck import WarcReport, check_warc, check_warc_cached
+
+WARC_CACHE_DIR = ".archiver-cache/warc"
 
 
 @dataclass
@@ -74,7 +77,8 @@ class VerifyResult:
 
 
 def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
-                report: DocumentReport) -> Path | None:
+                report: DocumentReport, warcs: dict[str, WarcReport] | None = None,
+                use_cache: bool = False) -> Path | None:
     """Fixity of one file; return its absolute path if it exists and is safe to read."""
     try:
         path = collection.resolve(entry_path)
@@ -86,7 +90,14 @@ def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
                                        path=entry_path))
         report.files.append(FileVerdict(entry_path, sha256, ok=False))
         return None
-    found, found_size = sha256_file(path)
+    if warcs is not None:  # a capture's WARC: its integrity check hashes it on the way
+        warc = warcs[entry_path] = (
+            check_warc_cached(path, sha256, collection.root / WARC_CACHE_DIR) if use_cache
+            else check_warc(path, sha256=True))
+        assert warc.sha256 is not None and warc.size is not None
+        found, found_size = warc.sha256, warc.size
+    else:
+        found, found_size = sha256_file(path)
     ok = found == sha256 and found_size == size
     if not ok:
         report.findings.append(Finding(
@@ -157,9 +168,12 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
             "manifest-invalid", f"id: {manifest.id!r} does not match the file name",
             path=manifest_rel))
     report.claimed = [f.path for f in manifest.files]
-    present = {e.path: _check_file(collection, e.path, e.sha256, e.size, report)
+    warc_paths = {c.warc_path for c in manifest.captures}
+    warcs: dict[str, WarcReport] = {}
+    present = {e.path: _check_file(collection, e.path, e.sha256, e.size, report,
+                                   warcs if e.path in warc_paths else None, use_cache)
                for e in manifest.files}
-    report.findings += check_captures(manifest, present)
+    report.findings += check_captures(manifest, present, warcs)
     texts: dict[str, list[str]] = {}
     if manifest.text is not None and (text_path := present.get(manifest.text.path)):
         rel = manifest.text.path
@@ -169,7 +183,8 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
             texts[rel] = text.split("\n")
             intact = {f.path for f in report.files if f.ok}
             fidelity = check_text_fidelity(collection, manifest, text, present,
-                                           use_cache=use_cache and set(present) <= intact)
+                                           use_cache=use_cache and set(present) <= intact,
+                                           warcs=warcs)
             report.findings += fidelity.findings
             report.fidelity_score = fidelity.score
     if manifest.text is None and manifest.captures:

@@ -202,12 +202,19 @@ def check_capture(warc: CaptureWarc, fetch: Fetch, *, max_body: int) -> Archived
     return final
 
 
-def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30) -> ArchivedResponse:
+def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset: int = 0,
+                  check_digests: bool = True) -> ArchivedResponse:
     """The response record ``record_id`` of the WARC at ``path``, its body decoded; raise
-    WarcError if it is missing, truncated or fails its digests."""
+    WarcError if it is missing, truncated or fails its digests.
+
+    ``offset`` (a record's start, or for .warc.gz its gzip member's) skips the records
+    before it; ``check_digests=False`` is for a caller that has just verified them.
+    """
     try:
         with open(path, "rb") as stream:
-            for record in ArchiveIterator(stream, check_digests="raise"):
+            stream.seek(offset)
+            for record in ArchiveIterator(stream, check_digests="raise" if check_digests
+                                          else False):
                 if (record.rec_type == "response"
                         and record.rec_headers.get_header("WARC-Record-ID") == record_id):
                     return _archived(record, max_body, path)
