@@ -147,10 +147,10 @@ def _fill(size: int, item: Callable[[], str]) -> str:
 SHAPES: dict[str, Callable[[int, int], bytes]] = {"news": make_news_page, "dense": make_page}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class PageHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _Server
+    server: PageServer
 
     def do_GET(self) -> None:
         """Serve page N at /html/N as HTML and at /plain/N, the same bytes, as text/plain."""
@@ -167,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-class _Server(ThreadingHTTPServer):
+class PageServer(ThreadingHTTPServer):
     daemon_threads = True
     pages: list[bytes]
 
@@ -175,7 +175,7 @@ class _Server(ThreadingHTTPServer):
 def serve(pages: int, size: int, shape: str, ports: multiprocessing.Queue[tuple[int, int]]
           ) -> None:
     """Serve the pages from this (child) process; put (port, total bytes) on ``ports``."""
-    server = _Server(("127.0.0.1", 0), _Handler)
+    server = PageServer(("127.0.0.1", 0), PageHandler)
     server.pages = [SHAPES[shape](i, size) for i in range(pages)]
     ports.put((server.server_address[1], sum(map(len, server.pages))))
     server.serve_forever()

@@ -37,7 +37,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from archiver.capture import CaptureOptions, capture_urls
@@ -46,7 +45,7 @@ from archiver.fetch import Fetch, HttpExchange
 from archiver.manifest import dump_manifest, load_manifest, parse_manifest
 from archiver.verify import default_jobs
 from archiver.warc import build_capture
-from benchmarks.bench_capture import make_page
+from benchmarks.bench_capture import PageHandler, PageServer, make_page
 
 BUILD_MARK = "bench-build.json"
 CACHES = ".archiver-cache"  # every cache verify keeps: emptied for the cold run
@@ -85,37 +84,15 @@ def page(index: int, image_seed: int, page_bytes: int) -> bytes:
     return html.replace(b"</article>", figure + b"</article>")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:
-        body = self.server.pages[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        """Quiet."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    pages: dict[str, bytes]
-
-
 def capture_distinct(collection: Collection, count: int, page_bytes: int) -> list[str]:
     """Capture ``count`` pages over HTTP from a local server; return the new source ids,
     in page order."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.pages = {f"/page/{i}": page(i, i, page_bytes) for i in range(count)}
+    server = PageServer(("127.0.0.1", 0), PageHandler)  # serves page N at /html/N
+    server.pages = [page(i, i, page_bytes) for i in range(count)]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    urls = [f"{base}/page/{i}" for i in range(count)]
+    urls = [f"{base}/html/{i}" for i in range(count)]
     try:
         options = CaptureOptions(allow_private=True, jobs=8, per_host=8, timeout=60)
         outcomes = list(capture_urls(collection, urls, options))
@@ -140,7 +117,7 @@ def clone(root: Path, base_id: str, index: int, page_index: int, page_bytes: int
     capture = manifest.captures[0]
     body = page(page_index, index + 1_000_000, page_bytes)
     host = capture.final_url.split("/")[2]
-    request = (f"GET /page/{page_index} HTTP/1.1\r\nHost: {host}\r\n"
+    request = (f"GET /html/{page_index} HTTP/1.1\r\nHost: {host}\r\n"
                "Accept-Encoding: identity\r\n\r\n").encode()
     response = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
                 b"Content-Length: %d\r\n\r\n" % len(body)) + body
