@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError, CaptureError
-from archiver.extract import PageMetadata, extract
+from archiver.extract import Extraction, PageMetadata, extract
 from archiver.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
 from archiver.fileio import atomic_write_bytes, sha256_bytes
 from archiver.findings import Finding
@@ -42,7 +43,14 @@ from archiver.manifest import (
     now,
 )
 from archiver.netpolicy import check_url
-from archiver.warc import ArchivedResponse, WarcError, build_capture, check_capture
+from archiver.warc import (
+    ArchivedResponse,
+    CaptureWarc,
+    WarcError,
+    build_capture,
+    check_capture,
+)
+from archiver.workers import default_jobs, process_pool
 
 WARC_MEDIA_TYPE = "application/warc"
 TEXT_MEDIA_TYPE = "text/markdown; charset=utf-8"
@@ -120,16 +128,15 @@ def capture_existing(collection: Collection, ids: Iterable[str],
     return _run(tasks, options)
 
 
-_Task = Callable[[Fetcher], CaptureOutcome]
-
-
 def _run(tasks: list[tuple[str | None, str | None, _Task]],
          options: CaptureOptions) -> Iterator[CaptureOutcome]:
+    """Run ``tasks`` ``options.jobs`` at a time."""
     throttle = HostThrottle(options.per_host, options.delay)
     pool_size = max(options.jobs, options.per_host)
-    with (Fetcher(options, throttle=throttle, pool_size=pool_size) as fetcher,
+    with (_archiver(min(options.jobs, len(tasks), default_jobs())) as archive,
+          Fetcher(options, throttle=throttle, pool_size=pool_size) as fetcher,
           ThreadPoolExecutor(max_workers=options.jobs) as pool):
-        futures = {pool.submit(task, fetcher): (url, sid) for url, sid, task in tasks}
+        futures = {pool.submit(task, fetcher, archive): (url, sid) for url, sid, task in tasks}
         try:
             for future in as_completed(futures):
                 url, sid = futures[future]
@@ -141,15 +148,62 @@ def _run(tasks: list[tuple[str | None, str | None, _Task]],
             pool.shutdown(cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class _Archived:
+    """A fetch serialised as a WARC, its final response read back from it, and (when asked
+    for and the page is HTML) the text extracted from that response."""
+
+    warc: CaptureWarc
+    response: ArchivedResponse
+    extraction: Extraction | None
+
+
+# (fetch, WARC file name, warcinfo fields, max body, extract?) -> _Archived
+_Archive = Callable[[Fetch, str, Mapping[str, str], int, bool], _Archived]
+_Task = Callable[[Fetcher, _Archive], CaptureOutcome]
+
+
+@contextmanager
+def _archiver(workers: int) -> Iterator[_Archive]:
+    """Archiving and extraction are CPU-bound and hold the GIL: with more than one capture at
+    a time they run in ``workers`` processes, while this one's threads fetch and write."""
+    if workers < 2:
+        yield _archive
+        return
+    with process_pool(workers) as pool:
+        def archive(fetched: Fetch, *args: Any) -> _Archived:
+            try:
+                return pool.submit(_archive, fetched, *args).result()
+            except BrokenProcessPool:
+                raise CaptureError(fetched.requested_url,
+                                   "a worker process died while archiving it") from None
+        yield archive
+
+
+def _archive(fetched: Fetch, filename: str, info: Mapping[str, str], max_body: int,
+             extract_text: bool) -> _Archived:
+    warc = build_capture(fetched, filename, info)
+    try:
+        response = check_capture(warc, fetched, max_body=max_body)
+    except WarcError as exc:
+        raise CaptureError(fetched.requested_url, exc.reason) from None
+    extractable = extract_text and response.status < 400 and response.is_html
+    extraction = (extract(response.body, fetched.final.url, charset=response.charset)
+                  if extractable else None)
+    return _Archived(warc, response, extraction)
+
+
 def _new_source_task(collection: Collection, url: str, options: CaptureOptions) -> _Task:
-    def task(fetcher: Fetcher) -> CaptureOutcome:
+    def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         check_url(url)
         source_id = source_id_for(url)
         manifest_path = collection.manifest_path(source_id)
         if manifest_path.exists():
             raise CaptureError(url, f"source {source_id} already exists; "
                                     f"add a capture with --id {source_id}")
-        stored = _prepare(collection, source_id, fetcher.fetch(url), options)
+        stored = _prepare(collection, source_id, fetcher.fetch(url), options, archive,
+                          extract_text=True)
+        warnings = _text_warnings(stored)
         manifest = Manifest(
             id=source_id,
             metadata=Metadata(url=Claim(value=url, status=Status.CONFIRMED,
@@ -160,7 +214,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions) 
         with (_write_errors(manifest_path),
               collection.staging([stored.file.path, _text_path(source_id)]) as staged):
             _write(stored)
-            warnings, text = _add_text(collection, manifest, stored)
+            text = _add_text(collection, manifest, stored.capture, stored.extraction)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
@@ -168,13 +222,14 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions) 
 
 def _existing_source_task(collection: Collection, source_id: str,
                           options: CaptureOptions) -> _Task:
-    def task(fetcher: Fetcher) -> CaptureOutcome:
+    def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         manifest_path = collection.manifest_path(source_id)
         manifest = load_manifest(manifest_path)
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
-        stored = _prepare(collection, source_id, fetcher.fetch(url), options)
+        stored = _prepare(collection, source_id, fetcher.fetch(url), options, archive,
+                          extract_text=False)
         manifest.files.append(stored.file)
         manifest.captures.append(stored.capture)
         manifest.capture_pending = None
@@ -201,27 +256,27 @@ def _text_path(source_id: str) -> str:
 
 @dataclass(frozen=True)
 class _Stored:
-    """A capture WARC ready to write: its bytes, manifest entries and final response read back."""
+    """A capture WARC ready to write: its bytes, manifest entries, final response read back,
+    and the text extracted from it, if asked for and possible."""
 
     path: Path
     file: FileEntry
     capture: Capture
     response: ArchivedResponse
+    extraction: Extraction | None
     data: bytes
 
 
-def _prepare(collection: Collection, source_id: str, fetched: Fetch,
-             options: CaptureOptions) -> _Stored:
-    """Serialise ``fetched`` as a new WARC of ``source_id`` and read it back; write nothing."""
+def _prepare(collection: Collection, source_id: str, fetched: Fetch, options: CaptureOptions,
+             archive: _Archive, *, extract_text: bool) -> _Stored:
+    """Serialise ``fetched`` as a new WARC of ``source_id``, read it back and (if
+    ``extract_text``) extract its text, with ``archive``; write nothing."""
     captured_at = now()
     capture_id = f"{captured_at:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
     relpath = f"corpus/{source_id}/{source_id}-{capture_id}.warc.gz"
-    warc = build_capture(fetched, relpath.rsplit("/", 1)[1], _warcinfo(options))
-    try:
-        response = check_capture(warc, fetched, max_body=options.max_bytes)
-    except WarcError as exc:
-        raise CaptureError(fetched.requested_url, exc.reason) from None
-    final, ids = fetched.final, warc.exchanges[-1]
+    archived = archive(fetched, relpath.rsplit("/", 1)[1], _warcinfo(options), options.max_bytes,
+                       extract_text)
+    warc, final, ids = archived.warc, fetched.final, archived.warc.exchanges[-1]
     capture = Capture(
         id=capture_id,
         requested_url=fetched.requested_url,
@@ -244,7 +299,8 @@ def _prepare(collection: Collection, source_id: str, fetched: Fetch,
     )
     file = FileEntry(path=relpath, sha256=capture.warc_sha256, size=len(warc.data),
                      media_type=WARC_MEDIA_TYPE, role=FileRole.WARC)
-    return _Stored(collection.resolve(relpath), file, capture, response, warc.data)
+    return _Stored(collection.resolve(relpath), file, capture, archived.response,
+                   archived.extraction, warc.data)
 
 
 def _write(stored: _Stored) -> None:
@@ -270,23 +326,30 @@ def _http_warnings(stored: _Stored) -> tuple[Finding, ...]:
                     stored.file.path),)
 
 
-def _add_text(collection: Collection, manifest: Manifest, stored: _Stored
-              ) -> tuple[tuple[Finding, ...], str | None]:
-    """Extract the text and page metadata of a new source's capture into ``manifest``;
-    return the warnings and the text's path (None when there is no text)."""
-    response, capture = stored.response, stored.capture
-    warnings = _http_warnings(stored)
-    if warnings:
-        return warnings, None
+def _text_warnings(stored: _Stored) -> tuple[Finding, ...]:
+    """The warnings of a new source's capture: an HTTP error, or no text extracted."""
+    response = stored.response
+    if warnings := _http_warnings(stored):
+        return warnings
     if not response.is_html:
         kind = response.media_type or "no content type"
         return (Finding("text-not-extracted", f"not HTML ({kind}): archived, no text",
-                        stored.file.path),), None
-    extraction = extract(response.body, capture.final_url, charset=response.charset)
+                        stored.file.path),)
+    if stored.extraction is None or not stored.extraction.text:
+        return (Finding("text-not-extracted", "no article text found in the page",
+                        stored.file.path),)
+    return ()
+
+
+def _add_text(collection: Collection, manifest: Manifest, capture: Capture,
+              extraction: Extraction | None) -> str | None:
+    """Record the page metadata and write the text of a new source's capture into
+    ``manifest``; return the text's path (None when there is no text)."""
+    if extraction is None:
+        return None
     manifest.metadata = _metadata(manifest.metadata.url, extraction.metadata, capture)
     if not extraction.text:
-        return (Finding("text-not-extracted", "no article text found in the page",
-                        stored.file.path),), None
+        return None
     relpath = _text_path(manifest.id)
     data = extraction.text.encode("utf-8")
     atomic_write_bytes(collection.resolve(relpath), data, overwrite=False)
@@ -299,7 +362,7 @@ def _add_text(collection: Collection, manifest: Manifest, stored: _Stored
     manifest.history.append(HistoryEntry(
         at=extracted_at, action="extracted", path=relpath, sha256_after=digest,
         reason=f"extracted from capture {capture.id} of {capture.final_url}", tool=TOOL))
-    return (), relpath
+    return relpath
 
 
 def _metadata(url: Claim[str], page: PageMetadata, capture: Capture) -> Metadata:

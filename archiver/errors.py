@@ -19,6 +19,10 @@ class ArchiverError(Exception):
         self.reason = reason
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[ArchiverError], tuple[str | None, str]]:
+        """Pickle as its path and reason (it crosses from worker processes)."""
+        return type(self), (self.path, self.reason)
+
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}" if self.path else self.reason
 

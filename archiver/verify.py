@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from archiver.findings import Finding, Severity
 from archiver.manifest import Acceptance, ManifestError, load_manifest
 from archiver.originals import check_captures, check_text_fidelity
 from archiver.warccheck import WarcReport, check_warc, check_warc_cached
+from archiver.workers import default_jobs, process_pool
 
 WARC_CACHE_DIR = ".archiver-cache/warc"
 
@@ -234,17 +233,12 @@ def _check_one(args: tuple[Path, str, bool]) -> DocumentReport:
     return check_source(Collection(args[0]), args[1], use_cache=args[2])
 
 
-def default_jobs() -> int:
-    """All cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: bool
              ) -> Iterator[DocumentReport]:
     if jobs == 1 or len(selected) < 2:
         yield from (check_source(collection, i, use_cache=use_cache) for i in selected)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with process_pool(jobs) as pool:
         work = [(collection.root, i, use_cache) for i in selected]
         yield from pool.map(_check_one, work, chunksize=max(1, len(selected) // (jobs * 8)))
 

@@ -29,7 +29,7 @@ from archiver.fetch import Fetch, HttpExchange
 WARC_VERSION = "WARC/1.1"
 FORMAT = "WARC File Format 1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
-GZIP_LEVEL = 3  # measured on HTML: 2-2.5x the speed of level 6 for ~11% more bytes
+GZIP_LEVEL = 1  # on a 250 KB news page: 5x the speed of level 6 for 18% more bytes (13x level 9)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _READ_BLOCK = 1 << 16
 

@@ -43,8 +43,8 @@ from archiver.capture import CaptureOptions, capture_urls
 from archiver.collection import Collection
 from archiver.fetch import Fetch, HttpExchange
 from archiver.manifest import dump_manifest, load_manifest, parse_manifest
-from archiver.verify import default_jobs
 from archiver.warc import build_capture
+from archiver.workers import default_jobs
 from benchmarks.bench_capture import PageHandler, PageServer, make_page
 
 BUILD_MARK = "bench-build.json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -235,6 +236,31 @@ def test_many_urls_one_request_at_a_time_per_host(collection, http_site):
     spans = http_site.times("/cap/many/")
     assert all(end <= next_start for (_, end), (next_start, _) in pairwise(spans))
     assert not verify(collection, jobs=1).failed()
+
+
+def test_captures_in_worker_processes_record_what_one_alone_records(collection, http_site,
+                                                                     tmp_path):
+    urls = [http_site.add(f"/cap/workers/{i}", ARTICLE) for i in range(4)]
+    together = run(collection, *urls, options=CaptureOptions(allow_private=True, timeout=5,
+                                                             jobs=4, per_host=4))
+    alone = Collection.init(tmp_path / "alone")
+    [single] = run(alone, urls[2])
+    [same] = [o for o in together if o.url == urls[2]]
+    assert all(o.ok and o.text_path for o in together)
+    assert (collection.resolve(same.text_path).read_bytes()
+            == alone.resolve(single.text_path).read_bytes())
+    first, second = (load_manifest(c.manifest_path(o.source_id))
+                     for c, o in ((collection, same), (alone, single)))
+    for name in ("title", "authors", "published", "language", "publisher"):
+        assert getattr(first.metadata, name).value == getattr(second.metadata, name).value
+    assert first.metadata.title.value == "Caf\u00e9 owners \u201cwelcome\u201d the ruling"
+    assert first.text.origin.extractor == second.text.origin.extractor
+
+
+def test_errors_keep_their_kind_across_processes():
+    error = pickle.loads(pickle.dumps(CaptureError("http://example.org/", "timed out")))
+    assert type(error) is CaptureError
+    assert (error.path, error.reason, error.exit_code) == ("http://example.org/", "timed out", 1)
 
 
 def pending_source(collection: Collection, source_id: str, url: str | None) -> Manifest:
