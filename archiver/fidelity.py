@@ -257,6 +257,8 @@ def joined(passages: list[Passage], indices: list[int]) -> Passage:
 def compare(stored_text: str, original_text: str, text_path: str) -> FidelityResult:
     """Compare a stored text with the original's text; findings name lines of the stored text."""
     started = time.perf_counter()
+    if stored_text == original_text:  # every finding is a difference: there is none
+        return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
     stored, original = parse_text(stored_text), parse_text(original_text)
     matches = align(stored, original)
     report = _Report(text_path, original)

@@ -16,7 +16,7 @@ from archiver.fidelity import check_fidelity
 from archiver.fileio import atomic_write_bytes
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
-from archiver.warc import read_response
+from archiver.warc import read_response, response_from_record
 from archiver.warccheck import RecordInfo, WarcReport, check_warc
 
 CACHE_DIR = ".archiver-cache/fidelity"
@@ -96,7 +96,7 @@ class Fidelity:
     score: float | None
 
 
-def _original_capture(manifest: Manifest) -> Capture | None:
+def original_capture(manifest: Manifest) -> Capture | None:
     """The capture a text is compared with: the one it was extracted from, else the latest
     successful one."""
     assert manifest.text is not None
@@ -124,7 +124,7 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
     if manifest.text is None or not manifest.captures:
         return Fidelity([], None)
     text_rel = manifest.text.path
-    capture = _original_capture(manifest)
+    capture = original_capture(manifest)
     if capture is None:
         return Fidelity([Finding("fidelity-unverified",
                                  "no successful capture to compare the text with",
@@ -148,9 +148,12 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         records = {_record_key(k): v for k, v in checked.by_id.items()} if checked else {}
         record = records.get(_record_key(capture.response_record_id))
         if record is not None and record.block_check == record.payload_check == "verified":
-            # just verified: read that record alone, without checking its digests again
-            response = read_response(warc, capture.response_record_id, offset=record.offset,
-                                     check_digests=False)
+            # just verified: use that record as kept, or read it alone, without its digests
+            response = (
+                response_from_record(checked.kept, capture.response_record_id, warc)
+                if checked is not None and checked.kept is not None
+                else read_response(warc, capture.response_record_id, offset=record.offset,
+                                   check_digests=False))
         else:
             response = read_response(warc, capture.response_record_id)
         if not response.is_html:

@@ -13,7 +13,7 @@ from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
 from archiver.manifest import Acceptance, ManifestError, load_manifest
-from archiver.originals import check_captures, check_text_fidelity
+from archiver.originals import check_captures, check_text_fidelity, original_capture
 from archiver.warccheck import WarcReport, check_warc, check_warc_cached
 from archiver.workers import default_jobs, process_pool
 
@@ -77,8 +77,10 @@ class VerifyResult:
 
 def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
                 report: DocumentReport, warcs: dict[str, WarcReport] | None = None,
-                use_cache: bool = False) -> Path | None:
-    """Fixity of one file; return its absolute path if it exists and is safe to read."""
+                use_cache: bool = False, keep: str | None = None) -> Path | None:
+    """Fixity of one file; return its absolute path if it exists and is safe to read.
+
+    A WARC (``warcs`` given) is checked whole on the way, keeping record ``keep``."""
     try:
         path = collection.resolve(entry_path)
     except UnsafePathError as exc:
@@ -91,8 +93,8 @@ def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
         return None
     if warcs is not None:  # a capture's WARC: its integrity check hashes it on the way
         warc = warcs[entry_path] = (
-            check_warc_cached(path, sha256, collection.root / WARC_CACHE_DIR) if use_cache
-            else check_warc(path, sha256=True))
+            check_warc_cached(path, sha256, collection.root / WARC_CACHE_DIR, keep=keep)
+            if use_cache else check_warc(path, sha256=True, keep=keep))
         assert warc.sha256 is not None and warc.size is not None
         found, found_size = warc.sha256, warc.size
     else:
@@ -168,9 +170,13 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
             path=manifest_rel))
     report.claimed = [f.path for f in manifest.files]
     warc_paths = {c.warc_path for c in manifest.captures}
+    # the response a text is compared with: kept as its WARC is checked, not read twice
+    original = original_capture(manifest) if manifest.text is not None else None
+    keep = {original.warc_path: original.response_record_id} if original else {}
     warcs: dict[str, WarcReport] = {}
     present = {e.path: _check_file(collection, e.path, e.sha256, e.size, report,
-                                   warcs if e.path in warc_paths else None, use_cache)
+                                   warcs if e.path in warc_paths else None, use_cache,
+                                   keep.get(e.path))
                for e in manifest.files}
     report.findings += check_captures(manifest, present, warcs)
     texts: dict[str, list[str]] = {}

@@ -213,14 +213,27 @@ def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset
     try:
         with open(path, "rb") as stream:
             stream.seek(offset)
-            for record in ArchiveIterator(stream, check_digests="raise" if check_digests
-                                          else False):
-                if (record.rec_type == "response"
-                        and record.rec_headers.get_header("WARC-Record-ID") == record_id):
-                    return _archived(record, max_body, path)
-    except (OSError, ArchiveLoadFailed) as exc:
+            return _find_response(stream, record_id, max_body, path, check_digests)
+    except OSError as exc:
         raise WarcError(path, f"cannot read WARC: {_one_line(exc)}") from None
-    raise WarcError(path, f"no response record {record_id}")
+
+
+def response_from_record(record: bytes, record_id: str, where: str | Path) -> ArchivedResponse:
+    """The response record ``record_id`` given as its uncompressed bytes (as check_warc keeps
+    a record it has just verified), its body decoded; the digests are not checked again."""
+    return _find_response(io.BytesIO(record), record_id, 1 << 30, where, check_digests=False)
+
+
+def _find_response(stream: IO[bytes], record_id: str, max_body: int, where: str | Path,
+                   check_digests: bool) -> ArchivedResponse:
+    try:
+        for record in ArchiveIterator(stream, check_digests="raise" if check_digests else False):
+            if (record.rec_type == "response"
+                    and record.rec_headers.get_header("WARC-Record-ID") == record_id):
+                return _archived(record, max_body, where)
+    except ArchiveLoadFailed as exc:
+        raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
+    raise WarcError(where, f"no response record {record_id}")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -84,6 +84,9 @@ class WarcReport:
     # sha256 hex and byte count of the whole file as read, when check_warc was asked for them
     sha256: str | None = None
     size: int | None = None
+    # the record asked for with check_warc(keep=...): its uncompressed bytes, header to
+    # trailer, when it was read whole; not saved with the report
+    kept: bytes | None = None
 
     @property
     def ok(self) -> bool:
@@ -126,18 +129,20 @@ class WarcReport:
             raise ValueError(f"not a saved WARC report: {exc!r}") from None
 
 
-def check_warc(path: Path, *, sha256: bool = False) -> WarcReport:
+def check_warc(path: Path, *, sha256: bool = False, keep: str | None = None) -> WarcReport:
     """Check every record of the WARC (plain or gzip) at ``path`` and report what is wrong.
 
     With ``sha256`` the file's sha256 and size are computed from the same read (all of the
-    file, even past damage), so fixity need not read the file a second time. Damage is
-    reported as findings; only a path that cannot be read raises ArchiverError.
+    file, even past damage), so fixity need not read the file a second time. With ``keep``
+    (a WARC-Record-ID) that record's bytes are kept in ``report.kept``, so that a caller
+    need not inflate it again. Damage is reported as findings; only a path that cannot be
+    read raises ArchiverError.
     """
     report = WarcReport(path=path)
     try:
         with open(path, "rb") as raw:
             fh = _HashingFile(raw) if sha256 else raw
-            _Walker(report, fh).run()
+            _Walker(report, fh, keep).run()
             if isinstance(fh, _HashingFile):
                 report.sha256, report.size = fh.finish()
     except OSError as exc:
@@ -145,11 +150,13 @@ def check_warc(path: Path, *, sha256: bool = False) -> WarcReport:
     return report
 
 
-def check_warc_cached(path: Path, expected_sha256: str, cache_dir: Path) -> WarcReport:
+def check_warc_cached(path: Path, expected_sha256: str, cache_dir: Path, *,
+                      keep: str | None = None) -> WarcReport:
     """``check_warc(path, sha256=True)``, reusing the report of an earlier check of the same
     bytes: a file that still hashes to ``expected_sha256`` (its manifest's) is identical to
     the file checked then, so only its sha256 is computed. Reports are saved under
-    ``cache_dir`` only for files that hash to ``expected_sha256``.
+    ``cache_dir`` only for files that hash to ``expected_sha256``. ``keep`` is passed on to
+    check_warc when the file is checked (a saved report keeps no record).
     """
     cache = cache_dir / f"{expected_sha256}.json"
     try:
@@ -169,7 +176,7 @@ def check_warc_cached(path: Path, expected_sha256: str, cache_dir: Path) -> Warc
             else:
                 report.sha256, report.size = digest, size
                 return report
-    report = check_warc(path, sha256=True)
+    report = check_warc(path, sha256=True, keep=keep)
     if report.sha256 == expected_sha256:
         atomic_write_bytes(cache, report.to_json())
     return report
@@ -350,8 +357,9 @@ def _describe(info: RecordInfo) -> str:
 class _Walker:
     """Reads records one after another, checking each and the gzip member layout."""
 
-    def __init__(self, report: WarcReport, fh: _File) -> None:
+    def __init__(self, report: WarcReport, fh: _File, keep: str | None = None) -> None:
         self.report = report
+        self.keep = keep
         self.source = _Source(fh)
         self.reader = _Reader(self.source.chunks)
         self.first_offsets: dict[str, int] = {}
@@ -397,7 +405,7 @@ class _Walker:
         if info.content_length is None:
             self.reader.skip_to_record()
             return True
-        return self.read_block(info, info.content_length)
+        return self.read_block(info, info.content_length, raw)
 
     def open_record(self, start: int, header: bytes) -> RecordInfo:
         """Parse and vet a record header; log the record."""
@@ -461,8 +469,9 @@ class _Walker:
         else:
             info.payload_check = check
 
-    def read_block(self, info: RecordInfo, length: int) -> bool:
-        """Stream the block through its digests, then check the trailer and gzip layout."""
+    def read_block(self, info: RecordInfo, length: int, header: bytes) -> bool:
+        """Stream the block through its digests, then check the trailer and gzip layout;
+        keep the record (``header`` and block) if it is the one to keep."""
         revisit = info.record_type == "revisit"
         block = self.parse_digest(info, "block", info.block_digest)
         payload = None if revisit else self.parse_digest(info, "payload", info.payload_digest)
@@ -470,7 +479,15 @@ class _Walker:
         http = info.record_type in _HTTP_TYPES and content_type.startswith("application/http")
         hasher = BlockHasher({block.algorithm} if block else set(),
                              payload.algorithm if payload else None, http)
-        got = self.reader.stream(length, hasher.update)
+        kept: list[bytes] | None = None
+        sink = hasher.update
+        if info.record_id == self.keep and self.report.kept is None:
+            kept = [header]
+
+            def sink(piece: memoryview) -> None:
+                hasher.update(piece)
+                kept.append(bytes(piece))
+        got = self.reader.stream(length, sink)
         if got < length:
             self.cut_short(f"its block has {got} of the {length} bytes of its Content-Length",
                            info)
@@ -491,6 +508,8 @@ class _Walker:
             self.reader.skip_to_record()
         else:
             info.complete = True
+            if kept is not None:
+                self.report.kept = b"".join(kept) + _TRAILER
         self.leave_record(info)
         return True
 

@@ -94,6 +94,14 @@ def test_faithful_text_with_style_differences_has_no_finding() -> None:
     assert result.extraction_seconds > 0 and result.alignment_seconds > 0
 
 
+def test_identical_text_is_faithful_and_one_more_word_is_not() -> None:
+    same = compare(FAITHFUL, FAITHFUL, PATH)
+    assert (same.findings, same.score) == ([], 1.0)
+    longer = compare(FAITHFUL, FAITHFUL + " Officials declined to comment.", PATH)
+    assert codes_and_lines(longer.findings) == [("text-missing", 13)]  # cut short
+    assert longer.score < 1.0
+
+
 def test_each_kind_of_damage_is_found_at_its_line() -> None:
     result = check_fidelity(DAMAGED, PATH, PAGE, URL, installed_extractor())
     assert codes_and_lines(result.findings) == [

@@ -226,6 +226,30 @@ def test_warcio_written_warc_is_intact(tmp_path: Path, gz: bool) -> None:
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_kept_record_is_the_record_as_warcio_reads_it(tmp_path: Path, gz: bool) -> None:
+    plain = plain_warc(BODY, BODY + b"2", BODY + b"3")
+    path = save(tmp_path, plain, gz)
+    wanted = check_warc(path).records[2].record_id
+    report = check_warc(path, keep=wanted)
+    start, end = record_offsets(plain)[2:4]
+    assert report.kept == plain[start:end]
+    records = [(r.rec_headers.get_header("WARC-Record-ID"), r.content_stream().read())
+               for r in ArchiveIterator(io.BytesIO(report.kept), check_digests="raise")]
+    assert records == [(wanted, BODY + b"2")]
+    assert check_warc(path).kept is None
+
+
+def test_record_cut_short_is_not_kept(tmp_path: Path) -> None:
+    plain = plain_warc(BODY, BODY + b"2")
+    path = tmp_path / "t.warc"
+    path.write_bytes(plain[:-100])
+    wanted = check_warc(save(tmp_path, plain, True)).records[2].record_id
+    report = check_warc(path, keep=wanted)
+    assert report.records[2].record_id == wanted and not report.records[2].complete
+    assert report.kept is None
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
 def test_flipped_payload_byte_is_a_digest_mismatch(tmp_path: Path, gz: bool) -> None:
     plain = plain_warc(BODY, BODY + b"2")
     at = plain.rindex(b"archived words")  # in the second response's payload
