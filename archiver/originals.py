@@ -113,6 +113,16 @@ def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: 
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
+def _cached(cache: Path) -> Fidelity | None:
+    """A saved result, or None if there is none or it is unreadable (a cache is written
+    without fsync: a power cut may leave it empty)."""
+    try:
+        saved = json.loads(cache.read_bytes())
+        return Fidelity([Finding(**f) for f in saved["findings"]], saved["score"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
                         present: dict[str, Path | None], *, use_cache: bool,
                         warcs: dict[str, WarcReport] | None = None) -> Fidelity:
@@ -140,9 +150,8 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
     assert text_entry is not None and warc_entry is not None
     cache = collection.root / CACHE_DIR / (
         _cache_key(text_entry.sha256, warc_entry.sha256, capture, extractor.model_dump()) + ".json")
-    if use_cache and cache.is_file():
-        cached = json.loads(cache.read_bytes())
-        return Fidelity([Finding(**f) for f in cached["findings"]], cached["score"])
+    if use_cache and (cached := _cached(cache)) is not None:
+        return cached
     try:
         checked = (warcs or {}).get(capture.warc_path)
         records = {_record_key(k): v for k, v in checked.by_id.items()} if checked else {}
@@ -167,5 +176,5 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         data = {"findings": [{"code": f.code, "message": f.message, "path": f.path,
                               "line": f.line} for f in result.findings],
                 "score": result.score}
-        atomic_write_bytes(cache, json.dumps(data).encode("utf-8"))
+        atomic_write_bytes(cache, json.dumps(data).encode("utf-8"), durable=False)
     return Fidelity(result.findings, result.score)

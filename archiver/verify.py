@@ -246,7 +246,8 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
         return
     with process_pool(jobs) as pool:
         work = [(collection.root, i, use_cache) for i in selected]
-        yield from pool.map(_check_one, work, chunksize=max(1, len(selected) // (jobs * 8)))
+        # small chunks: a large last chunk would leave the other workers idle at the end
+        yield from pool.map(_check_one, work, chunksize=max(1, len(selected) // (jobs * 64)))
 
 
 def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None,

@@ -1,7 +1,8 @@
 """WARC files of captures: write one (a gzip member per record), read it back, get a response.
 
 The only module that reads or writes WARC. Records are serialised here rather than by
-warcio's writer because warcio compresses at level 9 (slow) and digests with sha1; reading
+warcio's writer because warcio compresses with zlib at level 9 (slow) and digests with sha1;
+here each record is a gzip member deflated by ISA-L (python-isal). Reading
 uses warcio's ArchiveIterator, which checks the block and payload digests as it goes.
 """
 
@@ -19,6 +20,7 @@ from email.message import Message
 from pathlib import Path
 from typing import IO, Any
 
+from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
@@ -29,7 +31,9 @@ from archiver.fetch import Fetch, HttpExchange
 WARC_VERSION = "WARC/1.1"
 FORMAT = "WARC File Format 1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
-GZIP_LEVEL = 1  # on a 250 KB news page: 5x the speed of level 6 for 18% more bytes (13x level 9)
+# ISA-L's level 2 (of 0-3), on a 250 KB news page: 20x the speed of zlib's level 6 for 14%
+# more bytes, 4x the speed of zlib's level 1 for 4% fewer
+GZIP_LEVEL = 2
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _READ_BLOCK = 1 << 16
 
@@ -118,7 +122,7 @@ def _record(headers: Iterable[tuple[str, str]], block: bytes) -> bytes:
     """One WARC record as its own gzip member."""
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     text = f"{WARC_VERSION}\r\n{head}Content-Length: {len(block)}\r\n\r\n".encode()
-    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # wbits 31: gzip framing
+    packer = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 31)  # wbits 31: gzip framing
     return b"".join((packer.compress(text), packer.compress(block),
                      packer.compress(b"\r\n\r\n"), packer.flush()))
 

@@ -178,6 +178,17 @@ def test_fidelity_cache_is_used_and_keyed_by_hashes(captured, capsys) -> None:
     assert fresh == cold
 
 
+@pytest.mark.parametrize("saved", [b"", b'{"findings": [', b'{"score": 1.0}', b"[]"])
+def test_unreadable_fidelity_cache_entry_is_computed_again(captured, capsys, saved) -> None:
+    root, _ = captured
+    _, cold = verify_json(capsys, root)
+    [entry] = (root / CACHE_DIR).iterdir()
+    entry.write_bytes(saved)  # as a power cut may leave it: caches are not fsynced
+    _, again = verify_json(capsys, root)
+    assert again == cold
+    assert json.loads(entry.read_bytes())["score"] == cold["documents"][0]["fidelity_score"]
+
+
 def test_received_text_against_its_capture_then_repair(tmp_path: Path, http_site, capsys
                                                        ) -> None:
     """The seeds' workflow: a text received with damage, captured later, verified against
