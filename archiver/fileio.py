@@ -38,14 +38,11 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True,
-                 durable: bool = True) -> None:
+def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True) -> None:
     """Write ``chunks`` to ``path`` via a temp file, fsync and rename.
 
     With ``overwrite=False`` an existing ``path`` is never replaced (used for captures):
-    the final step is a hard link, which fails if the target exists. With ``durable=False``
-    (caches, which can be recomputed) nothing is fsynced: readers still never see a partial
-    file, but after a power cut the file may be empty or absent.
+    the final step is a hard link, which fails if the target exists.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
@@ -55,21 +52,18 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True,
             for chunk in chunks:
                 fh.write(chunk)
             fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
+            os.fsync(fh.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)
             tmp.unlink()
-        if durable:
-            _fsync_dir(path.parent)
+        _fsync_dir(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True,
-                       durable: bool = True) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> None:
     """Atomically write ``data`` to ``path``."""
-    atomic_write(path, (data,), overwrite=overwrite, durable=durable)
+    atomic_write(path, (data,), overwrite=overwrite)

@@ -9,17 +9,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from archiver import __version__
+from archiver.cache import Cache
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.extract import installed_extractor
 from archiver.fidelity import check_fidelity
-from archiver.fileio import atomic_write_bytes
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc import read_response, response_from_record
 from archiver.warccheck import RecordInfo, WarcReport, check_warc
 
-CACHE_DIR = ".archiver-cache/fidelity"
+_CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 
 
 def _record_key(record_id: str) -> str:
@@ -113,13 +113,14 @@ def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: 
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
-def _cached(cache: Path) -> Fidelity | None:
-    """A saved result, or None if there is none or it is unreadable (a cache is written
-    without fsync: a power cut may leave it empty)."""
+def _cached(saved: bytes | None) -> Fidelity | None:
+    """A saved result, or None if there is none or it is not one."""
+    if saved is None:
+        return None
     try:
-        saved = json.loads(cache.read_bytes())
-        return Fidelity([Finding(**f) for f in saved["findings"]], saved["score"])
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(saved)
+        return Fidelity([Finding(**f) for f in data["findings"]], data["score"])
+    except (ValueError, KeyError, TypeError):
         return None
 
 
@@ -148,9 +149,9 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
     extractor = origin.extractor if isinstance(origin, Extracted) else installed_extractor()
     text_entry, warc_entry = manifest.file(text_rel), manifest.file(capture.warc_path)
     assert text_entry is not None and warc_entry is not None
-    cache = collection.root / CACHE_DIR / (
-        _cache_key(text_entry.sha256, warc_entry.sha256, capture, extractor.model_dump()) + ".json")
-    if use_cache and (cached := _cached(cache)) is not None:
+    cache = Cache.of(collection.root)
+    key = _cache_key(text_entry.sha256, warc_entry.sha256, capture, extractor.model_dump())
+    if use_cache and (cached := _cached(cache.get(_CACHE_KIND, key))) is not None:
         return cached
     try:
         checked = (warcs or {}).get(capture.warc_path)
@@ -176,5 +177,5 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         data = {"findings": [{"code": f.code, "message": f.message, "path": f.path,
                               "line": f.line} for f in result.findings],
                 "score": result.score}
-        atomic_write_bytes(cache, json.dumps(data).encode("utf-8"), durable=False)
+        cache.put(_CACHE_KIND, key, json.dumps(data).encode("utf-8"))
     return Fidelity(result.findings, result.score)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver import damage
+from archiver.cache import Cache
 from archiver.collection import Collection, UnsafePathError
 from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
@@ -16,8 +17,6 @@ from archiver.manifest import Acceptance, ManifestError, load_manifest
 from archiver.originals import check_captures, check_text_fidelity, original_capture
 from archiver.warccheck import WarcReport, check_warc, check_warc_cached
 from archiver.workers import default_jobs, process_pool
-
-WARC_CACHE_DIR = ".archiver-cache/warc"
 
 
 @dataclass
@@ -93,7 +92,7 @@ def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
         return None
     if warcs is not None:  # a capture's WARC: its integrity check hashes it on the way
         warc = warcs[entry_path] = (
-            check_warc_cached(path, sha256, collection.root / WARC_CACHE_DIR, keep=keep)
+            check_warc_cached(path, sha256, Cache.of(collection.root), keep=keep)
             if use_cache else check_warc(path, sha256=True, keep=keep))
         assert warc.sha256 is not None and warc.size is not None
         found, found_size = warc.sha256, warc.size

@@ -20,8 +20,9 @@ from typing import Literal
 from isal import isal_zlib
 
 from archiver import __version__
+from archiver.cache import Cache
 from archiver.errors import ArchiverError
-from archiver.fileio import atomic_write_bytes, sha256_file
+from archiver.fileio import sha256_file
 from archiver.findings import Finding, Severity
 from archiver.warcdigest import (
     BlockHasher,
@@ -43,6 +44,7 @@ _VERSION = re.compile(rb"WARC/(0\.17|0\.18|1\.0|1\.1)")
 _MANDATORY = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")
 _TARGETED = frozenset({"response", "request", "revisit", "resource"})
 _HTTP_TYPES = frozenset({"response", "request", "revisit"})
+_CACHE_KIND = "warc"  # reports in the cache, by the WARC's sha256
 _CONVENTION_NAMES = {"both": "payload", "dechunked": "de-chunked payload",
                      "raw": "transfer-encoded payload"}
 
@@ -151,19 +153,15 @@ def check_warc(path: Path, *, sha256: bool = False, keep: str | None = None) -> 
     return report
 
 
-def check_warc_cached(path: Path, expected_sha256: str, cache_dir: Path, *,
+def check_warc_cached(path: Path, expected_sha256: str, cache: Cache, *,
                       keep: str | None = None) -> WarcReport:
     """``check_warc(path, sha256=True)``, reusing the report of an earlier check of the same
     bytes: a file that still hashes to ``expected_sha256`` (its manifest's) is identical to
-    the file checked then, so only its sha256 is computed. Reports are saved under
-    ``cache_dir`` only for files that hash to ``expected_sha256``. ``keep`` is passed on to
-    check_warc when the file is checked (a saved report keeps no record).
+    the file checked then, so only its sha256 is computed. Reports are saved in ``cache``
+    only for files that hash to ``expected_sha256``. ``keep`` is passed on to check_warc when
+    the file is checked (a saved report keeps no record).
     """
-    cache = cache_dir / f"{expected_sha256}.json"
-    try:
-        saved = cache.read_bytes()
-    except OSError:
-        saved = None
+    saved = cache.get(_CACHE_KIND, expected_sha256)
     if saved is not None:
         try:
             digest, size = sha256_file(path)
@@ -172,14 +170,14 @@ def check_warc_cached(path: Path, expected_sha256: str, cache_dir: Path, *,
         if digest == expected_sha256:
             try:
                 report = WarcReport.from_json(saved, path)
-            except ValueError:  # another version's, or torn: check the file again
+            except ValueError:  # another version's: check the file again
                 pass
             else:
                 report.sha256, report.size = digest, size
                 return report
     report = check_warc(path, sha256=True, keep=keep)
     if report.sha256 == expected_sha256:
-        atomic_write_bytes(cache, report.to_json(), durable=False)
+        cache.put(_CACHE_KIND, expected_sha256, report.to_json())
     return report
 
 

@@ -3,15 +3,17 @@ and the capture, repair and check-warc commands end to end, from a real server o
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from archiver.cache import CACHE_PATH, Cache
 from archiver.cli import main
 from archiver.extract import extract
 from archiver.manifest import load_manifest, save_manifest
-from archiver.originals import CACHE_DIR
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Council adopts resolution on water rights</title></head><body>
@@ -167,11 +169,11 @@ def test_capture_usage_errors(tmp_path: Path, capsys) -> None:
 def test_fidelity_cache_is_used_and_keyed_by_hashes(captured, capsys) -> None:
     root, _ = captured
     _, cold = verify_json(capsys, root)
-    [entry] = (root / CACHE_DIR).iterdir()
+    [(key, saved)] = fidelity_entries(root)
     # A planted cache entry is what a warm run reports: the key, not the content, decides.
-    data = json.loads(entry.read_text())
+    data = json.loads(saved)
     data["score"] = 0.5
-    entry.write_text(json.dumps(data))
+    Cache.of(root).put("fidelity", key, json.dumps(data).encode())
     _, warm = verify_json(capsys, root)
     assert warm["documents"][0]["fidelity_score"] == 0.5
     _, fresh = verify_json(capsys, root, "--no-cache")
@@ -179,14 +181,42 @@ def test_fidelity_cache_is_used_and_keyed_by_hashes(captured, capsys) -> None:
 
 
 @pytest.mark.parametrize("saved", [b"", b'{"findings": [', b'{"score": 1.0}', b"[]"])
-def test_unreadable_fidelity_cache_entry_is_computed_again(captured, capsys, saved) -> None:
+def test_unusable_fidelity_cache_entry_is_computed_again(captured, capsys, saved) -> None:
     root, _ = captured
     _, cold = verify_json(capsys, root)
-    [entry] = (root / CACHE_DIR).iterdir()
-    entry.write_bytes(saved)  # as a power cut may leave it: caches are not fsynced
+    [(key, _)] = fidelity_entries(root)
+    Cache.of(root).put("fidelity", key, saved)
     _, again = verify_json(capsys, root)
     assert again == cold
-    assert json.loads(entry.read_bytes())["score"] == cold["documents"][0]["fidelity_score"]
+    assert json.loads(Cache.of(root).get("fidelity", key))["score"] == (
+        cold["documents"][0]["fidelity_score"])
+
+
+def test_cache_that_cannot_be_opened_is_no_cache(captured, capsys) -> None:
+    root, _ = captured
+    _, cold = verify_json(capsys, root)
+    (root / CACHE_PATH).write_bytes(b"not a database" * 100)
+    _, again = verify_json(capsys, root)
+    assert again == cold
+
+
+def test_worker_processes_share_the_cache(captured, http_site, capsys) -> None:
+    root, _ = captured
+    other = http_site.add("/orig/other", PAGE.replace("Tuesday", "Monday"))
+    assert run(capsys, "capture", other, "--root", str(root), "--allow-private")[0] == 0
+    _, serial = verify_json(capsys, root, "--no-cache")
+    # this process has the cache open when it forks the workers: each opens its own
+    _, warm_here = verify_json(capsys, root)
+    parallel = [json.loads(run(capsys, "verify", "--root", str(root), "--format", "json",
+                               "--jobs", "2", *extra)[1]) for extra in (["--no-cache"], [])]
+    assert parallel == [serial, serial] and warm_here == serial
+    assert len(fidelity_entries(root)) == 2
+
+
+def fidelity_entries(root: Path) -> list[tuple[str, bytes]]:
+    """The fidelity results in a collection's cache, read with sqlite3 directly."""
+    with contextlib.closing(sqlite3.connect(root / CACHE_PATH)) as db:
+        return db.execute("SELECT key, value FROM entries WHERE kind = 'fidelity'").fetchall()
 
 
 def test_received_text_against_its_capture_then_repair(tmp_path: Path, http_site, capsys

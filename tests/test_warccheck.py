@@ -18,6 +18,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
+from archiver.cache import Cache
 from archiver.errors import ArchiverError
 from archiver.findings import Finding, Severity
 from archiver.warccheck import WarcReport, check_warc, check_warc_cached
@@ -329,18 +330,18 @@ def test_sha256_is_of_the_whole_file_even_past_damage(tmp_path: Path, gz: bool,
 def test_cached_report_is_reused_only_for_the_same_bytes(tmp_path: Path) -> None:
     path = save(tmp_path, plain_warc(BODY, BODY + b"2"), gz=True)
     expected = hashlib.sha256(path.read_bytes()).hexdigest()
-    cache_dir = tmp_path / "cache"
-    first = check_warc_cached(path, expected, cache_dir)
+    cache = Cache(tmp_path / "cache.sqlite")
+    first = check_warc_cached(path, expected, cache)
     assert first.ok and (first.sha256, first.size) == (expected, path.stat().st_size)
     assert first.records == check_warc(path).records
-    saved = cache_dir / f"{expected}.json"
-    assert WarcReport.from_json(saved.read_bytes(), path).records == first.records
+    saved = cache.get("warc", expected)
+    assert saved is not None and WarcReport.from_json(saved, path).records == first.records
 
     # A saved report is what the next run gets, as long as the file hashes the same
     planted = WarcReport(path, [Finding("warc-corrupt", "planted", path=str(path))],
                          first.records)
-    saved.write_bytes(planted.to_json())
-    again = check_warc_cached(path, expected, cache_dir)
+    cache.put("warc", expected, planted.to_json())
+    again = check_warc_cached(path, expected, cache)
     assert [f.message for f in again.findings] == ["planted"]
     assert (again.sha256, again.size) == (first.sha256, first.size)
 
@@ -348,11 +349,11 @@ def test_cached_report_is_reused_only_for_the_same_bytes(tmp_path: Path) -> None
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(data)
-    changed = check_warc_cached(path, expected, cache_dir)
+    changed = check_warc_cached(path, expected, cache)
     assert not changed.ok and changed.sha256 == hashlib.sha256(data).hexdigest()
-    assert sorted(p.name for p in cache_dir.iterdir()) == [saved.name]
-    assert [f.message for f in WarcReport.from_json(saved.read_bytes(), path).findings] == [
-        "planted"]
+    assert cache.get("warc", changed.sha256) is None
+    assert [f.message for f in WarcReport.from_json(cache.get("warc", expected), path).findings
+            ] == ["planted"]
 
 
 @pytest.mark.parametrize("saved", [b"{torn", b'{"version": "0.0.1", "findings": [], "records": []}',
@@ -360,12 +361,11 @@ def test_cached_report_is_reused_only_for_the_same_bytes(tmp_path: Path) -> None
 def test_unusable_cached_report_means_a_full_check(tmp_path: Path, saved: bytes) -> None:
     path = save(tmp_path, plain_warc(BODY), gz=False)
     expected = hashlib.sha256(path.read_bytes()).hexdigest()
-    (tmp_path / "cache").mkdir()
-    cache = tmp_path / "cache" / f"{expected}.json"
-    cache.write_bytes(saved.replace(b"%s", __version__.encode()))
-    report = check_warc_cached(path, expected, tmp_path / "cache")
+    cache = Cache(tmp_path / "cache.sqlite")
+    cache.put("warc", expected, saved.replace(b"%s", __version__.encode()))
+    report = check_warc_cached(path, expected, cache)
     assert report.ok and len(report.records) == 2 and all(r.complete for r in report.records)
-    assert WarcReport.from_json(cache.read_bytes(), path).records == report.records
+    assert WarcReport.from_json(cache.get("warc", expected), path).records == report.records
 
 
 def test_one_gzip_member_for_all_records_is_nonconformant(tmp_path: Path) -> None:
