@@ -1,8 +1,8 @@
 """Benchmark capture: pages/second of ``archiver capture`` (with and without text extraction)
 vs ``wget --warc-file`` vs plain requests, over the same pages from a local threaded server.
 
-    PYTHONPATH=. python benchmarks/bench_capture.py [--pages 500] [--size 250000] [--jobs 8]
-                                                    [--shape news|dense] [--repeat 3]
+    python -m benchmarks.bench_capture [--pages 500] [--size 250000] [--jobs 8]
+                                       [--shape news|dense] [--repeat 3]
 
 Every run fetches the same bytes from the same server (a child process, so that it does not
 compete with the client for the GIL). All pages are on one host, so the capture runs with
@@ -14,7 +14,8 @@ parallel mode) over one keep-alive connection, writing its WARC and a copy of ea
 The capture figure includes everything ``archiver capture`` does per page: fetch, WARC (gzip,
 sha256 digests), read-back with digest checks, fsync'd atomic writes of the WARC, text and
 manifest, and text extraction. "no extraction" captures the same bytes served as
-``text/plain``, which isolates the archiving cost from trafilatura's.
+``text/plain``, which isolates the archiving cost from trafilatura's. "client CPU" counts
+this process and all its descendants (capture's worker processes too), not the page server.
 
 Page shapes: ``news`` (default) is a news article page as sites serve them: metadata, OpenGraph
 and JSON-LD in the head, a navigation menu of ~170 links, a ~2,000-word article with links,
@@ -213,8 +214,13 @@ def _cpu(exclude: int) -> float:
 
 
 def _live_children() -> set[int]:
-    return {int(pid) for task in Path("/proc/self/task").iterdir()
-            for pid in (task / "children").read_text().split()}
+    pids: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids.update(int(pid) for pid in (task / "children").read_text().split())
+        except FileNotFoundError:  # a thread that ended since the listing
+            continue
+    return pids
 
 
 def best_of(repeat: int, run: Callable[[int], int], server: int) -> Run:
