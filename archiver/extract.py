@@ -2,7 +2,8 @@
 
 Before trafilatura runs, whitespace in the page is collapsed as a browser renders it (outside
 ``<pre>`` and ``<textarea>``): otherwise the page's source line breaks survive inside paragraphs
-and a paragraph of the text is no longer one line of it.
+and a paragraph of the text is no longer one line of it. That step is recorded with the
+extractor (``preprocessing``), like trafilatura's version and options.
 
 The page is parsed once; the text pass and the metadata pass share the tree (trafilatura copies
 a tree before it cuts it up).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,11 +89,13 @@ class Extraction:
 
 
 def installed_extractor(options: dict[str, Any] | None = None) -> Extractor:
-    """The extractor this installation runs, with ``options`` (default: the pinned OPTIONS)."""
+    """The extractor this installation runs, with ``options`` (default: the pinned OPTIONS)
+    and this tool's preprocessing."""
     return Extractor(
         name=EXTRACTOR_NAME,
         version=trafilatura.__version__,
         options=dict(OPTIONS if options is None else options),
+        preprocessing=list(PREPROCESSING),
     )
 
 
@@ -134,6 +138,10 @@ def extract_with(
             f"text was extracted with {extractor.name} {extractor.version}, "
             f"but {current.name} {current.version} is installed",
         )
+    unknown = [step for step in extractor.preprocessing if step not in _STEPS]
+    if unknown:
+        raise ArchiverError(url, f"text was extracted after preprocessing {unknown}, "
+                                 f"which this archiver does not know")
     return _run(html, url, extractor, charset, metadata=False)
 
 
@@ -144,7 +152,8 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     tree = trafilatura.load_html(page) if page.strip() else None
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
-    _collapse_whitespace(tree)
+    for step in extractor.preprocessing:
+        _STEPS[step](tree)
     try:
         text = trafilatura.extract(tree, url=url, **extractor.options)
     except TypeError as exc:  # an option this trafilatura does not know
@@ -163,6 +172,12 @@ def _collapse_whitespace(tree: Any) -> None:
             element.text = _HTML_SPACE.sub(" ", text)
         if tail and _COLLAPSIBLE.search(tail) and element.getparent() not in kept:
             element.tail = _HTML_SPACE.sub(" ", tail)
+
+
+# What this tool does to a parsed page before trafilatura sees it, by the step names that go
+# into the manifest: a text is re-derived with the steps its manifest names.
+_STEPS: dict[str, Callable[[Any], None]] = {"collapse-whitespace": _collapse_whitespace}
+PREPROCESSING = ["collapse-whitespace"]
 
 
 def _metadata(tree: Any, url: str) -> PageMetadata:

@@ -139,6 +139,8 @@ class Extractor(_Model):
     name: str
     version: str
     options: dict[str, Any] = Field(default_factory=dict)
+    # what the tool did to the page before the extractor saw it, by step name, in order
+    preprocessing: list[str] = Field(default_factory=list)
 
 
 class Extracted(_Model):

@@ -6,7 +6,14 @@ import pytest
 import trafilatura
 
 from archiver.errors import ArchiverError
-from archiver.extract import OPTIONS, decode_html, extract, extract_with, installed_extractor
+from archiver.extract import (
+    OPTIONS,
+    PREPROCESSING,
+    decode_html,
+    extract,
+    extract_with,
+    installed_extractor,
+)
 from archiver.manifest import Extractor
 
 URL = "https://news.example.org/2020/03/12/story.html"
@@ -55,6 +62,7 @@ def test_extract_records_the_installed_extractor_and_exact_options() -> None:
     assert extractor.name == "trafilatura"
     assert extractor.version == trafilatura.__version__
     assert extractor.options == OPTIONS
+    assert extractor.preprocessing == PREPROCESSING == ["collapse-whitespace"]
     # the recorded options are trafilatura.extract's own keywords
     assert trafilatura.extract("<p>x</p>", url=URL, **extractor.options) is None
 
@@ -101,6 +109,15 @@ def test_extract_with_reruns_recorded_options() -> None:
 def test_extract_with_refuses_another_extractor(name: str, version: str) -> None:
     with pytest.raises(ArchiverError, match=f"{name} {version}"):
         extract_with(page(), URL, Extractor(name=name, version=version, options=OPTIONS))
+
+
+def test_extract_with_runs_the_recorded_preprocessing_only() -> None:
+    as_recorded = installed_extractor().model_copy(update={"preprocessing": []})
+    lines = extract_with(page(), URL, as_recorded).text.splitlines()
+    assert lines[1].startswith("The [United Nations]")
+    assert not lines[1].endswith("in a joint statement.")  # the source's wrapping survives
+    with pytest.raises(ArchiverError, match=r"preprocessing \['tidy-up'\]"):
+        extract_with(page(), URL, as_recorded.model_copy(update={"preprocessing": ["tidy-up"]}))
 
 
 def test_extract_with_refuses_unknown_options() -> None:
