@@ -5,7 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+
+_WATCH_SECONDS = 0.5  # how often a worker looks for its parent
 
 # Imported once by the fork server, so that each worker starts with them loaded.
 _PRELOAD = ["archiver.capture", "archiver.verify"]
@@ -24,10 +27,35 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     from a fork server, because a fork would copy locks that other threads hold.
     """
     if threading.active_count() == 1:
-        pool = ProcessPoolExecutor(max_workers=workers,
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                                   initargs=(os.getpid(),),
                                    mp_context=multiprocessing.get_context("fork"))
         pool.submit(int).result()  # the first task forks every worker, here and now
         return pool
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                               initargs=(os.getpid(),), mp_context=context)
+
+
+def _exit_with_parent(owner: int) -> None:
+    """In a new worker: end it when the process that started the pool (``owner``), or the one
+    that forked this worker, is gone: a run killed with SIGKILL cannot stop its workers, and
+    they would wait for work forever. (A fork server outlives the run while its workers do.)"""
+    parent = os.getppid()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # it exists, under another user: not ours, but alive
+            return True
+        return True
+
+    def watch() -> None:
+        while os.getppid() == parent and alive(owner):
+            time.sleep(_WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
