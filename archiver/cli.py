@@ -229,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
     p.add_argument("--no-cache", action="store_true",
-                   help="recompute fidelity instead of using results cached by hashes")
+                   help="check every WARC and recompute fidelity instead of using results "
+                        "cached by hashes (.archiver-cache/cache.sqlite)")
 
     p = add("check-warc", cmd_check_warc, "check the integrity of WARC files")
     p.add_argument("files", nargs="+", metavar="FILE")
