@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,7 +247,12 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
     with process_pool(jobs) as pool:
         work = [(collection.root, i, use_cache) for i in selected]
         # small chunks: a large last chunk would leave the other workers idle at the end
-        yield from pool.map(_check_one, work, chunksize=max(1, len(selected) // (jobs * 64)))
+        try:
+            yield from pool.map(_check_one, work,
+                                chunksize=max(1, len(selected) // (jobs * 64)))
+        except BrokenProcessPool:  # killed (out of memory, say): one line, not a traceback
+            raise ArchiverError(collection.root, "a worker process died; run again, or with "
+                                                 "--jobs 1 to find the source") from None
 
 
 def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None,

@@ -192,7 +192,7 @@ def test_unusable_fidelity_cache_entry_is_computed_again(captured, capsys, saved
         cold["documents"][0]["fidelity_score"])
 
 
-def test_cache_that_cannot_be_opened_is_no_cache(captured, capsys) -> None:
+def test_cache_overwritten_with_garbage_is_no_cache(captured, capsys) -> None:
     root, _ = captured
     _, cold = verify_json(capsys, root)
     (root / CACHE_PATH).write_bytes(b"not a database" * 100)

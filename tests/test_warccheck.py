@@ -486,39 +486,32 @@ def _digest_forms(data: bytes) -> list[tuple[str, str]]:
 RESOURCE = b"\xfb\xff\xfe plain resource bytes ~~~ \xfb\xef" * 50
 
 
-@pytest.mark.parametrize(("form", "value"), _digest_forms(RESOURCE))
-def test_digest_encodings_all_verify(tmp_path: Path, form: str, value: str) -> None:
-    def write(digest: str) -> WarcReport:
-        out = io.BytesIO()
-        writer = WARCWriter(out, gzip=False)
-        writer.write_record(writer.create_warc_record(
-            "file:///r.bin", "resource", payload=io.BytesIO(RESOURCE), length=len(RESOURCE),
-            warc_content_type="application/octet-stream",
-            warc_headers_dict={"WARC-Block-Digest": digest, "WARC-Payload-Digest": digest}))
-        path = tmp_path / "r.warc"
-        path.write_bytes(out.getvalue())
-        return check_warc(path)
-
-    good = write(value)
-    assert good.verdict == "intact" and not good.findings
-    assert (good.records[0].block_check, good.records[0].payload_check) == (
-        "verified", "verified")
-    wrong = value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")
-    bad = write(wrong)
-    assert error_codes(bad)["warc-digest-mismatch"] == 2
-
-
-def test_unknown_digest_algorithm_is_unverified(tmp_path: Path) -> None:
+def check_resource(tmp_path: Path, digest: str) -> WarcReport:
+    """Check a WARC of one resource record whose block and payload digests are ``digest``."""
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=False)
     writer.write_record(writer.create_warc_record(
         "file:///r.bin", "resource", payload=io.BytesIO(RESOURCE), length=len(RESOURCE),
         warc_content_type="application/octet-stream",
-        warc_headers_dict={"WARC-Block-Digest": "blake9:ABCDEF",
-                           "WARC-Payload-Digest": "blake9:ABCDEF"}))
+        warc_headers_dict={"WARC-Block-Digest": digest, "WARC-Payload-Digest": digest}))
     path = tmp_path / "r.warc"
     path.write_bytes(out.getvalue())
-    report = check_warc(path)
+    return check_warc(path)
+
+
+@pytest.mark.parametrize(("form", "value"), _digest_forms(RESOURCE))
+def test_digest_encodings_all_verify(tmp_path: Path, form: str, value: str) -> None:
+    good = check_resource(tmp_path, value)
+    assert good.verdict == "intact" and not good.findings
+    assert (good.records[0].block_check, good.records[0].payload_check) == (
+        "verified", "verified")
+    wrong = value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")
+    bad = check_resource(tmp_path, wrong)
+    assert error_codes(bad)["warc-digest-mismatch"] == 2
+
+
+def test_unknown_digest_algorithm_is_unverified(tmp_path: Path) -> None:
+    report = check_resource(tmp_path, "blake9:ABCDEF")
     assert report.verdict == "intact"
     assert [f.code for f in report.findings] == ["warc-unverified", "warc-unverified"]
     assert "'blake9' is not supported" in report.findings[0].message
