@@ -1,0 +1,443 @@
+"""Benchmark detection and repair on real pages: damage each page's text, then verify and repair.
+
+    python -m benchmarks.bench_real_pages [--seed 0] [--pages GLOB] [--links 6] [--json OUT]
+
+Every page of ``../shared/real-pages/pages`` (or those matching ``--pages``) is served from
+127.0.0.1 by bench_capture's page server and captured with ``archiver capture``, which gives
+the archived original and archiver's own text. A seeded generator then damages that text:
+lost link targets (``[text](#)``, ``[text]()``, and the bare ``text (#)``), a misquote (one
+word changed inside a quotation of three words or more), a changed word outside quotations, a
+dropped paragraph and an inserted line, each on its own line with an untouched line between
+them. The damaged text goes in with ``archiver add --url``, gets its capture with ``archiver
+capture --pending``, and is checked with ``archiver verify --format json`` and repaired with
+``archiver repair ID --apply``, all through the command line's ``main([...])`` in process.
+
+Every damage is recorded with its line, so the figures are exact: per expected finding code,
+the recall (damages that drew it on their line; a dropped paragraph is looked for on the line
+before or after the gap) and the findings on untouched lines (split into those the undamaged
+text draws as well and those the damage caused); for repair, the lost links restored with
+the URL of the undamaged text, restored with another URL, and left unresolved. Nothing
+reaches beyond loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fnmatch
+import io
+import json
+import random
+import re
+import sys
+import tempfile
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from archiver.cli import main as archiver
+from archiver.collection import Collection
+from archiver.manifest import load_manifest
+from benchmarks.bench_capture import PageHandler, PageServer
+
+PAGES = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-pages" / "pages"
+
+# What each damage should draw from verify, on its line.
+EXPECTED = {
+    "lost-target": "link-placeholder",
+    "misquote": "quote-altered",
+    "changed-word": "text-altered",
+    "dropped-paragraph": "text-missing",
+    "inserted-line": "text-added",
+}
+FORMS = ("[{}](#)", "[{}]()", "{} (#)")  # how a lost target is written
+
+# A Markdown link as archiver's extractor writes it; an image (``![alt](src)``) is not a link.
+_LINK = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\(([^()\s]+)\)")
+# The target slots of a line after repair: every link, and every bare placeholder left.
+_SLOT = re.compile(r"(?<!!)\[[^\[\]\n]*\]\(\s*(<[^>]*>|[^()\s]*)\s*\)|(?<!\])\(#\)")
+_QUOTATION = re.compile("[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb\n]+)"
+                        "[\"\u201d\u00bb]")
+_APOSTROPHE = re.compile("(?<=\\w)['\u2019](?=\\w)")
+_QUOTE_MARKS = re.compile("[\"'\u201c\u201d\u201e\u00ab\u00bb\u2018\u2019]")
+_WORD = re.compile(r"(?<![\w/.-])[^\W\d_]{4,}(?![\w/.-])")  # a plain word of 4 letters or more
+
+# Words for the changed word and misquote, and the parts of the inserted sentence: chosen to
+# be unlikely on any page, and checked against it.
+SUBSTITUTES = ("marmalade", "telescope", "harbour", "violin", "glacier", "lantern", "orchard",
+               "saffron", "pelican", "quarry")
+SUBJECTS = ("The harbour committee", "A violin teacher in Tarnow", "The regional glacier survey",
+            "Three lantern makers", "The orchard cooperative")
+VERBS = ("postponed", "quietly revised", "published", "disputed", "reopened")
+OBJECTS = ("its saffron census", "the pelican count", "a quarry report",
+           "the marmalade tariff study", "its telescope budget")
+WHENS = ("until Thursday", "last winter", "after a long delay", "without comment")
+
+
+@dataclass(frozen=True)
+class LostLink:
+    """A link whose target the damage removed: its line and slot in the line, and the truth."""
+
+    line: int
+    slot: int
+    text: str
+    url: str
+    form: str
+
+
+@dataclass
+class Damaged:
+    """A damaged text, what was done to it (kind -> damaged-text lines where it shows), and the
+    lines that were left untouched."""
+
+    text: str
+    damages: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
+    links: list[LostLink] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    origin: dict[int, int] = field(default_factory=dict)  # damaged line -> undamaged line
+
+
+def _outside_links(line: str) -> list[tuple[int, int]]:
+    """The spans of ``line`` outside Markdown links (and images)."""
+    spans, pos = [], 0
+    for m in re.finditer(r"!?\[[^\[\]\n]*\]\([^()\n]*\)", line):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    return [*spans, (pos, len(line))]
+
+
+def _swap_word(line: str, start: int, end: int, rng: random.Random) -> str | None:
+    """``line`` with one plain word inside [start, end) replaced by a substitute, or None."""
+    words = [m for m in _WORD.finditer(line, start, end)]
+    if not words:
+        return None
+    word = rng.choice(words)
+    lowered = line.lower()
+    new = rng.choice([s for s in SUBSTITUTES if s not in lowered])
+    if word.group()[0].isupper():
+        new = new.capitalize()
+    return line[: word.start()] + new + line[word.end():]
+
+
+def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
+    """Damage ``text`` (archiver's text of ``page``): up to ``links`` lost targets and one of
+    each other kind, each on its own line with an untouched line on either side."""
+    lines = text.split("\n")
+    content = [n for n, line in enumerate(lines) if line.strip()]
+    taken: set[int] = set()
+
+    def free(n: int) -> bool:
+        return not taken & {n - 1, n, n + 1}
+
+    def linked(n: int) -> list[re.Match[str]]:
+        return list(_LINK.finditer(lines[n]))
+
+    # lost targets: several links, on as few lines as a random pick gives
+    candidates = [(n, k) for n in content for k, m in enumerate(linked(n))
+                  if m.group(1).strip() and m.group(2) not in ("#", "")]
+    chosen = sorted(rng.sample(candidates, min(links, len(candidates))))
+    lost: list[tuple[int, int, str, str, str]] = []
+    forms = [FORMS[i % len(FORMS)] for i in range(len(chosen))]
+    rng.shuffle(forms)
+    for n in sorted({n for n, _ in chosen}):
+        slots = [k for m, k in chosen if m == n]
+        out, at = "", []
+        pos = 0
+        for k, m in enumerate(linked(n)):
+            out += lines[n][pos : m.start()]
+            if k in slots:
+                form = forms.pop()
+                # where the placeholder's slot starts: its "[", or the "(" of a bare one
+                markup = form.format(m.group(1))
+                bare = form.startswith("{")
+                at.append((len(out) + (len(markup) - 3 if bare else 0), m.group(1), m.group(2),
+                           form))
+                out += markup
+            else:
+                out += m.group()
+            pos = m.end()
+        lines[n] = out + lines[n][pos:]
+        starts = [m.start() for m in _SLOT.finditer(lines[n])]
+        for column, text_, url, form in at:
+            lost.append((n, starts.index(column), text_, url, form))
+        taken.add(n)
+    kinds: list[tuple[str, int]] = [("lost-target", n) for n in sorted({n for n, *_ in lost})]
+
+    def pick(ok: list[int]) -> int | None:
+        ok = [n for n in ok if free(n)]
+        return rng.choice(ok) if ok else None
+
+    # misquote: one word inside a quotation of 3 words or more, on a line without links
+    quoted = {n: [m for m in _QUOTATION.finditer(lines[n]) if len(m.group(1).split()) >= 3
+                  and _WORD.search(lines[n], m.start(1), m.end(1))]
+              for n in content if not linked(n)}
+    if (n := pick([n for n, q in quoted.items() if q])) is not None:
+        quote = rng.choice(quoted[n])
+        lines[n] = _swap_word(lines[n], quote.start(1), quote.end(1), rng) or lines[n]
+        taken.add(n)
+        kinds.append(("misquote", n))
+    # changed word: a line without quotation marks (apostrophes inside words are fine)
+    plain = [n for n in content if not _QUOTE_MARKS.search(_APOSTROPHE.sub("", lines[n]))
+             and any(_WORD.search(lines[n], a, b) for a, b in _outside_links(lines[n]))]
+    if (n := pick(plain)) is not None:
+        a, b = rng.choice([s for s in _outside_links(lines[n]) if _WORD.search(lines[n], *s)])
+        lines[n] = _swap_word(lines[n], a, b, rng) or lines[n]
+        taken.add(n)
+        kinds.append(("changed-word", n))
+    # dropped paragraph: a line of 6 words or more without links that the text has once
+    counts = Counter(lines)
+    droppable = [n for n in content[1:] if not linked(n) and len(lines[n].split()) >= 6
+                 and counts[lines[n]] == 1]
+    dropped = pick(droppable)
+    if dropped is not None:
+        taken.add(dropped)
+    # inserted line: a sentence that is not on the page, between two untouched lines
+    lowered = page.lower()
+    sentence = next(s for s in (
+        f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(WHENS)}."
+        for _ in range(100)) if s.lower()[:-1] not in lowered)
+    gaps = [n for n in content[1:] if free(n) and free(n - 1) and n - 1 in content]
+    inserted = rng.choice(gaps) if gaps else None  # the new line goes before line n
+
+    # renumber: build the damaged text with each line's origin
+    rows: list[tuple[int | None, str]] = []
+    for n, line in enumerate(lines):
+        if n == inserted:
+            rows.append((None, sentence))
+        if n != dropped:
+            rows.append((n, line))
+    number = {orig: i + 1 for i, (orig, _) in enumerate(rows) if orig is not None}
+    result = Damaged("\n".join(line for _, line in rows))
+    result.origin = {i + 1: orig + 1 for i, (orig, _) in enumerate(rows) if orig is not None}
+    for kind, n in kinds:
+        result.damages.append((kind, (number[n],)))
+    if dropped is not None:
+        after = next((number[n] for n in range(dropped + 1, len(lines)) if n in number),
+                     len(rows))
+        result.damages.append(("dropped-paragraph", (after - 1, after)))
+    if inserted is not None:
+        line = next(i + 1 for i, (orig, _) in enumerate(rows) if orig is None)
+        result.damages.append(("inserted-line", (line,)))
+    result.links = [LostLink(number[n], k, t, u, f) for n, k, t, u, f in lost]
+    result.touched = {line for _, lines_ in result.damages for line in lines_}
+    return result
+
+
+def run(argv: Sequence[str]) -> tuple[int, str, str]:
+    """Run ``archiver ARGV`` in process; its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = archiver(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def must(argv: Sequence[str], ok: tuple[int, ...] = (0,)) -> str:
+    """Run ``archiver ARGV``; stop the benchmark if it exits with a code not in ``ok``."""
+    code, out, err = run(argv)
+    if code not in ok:
+        raise SystemExit(f"archiver {' '.join(argv)} exited {code}: {err.strip()[:500]}")
+    return out
+
+
+@contextlib.contextmanager
+def served(pages: list[bytes]) -> Iterator[str]:
+    """Serve ``pages`` from 127.0.0.1 (page N at /html/N); yields the server's base URL."""
+    server = PageServer(("127.0.0.1", 0), PageHandler)
+    server.pages = pages
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Scores:
+    """The figures over every page."""
+
+    damages: Counter[str] = field(default_factory=Counter)
+    detected: Counter[str] = field(default_factory=Counter)
+    false: Counter[str] = field(default_factory=Counter)  # on untouched lines, damage-caused
+    inherent: Counter[str] = field(default_factory=Counter)  # also on the undamaged text
+    elsewhere: Counter[str] = field(default_factory=Counter)  # other files, or no line
+    repair: Counter[str] = field(default_factory=Counter)  # per outcome
+    repair_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    pages: list[dict[str, object]] = field(default_factory=list)
+
+
+def text_findings(report: dict[str, object], path: str) -> tuple[list[dict[str, object]],
+                                                                 list[dict[str, object]]]:
+    """A document's findings on its text's lines, and the others (other files, no line)."""
+    findings: list[dict[str, object]] = report["findings"]  # type: ignore[assignment]
+    on_text = [f for f in findings if f.get("path") == path and f.get("line")]
+    return on_text, [f for f in findings if f not in on_text]
+
+
+def _unresolved(stderr: str) -> Iterator[tuple[int, str]]:
+    """The line and reason of every placeholder ``archiver repair`` reports unresolved."""
+    for m in re.finditer(r"^archiver: [^\n]*?:(\d+): unresolved (.*)$", stderr, re.MULTILINE):
+        yield int(m.group(1)), m.group(2)
+
+
+def score_page(name: str, damaged: Damaged, repaired: str, repair: tuple[int, str],
+               findings: list[dict[str, object]], others: list[dict[str, object]],
+               clean: set[tuple[str, int]], scores: Scores) -> None:
+    """Add one page's figures to ``scores``."""
+    seen = {(f["code"], f["line"]) for f in findings}
+    page: dict[str, object] = {"page": name, "missed": [], "false": [], "repair": []}
+    for kind, lines in damaged.damages:
+        code = EXPECTED[kind]
+        scores.damages[code] += 1
+        if any((code, line) in seen for line in lines):
+            scores.detected[code] += 1
+        else:
+            page["missed"].append({"kind": kind, "lines": lines})  # type: ignore[union-attr]
+    for f in findings:
+        line = int(f["line"])  # type: ignore[arg-type]
+        if line in damaged.touched:
+            continue
+        code = str(f["code"])
+        if (code, damaged.origin.get(line, -1)) in clean:
+            scores.inherent[code] += 1
+        else:
+            scores.false[code] += 1
+            page["false"].append({"code": code, "line": line,  # type: ignore[union-attr]
+                                  "message": f["message"]})
+    for f in others:
+        scores.elsewhere[str(f["code"])] += 1
+    lines, before = repaired.split("\n"), damaged.text.split("\n")
+    for link in damaged.links:
+        slots = [m.group(1) or "#" for m in _SLOT.finditer(lines[link.line - 1])]
+        target = slots[link.slot] if link.slot < len(slots) else None
+        target = target.strip("<>") if target is not None else None
+        if len(slots) != len(_SLOT.findall(before[link.line - 1])):
+            outcome = "wrong"  # the repair changed the line's links, not only the targets
+        elif target in (None, "", "#"):
+            outcome = "unresolved"
+        elif target == link.url:
+            outcome = "exact"
+        else:
+            outcome = "wrong"
+        scores.repair[outcome] += 1
+        scores.repair_forms[link.form][outcome] += 1
+        if outcome != "exact":
+            reasons = [r for n, r in _unresolved(repair[1]) if n == link.line]
+            page["repair"].append({**asdict(link), "outcome": outcome,  # type: ignore[union-attr]
+                                   "got": target, "reasons": reasons})
+    page["repair_exit"] = repair[0]
+    scores.pages.append(page)
+
+
+def main() -> None:
+    """Damage, capture, verify and repair every page; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pages", default="*", help="glob of page file names (default: all)")
+    parser.add_argument("--links", type=int, default=6, help="lost targets per page (default 6)")
+    parser.add_argument("--dir", type=Path, default=PAGES, help="the real pages' folder")
+    parser.add_argument("--jobs", type=int, default=2, help="capture and verify workers")
+    parser.add_argument("--json", type=Path, help="write every page's figures to this file")
+    args = parser.parse_args()
+
+    files = sorted(p for p in args.dir.glob("*.html") if fnmatch.fnmatch(p.name, args.pages))
+    if not files:
+        raise SystemExit(f"no page matches {args.pages!r} in {args.dir}")
+    jobs = [f"--jobs={args.jobs}"]
+    with served([p.read_bytes() for p in files]) as base, tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "collection"
+        at = ["--root", str(root)]
+        must(["init", *at])
+        urls = {f"{base}/html/{i}": p for i, p in enumerate(files)}
+        must(["capture", *at, "--allow-private", *jobs, f"--per-host={args.jobs}", *urls],
+             ok=(0, 1))
+        collection = Collection.open(root)
+        captured = {}
+        for sid in collection.ids():
+            manifest = load_manifest(collection.manifest_path(sid))
+            if manifest.text is not None:
+                captured[manifest.metadata.url.value] = manifest
+        texts, damaged = {}, {}
+        for number, (url, page) in enumerate(urls.items()):
+            if url not in captured:
+                print(f"{page.name}: capture gave no text; skipped", file=sys.stderr)
+                continue
+            manifest = captured[url]
+            assert manifest.text is not None
+            text = collection.resolve(manifest.text.path).read_text("utf-8")
+            rng = random.Random(f"{args.seed}:{page.name}")
+            html = page.read_bytes().decode("utf-8", "replace")
+            result = damage(text, html, rng, args.links)
+            sid = f"damaged-{number:03d}"
+            source = Path(tmp) / f"{sid}.txt"
+            source.write_text(result.text, "utf-8")
+            must(["add", *at, str(source), "--url", url, "--id", sid])
+            texts[sid], damaged[sid] = (page.name, manifest), result
+        must(["capture", *at, "--pending", "--allow-private", *jobs,
+              f"--per-host={args.jobs}"])
+        report = json.loads(must(["verify", *at, "--format", "json", *jobs], ok=(0, 1)))
+        documents = {d["id"]: d for d in report["documents"]}
+        scores = Scores()
+        for sid, (name, manifest) in texts.items():
+            assert manifest.text is not None
+            clean_findings, _ = text_findings(documents[manifest.id], manifest.text.path)
+            clean = {(str(f["code"]), int(f["line"])) for f in clean_findings}  # type: ignore[arg-type]
+            path = load_manifest(collection.manifest_path(sid)).text
+            assert path is not None
+            findings, others = text_findings(documents[sid], path.path)
+            code, _, err = run(["repair", *at, sid, "--apply"])
+            repaired_path = load_manifest(collection.manifest_path(sid)).text
+            assert repaired_path is not None
+            repaired = collection.resolve(repaired_path.path).read_text("utf-8")
+            score_page(name, damaged[sid], repaired, (code, err), findings, others, clean, scores)
+    show(scores, len(texts), args.seed)
+    if args.json:
+        args.json.write_text(json.dumps({"seed": args.seed, "pages": scores.pages,
+                                         "figures": figures(scores)}, indent=2))
+
+
+def figures(scores: Scores) -> dict[str, object]:
+    """The totals as plain data."""
+    return {"damages": scores.damages, "detected": scores.detected,
+            "false_on_untouched_lines": scores.false, "also_on_undamaged_text": scores.inherent,
+            "not_on_a_text_line": scores.elsewhere, "repair": scores.repair,
+            "repair_by_form": scores.repair_forms}
+
+
+def show(scores: Scores, pages: int, seed: int) -> None:
+    """Print the tables."""
+    console = Console()
+    table = Table(title=f"detection: {pages} real pages, seed {seed}")
+    for column in ("code", "damages", "found", "recall", "false (untouched lines)",
+                   "also on undamaged text"):
+        table.add_column(column, justify="left" if column == "code" else "right")
+    codes = sorted(set(scores.damages) | set(scores.false) | set(scores.inherent))
+    for code in codes:
+        total = scores.damages[code]
+        recall = f"{scores.detected[code] / total:.1%}" if total else "-"
+        table.add_row(code, str(total or "-"), str(scores.detected[code] if total else "-"),
+                      recall, str(scores.false[code]), str(scores.inherent[code]))
+    console.print(table)
+    if scores.elsewhere:
+        console.print("not on a text line: " + ", ".join(
+            f"{c} {n}" for c, n in sorted(scores.elsewhere.items())))
+    repair = Table(title="repair of lost link targets")
+    for column in ("form", "links", "exact", "wrong", "unresolved"):
+        repair.add_column(column, justify="left" if column == "form" else "right")
+    for form, counts in [*sorted(scores.repair_forms.items()), ("all", scores.repair)]:
+        total = sum(counts.values())
+        repair.add_row(escape(form.format("text")), str(total), *(
+            f"{counts[o]} ({counts[o] / total:.0%})" if total else "0"
+            for o in ("exact", "wrong", "unresolved")))
+    console.print(repair)
+
+
+if __name__ == "__main__":
+    main()
