@@ -341,3 +341,17 @@ def test_repair_of_a_deleted_text_is_one_line(source: tuple[Collection, Manifest
     (collection.corpus_dir / "src.txt").unlink()
     with pytest.raises(ArchiverError, match="cannot read"):
         plan_source_repairs(collection, manifest)
+
+
+def test_passage_the_extractor_left_out_is_repaired_from_the_pages_anchors() -> None:
+    # another tool kept the sidebar's paragraph: no passage of the re-extracted text has it,
+    # so its block in the page (lxml) gives the anchor; the navigation's links play no part
+    page = PAGE.replace(b"</article>", b'</article><div class="sidebar"><p>Related reading: '
+                        b'the <a href="/annual">annual report</a> of the monitors on detention '
+                        b"in the region.</p></div>")
+    assert "annual" not in extract(page, URL).text
+    text = TEXT + ("\n\nRelated reading: the [annual report](#) of the monitors on detention "
+                   "in the region.")
+    plan = propose_repairs(text, page, URL, installed_extractor())
+    last = plan.edits[-1]
+    assert (last.line, last.url, last.evidence) == (13, HOST + "annual", "/html/body/div/p/a")
