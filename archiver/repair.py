@@ -1,5 +1,7 @@
-"""Repair lost link targets from the archived original: each placeholder takes the URL of the
-anchor at the same place in the aligned passage of the original page, or is left unresolved."""
+"""Repair lost link targets from the archived original: each placeholder takes the URL that the
+original's extracted text has at the same place (words aligned as words, so punctuation and
+quotation marks do not count), or that the page's own anchors give a passage the extractor left
+out; a placeholder whose place is not sure stays unresolved, with the reason."""
 
 from __future__ import annotations
 
@@ -345,8 +347,8 @@ def _resolve_link(
         assert found is not None  # None was refused above
         target = found
         evidence = anchors[0].getroottree().getpath(anchors[0])
-    elif target.startswith("ambiguous") or target.startswith("no link"):
-        return target
+    elif isinstance(target, _Unsure):
+        return str(target)
     else:
         evidence = page.evidence(name, target)
     if target in _LOST_TARGETS or page.targetless(name):
@@ -355,11 +357,16 @@ def _resolve_link(
                       _markdown_link(placeholder.text, target), target, evidence)
 
 
-def _target(aligned: _Aligned, link: _LinkId, first: int, last: int) -> str | None:
+class _Unsure(str):
+    """Why a link's target cannot be decided."""
+
+    __slots__ = ()
+
+
+def _target(aligned: _Aligned, link: _LinkId, first: int, last: int) -> str | _Unsure | None:
     """The original's target for the stored link at words [first, last): decided by position
     and, where the same words link to different targets, by position and order together.
-    A reason (str starting "ambiguous" or "no link") when it cannot be; None when the original's
-    text has no link of these words at all."""
+    _Unsure when it cannot be; None when the original's text has no link of these words."""
     stored, original = aligned.stored, aligned.original
     name = stored.name(link)
     named = original.named(name)
@@ -376,13 +383,14 @@ def _target(aligned: _Aligned, link: _LinkId, first: int, last: int) -> str | No
         if context >= _SURE_CONTEXT and len(mine) == len(named) and (
                 at in named and mine.index(link) == named.index(at)):
             return found
-        return (f'ambiguous: the words "{" ".join(name)}" link to {len(targets)} different '
-                "targets in the passage and its place in the text is not certain")
+        return _Unsure(f'ambiguous: the words "{" ".join(name)}" link to {len(targets)} '
+                       "different targets in the passage and its place in the text is not "
+                       "certain")
     if len(targets) == 1:
         return targets.pop()
     if targets:
-        return (f'ambiguous: {len(targets)} different links "{" ".join(name)}" in the aligned '
-                "passage, and the words around it changed")
+        return _Unsure(f'ambiguous: {len(targets)} different links "{" ".join(name)}" in the '
+                       "aligned passage, and the words around it changed")
     return None
 
 
