@@ -1,0 +1,80 @@
+"""WARC record headers: parse the named fields and judge them against the standard's grammar.
+
+The header-judging half of check-warc. A field that breaks the grammar leaves the content
+intact, so it makes the record non-conformant, not damaged; only a Content-Length that cannot
+frame the block is corruption, since the records after it cannot be found by length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+_MANDATORY = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")
+_TARGETED = frozenset({"response", "request", "revisit", "resource"})
+# WARC 1.1 section 5.4: W3C-ISO8601 to the second in UTC, a fraction of a second allowed
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z")
+_RECORD_ID = re.compile(r"<[^\s<>]+:[^\s<>]+>")  # "<" uri ">"
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 2616 token
+
+
+def parse_fields(block: bytes) -> tuple[dict[str, str], list[str]]:
+    """WARC named fields by lower-case name (first occurrence wins), and unparsable lines."""
+    fields: dict[str, str] = {}
+    bad: list[str] = []
+    last = None
+    for line in block.decode("utf-8", "replace").split("\r\n"):
+        if line.startswith((" ", "\t")) and last is not None:  # a folded continuation line
+            fields[last] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        key = name.strip().lower()
+        if not sep or not key:
+            bad.append(line)
+            continue
+        last = key if key not in fields else None
+        fields.setdefault(key, value.strip())
+    return fields, bad
+
+
+def content_length(fields: dict[str, str]) -> int | None:
+    """The Content-Length as a byte count, or None if it is absent or not a number."""
+    length = fields.get("content-length")
+    return int(length) if length and length.isascii() and length.isdigit() else None
+
+
+def judge_fields(fields: dict[str, str], bad: list[str]) -> Iterator[tuple[str, str]]:
+    """(finding code, message) for each way the header breaks the standard."""
+    rtype = fields.get("warc-type")
+    required = _MANDATORY + (("WARC-Target-URI",) if rtype in _TARGETED else ())
+    missing = [name for name in required if name.lower() not in fields]
+    if missing:
+        yield "warc-nonconformant", f"missing mandatory {', '.join(missing)}"
+    length = fields.get("content-length")
+    if length is not None and content_length(fields) is None:
+        yield "warc-corrupt", f"Content-Length {length!r} is not a byte count"
+    if content_length(fields) is None:
+        yield "warc-corrupt", ("its block cannot be located without a valid Content-Length; "
+                               "skipped to the next WARC/ line")
+    date = fields.get("warc-date")
+    if date is not None and not _valid_date(date):
+        yield "warc-nonconformant", (f"WARC-Date {date[:40]!r} is not a UTC timestamp of the "
+                                     "form YYYY-MM-DDThh:mm:ssZ")
+    record_id = fields.get("warc-record-id")
+    if record_id is not None and not _RECORD_ID.fullmatch(record_id):
+        yield "warc-nonconformant", f"WARC-Record-ID {record_id[:60]!r} is not of the form <uri>"
+    if rtype is not None and not _TOKEN.fullmatch(rtype):
+        yield "warc-nonconformant", f"WARC-Type {rtype[:40]!r} is not a token"
+    for line in bad:
+        yield "warc-corrupt", f"unparsable header line {line[:60]!r}"
+
+
+def _valid_date(text: str) -> bool:
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:  # a month 13, a February 30
+        return False
+    return True
