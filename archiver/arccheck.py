@@ -58,8 +58,10 @@ class _ArcWalker:
                       f"{start}{'; ' + why if why else ''}")
             return False
         parts = raw.decode("utf-8", "replace").rstrip("\r\n").split(" ")
-        after = _FIELDS_AFTER_URL.get(self.version, 4)
         first = not self.report.records
+        # the filedesc line comes before the version it declares; its name has no spaces
+        after = (9 if len(parts) >= 10 else 4) if first else _FIELDS_AFTER_URL.get(
+            self.version, 4)
         url = " ".join(parts[:-after]) if len(parts) > after else ""
         length = parts[-1]
         info = RecordInfo(
@@ -75,17 +77,13 @@ class _ArcWalker:
                       f"({raw[:60]!r}): no URL or no byte count; the rest of the file was not "
                       "read", info)
             return False
-        if first and not url.startswith("filedesc://"):
-            self.find("warc-nonconformant", "the first record is not the filedesc:// "
-                      "version block", info)
         if not _DATE.fullmatch(parts[-after + 1]):
             self.find("warc-nonconformant", f"archive date {parts[-after + 1][:30]!r} is not "
                       "of the form YYYYMMDDhhmmss", info)
-        if first:  # the version block is small, and its second line names the version
+        if first:  # the version block is small, and its first line starts with the version
             block = self.reader.read(info.content_length)
             got = len(block)
-            self.version = block.split(b"\n", 2)[1][:1].decode("ascii", "replace") if (
-                block.count(b"\n") >= 1) else "1"
+            self.version = block[:1].decode("ascii", "replace")
         else:
             got = self.reader.stream(info.content_length, _discard)
         if got < info.content_length:

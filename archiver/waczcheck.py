@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import zipfile
 import zlib
 from pathlib import Path
@@ -22,6 +23,11 @@ from archiver.warcstream import HashingFile
 _PACKAGE = "datapackage.json"
 _DIGEST = "datapackage-digest.json"
 _INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
+# what zipfile raises for a damaged archive or entry: a bad CRC or structure, a compression
+# method, version or flag it does not support (NotImplementedError), an encrypted entry
+# (RuntimeError), a deflate, lzma or bzip2 stream that is corrupt (bzip2: OSError) or cut short
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError,
+               RuntimeError, EOFError, OSError)
 
 
 class _Problem(ValueError):
@@ -35,12 +41,15 @@ def check_wacz(report: WarcReport, path: Path) -> None:
         report.findings.append(Finding(code, message, path=str(path)))
 
     try:
-        with zipfile.ZipFile(path) as wacz:
-            _check(wacz, report, path, find)
-    except zipfile.BadZipFile as exc:
+        wacz = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
         find("wacz-invalid", f"not a readable zip file ({exc})")
-    except _Problem as exc:
-        find("wacz-invalid", str(exc))
+        return
+    with wacz:
+        try:
+            _check(wacz, report, path, find)
+        except _Problem as exc:
+            find("wacz-invalid", str(exc))
 
 
 def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> None:
@@ -61,7 +70,7 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
             continue
         try:
             found, size = _hash_member(wacz, name, report, path)
-        except (zipfile.BadZipFile, zlib.error) as exc:
+        except _ZIP_ERRORS as exc:
             find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
             continue
         if (f"sha256:{found}", size) != (resource["hash"], resource["bytes"]):
@@ -81,7 +90,7 @@ def _member(wacz: zipfile.ZipFile, name: str) -> bytes:
         return wacz.read(name)
     except KeyError:
         raise _Problem(f"no {name} in the zip") from None
-    except (zipfile.BadZipFile, zlib.error) as exc:
+    except _ZIP_ERRORS as exc:
         raise _Problem(f"the zip entry {name} is damaged ({exc})") from None
 
 

@@ -318,7 +318,7 @@ class _Walker:
         elif info.payload_digest is None:
             info.payload_check = "absent"
         self.report.records.append(info)
-        for code, message in judge_fields(fields, bad):
+        for code, message in judge_fields(fields, info.content_length, bad):
             self.find(code, message, info)
         if info.record_id in self.first_offsets:
             self.find("warc-nonconformant", "WARC-Record-ID is also used by the record at "
@@ -367,17 +367,23 @@ class _Walker:
             def sink(piece: memoryview) -> None:
                 hasher.update(piece)
                 kept.append(bytes(piece))
-        # the last four bytes apart: a block ending in CRLF CRLF may have counted the trailer
-        body = max(0, length - len(_TRAILER))
+        # a block ending in CRLF CRLF may have counted the trailer: hash its last four bytes
+        # apart, to judge it without them too (a buffered block is looked at first: cheaper)
+        body = length - len(_TRAILER)
+        if body < 0 or self.reader.buffered(body, len(_TRAILER)) not in (None, _TRAILER):
+            body = length
         got = self.reader.stream(body, sink)
-        tail = self.reader.read(length - body) if got == body else b""
-        got += len(tail)
+        without_tail = None
+        if got == body < length:
+            tail = self.reader.read(length - body)
+            got += len(tail)
+            if tail == _TRAILER:
+                without_tail = hasher.copy()
+            sink(memoryview(tail))
         if got < length:
             self.cut_short(f"its block has {got} of the {length} bytes of its Content-Length",
                            info)
             return False
-        without_tail = hasher.copy() if tail == _TRAILER else None
-        sink(memoryview(tail))
         trailer = self.reader.read(len(_TRAILER))
         if trailer == _TRAILER:
             info.complete = True

@@ -149,6 +149,11 @@ class Reader:
             pass
         return self._advance(n)
 
+    def buffered(self, offset: int, n: int) -> bytes | None:
+        """The ``n`` bytes ``offset`` bytes ahead if they are buffered already, else None."""
+        start = self._at + offset
+        return self._buf[start:start + n] if start + n <= len(self._buf) else None
+
     def rewind(self, n: int) -> None:
         """Step back over bytes just read: valid right after ``read``/``read_until`` only."""
         self._at -= n

@@ -13,9 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from archiver.errors import ArchiverError
 from archiver.fetch import Fetcher, FetchOptions
-from archiver.findings import Severity
+from archiver.findings import RULES, Severity
 from archiver.warc import build_capture
 from archiver.warccheck import WarcReport, check_warc
 
@@ -178,3 +181,24 @@ def test_cut_short_zip_is_invalid(wacz: Path, tmp_path: Path) -> None:
     report = check_warc(path)
     assert errors(report) == Counter({"wacz-invalid": 1})
     assert "not a readable zip file" in report.findings[0].message
+
+
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), min_size=1,
+                      max_size=3), cut=st.none() | st.floats(0, 1))
+def test_mutated_wacz_gives_findings_not_a_crash(wacz: Path, tmp_path: Path, flips, cut) -> None:
+    """zipfile raises half a dozen exception types on damage; all must become findings."""
+    data = bytearray(wacz.read_bytes())
+    for where, mask in flips:
+        data[min(len(data) - 1, int(where * len(data)))] ^= mask
+    if cut is not None:
+        del data[int(cut * len(data)):]
+    path = tmp_path / "fuzzed.wacz"
+    path.write_bytes(data)
+    try:
+        report = check_warc(path, sha256=True)
+    except ArchiverError as exc:  # e.g. the zip signature itself was hit: not a WACZ
+        assert exc.path == str(path)
+    else:
+        assert all(f.code in RULES for f in report.findings)
