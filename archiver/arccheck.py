@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from archiver.findings import Finding
-from archiver.warccheck import MemberLayout, RecordInfo, WarcReport, describe
+from archiver.warcreport import RecordInfo, WarcReport, describe
 from archiver.warcstream import Readable, Reader, Source
+from archiver.warcwalk import MemberLayout
 
 _LINE_LIMIT = 1 << 16  # an ARC header line longer than this is corrupt
 _DATE = re.compile(r"\d{14}")  # YYYYMMDDhhmmss

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from archiver.findings import Finding
-from archiver.warccheck import WarcReport, check_stream, sniff
+from archiver.warccheck import sniff
+from archiver.warcreport import WarcReport
 from archiver.warcstream import HashingFile
+from archiver.warcwalk import check_stream
 
 _PACKAGE = "datapackage.json"
 _DIGEST = "datapackage-digest.json"

@@ -699,3 +699,24 @@ def test_damaged_first_record_is_still_a_warc(tmp_path: Path) -> None:
     report = check_warc(save(tmp_path, bytes(plain), gz=False))
     assert "warc-corrupt" in codes(report)
     assert report.records[0].payload_check == "verified"
+
+
+@pytest.mark.parametrize("use_cache", [False, True], ids=["uncached", "cached"])
+def test_verify_reports_a_capture_that_is_no_warc(tmp_path: Path, http_site,
+                                                  use_cache: bool) -> None:
+    """In verify a file that is no WARC is a finding on its capture, and the run goes on."""
+    from archiver.capture import CaptureOptions, capture_urls
+    from archiver.collection import Collection
+    from archiver.verify import verify
+
+    collection = Collection.init(tmp_path / "collection")
+    url = http_site.add("/warccheck/page", "<html><body><p>" + "words " * 200 + "</p>")
+    [outcome] = capture_urls(collection, [url], CaptureOptions(allow_private=True, timeout=5))
+    assert outcome.ok and outcome.capture is not None
+    warc = collection.root / outcome.capture.warc_path
+    warc.chmod(0o644)
+    warc.write_bytes(b"Not a WARC: the file was replaced by a text file.\n" * 10)
+    report = verify(collection, jobs=1, use_cache=use_cache)
+    found = {(f.code, f.path) for f in report.all_findings()}
+    assert ("warc-unrecognised", outcome.capture.warc_path) in found
+    assert ("hash-mismatch", outcome.capture.warc_path) in found
