@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-_MANDATORY = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")
-_MANDATORY_TARGETED = (*_MANDATORY, "WARC-Target-URI")
+# mandatory fields by lower-case key, the form ``fields`` has (a dict: its keys are a set)
+_MANDATORY = {n.lower(): n for n in ("WARC-Record-ID", "Content-Length", "WARC-Date",
+                                     "WARC-Type")}
+_MANDATORY_TARGETED = {**_MANDATORY, "warc-target-uri": "WARC-Target-URI"}
 _TARGETED = frozenset({"response", "request", "revisit", "resource"})
 _TYPES = _TARGETED | {"warcinfo", "metadata", "conversion", "continuation"}  # tokens all
 # WARC 1.1 section 5.4: W3C-ISO8601 to the second in UTC, a fraction of a second allowed;
@@ -18,6 +20,7 @@ _TYPES = _TARGETED | {"warcinfo", "metadata", "conversion", "continuation"}  # t
 _DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
                    r"T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d{1,9})?Z")
 _RECORD_ID = re.compile(r"<[^\s<>]+:[^\s<>]+>")  # "<" uri ">"
+_FOLD = " \t"  # a line starting with one of these continues the field before it
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 2616 token
 
 
@@ -27,16 +30,19 @@ def parse_fields(block: bytes) -> tuple[dict[str, str], list[str]]:
     bad: list[str] = []
     last = None
     for line in block.decode("utf-8", "replace").split("\r\n"):
-        if line.startswith((" ", "\t")) and last is not None:  # a folded continuation line
+        name, sep, value = line.partition(":")
+        if name[:1] in _FOLD and name and last is not None:  # a folded continuation line
             fields[last] += " " + line.strip()
             continue
-        name, sep, value = line.partition(":")
         key = name.strip().lower()
         if not sep or not key:
             bad.append(line)
             continue
-        last = key if key not in fields else None
-        fields.setdefault(key, value.strip())
+        if key in fields:
+            last = None
+        else:
+            last = key
+            fields[key] = value.strip()
     return fields, bad
 
 
@@ -53,9 +59,9 @@ def judge_fields(fields: dict[str, str], length: int | None,
     pattern matches."""
     found = []
     rtype = fields.get("warc-type")
-    missing = [name for name in (_MANDATORY_TARGETED if rtype in _TARGETED else _MANDATORY)
-               if name.lower() not in fields]
-    if missing:
+    required = _MANDATORY_TARGETED if rtype in _TARGETED else _MANDATORY
+    if not required.keys() <= fields.keys():
+        missing = [name for key, name in required.items() if key not in fields]
         found.append(("warc-nonconformant", f"missing mandatory {', '.join(missing)}"))
     if length is None:
         if "content-length" in fields:
