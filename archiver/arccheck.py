@@ -81,12 +81,11 @@ class _ArcWalker:
         if not _DATE.fullmatch(parts[-after + 1]):
             self.find("warc-nonconformant", f"archive date {parts[-after + 1][:30]!r} is not "
                       "of the form YYYYMMDDhhmmss", info)
-        if first:  # the version block is small, and its first line starts with the version
-            block = self.reader.read(info.content_length)
-            got = len(block)
-            self.version = block[:1].decode("ascii", "replace")
-        else:
-            got = self.reader.stream(info.content_length, _discard)
+        got = 0
+        if first:  # the version block starts with the version digit
+            head = self.reader.read(min(1, info.content_length))
+            self.version, got = head.decode("ascii", "replace"), len(head)
+        got += self.reader.stream(info.content_length - got, _discard)
         if got < info.content_length:
             code, why = self.source.failure or ("warc-truncated", "")
             self.find(code, f"its block has {got} of the {info.content_length} bytes of its "
