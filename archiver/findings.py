@@ -107,9 +107,26 @@ RULES: dict[str, Rule] = {
         Rule("warc-unverified", _W, "A record carries no digest, so its content was not verified.",
              "Nothing to repair; its fixity rests on the manifest's sha256 of the file."),
         Rule("warc-nonconformant", _E,
-             "The WARC breaks the standard (missing mandatory header, one gzip member "
-             "for the whole file).",
+             "The WARC's content is intact but its framing or headers break the standard "
+             "(a trailer of one CRLF or counted in Content-Length, HTTP headers without "
+             "their blank line, one gzip member for many records, reserved gzip flags, a "
+             "missing, duplicated or malformed mandatory field).",
              "Rewrite the WARC with a conformant tool, keeping the original alongside."),
+        Rule("warc-empty", _W, "A WARC file holds no record at all.",
+             "Capture again; an empty file proves nothing about the page."),
+        Rule("warc-unrecognised", _E, "A capture's file is not a WARC, ARC or WACZ file.",
+             "Restore the WARC from a backup; the manifest names the wrong file."),
+        # --- WACZ packages
+        Rule("wacz-invalid", _E,
+             "A WACZ is not a readable zip, or lacks datapackage.json, its digest file, "
+             "an index or a pages file.",
+             "Package the WARCs again with a WACZ tool, or restore the WACZ from a backup."),
+        Rule("wacz-file-missing", _E, "A file that datapackage.json lists is not in the WACZ.",
+             "Restore the WACZ from a backup."),
+        Rule("wacz-hash-mismatch", _E,
+             "A file in the WACZ, or datapackage.json itself, differs in size or sha256 from "
+             "what the WACZ records for it.",
+             "Restore the WACZ from a backup."),
     )
 }
 

@@ -17,7 +17,7 @@ from archiver.fidelity import check_fidelity
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc import read_response, response_from_record
-from archiver.warccheck import RecordInfo, WarcReport, check_warc
+from archiver.warccheck import RecordInfo, WarcReport, check_capture_warc
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 
@@ -81,7 +81,7 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None],
         if capture.warc_path not in reported:
             reported.add(capture.warc_path)
             if capture.warc_path not in checked:
-                checked[capture.warc_path] = check_warc(path)
+                checked[capture.warc_path] = check_capture_warc(path)
             findings += [replace(f, path=capture.warc_path)
                          for f in checked[capture.warc_path].findings]
         findings += _cross_check(capture, checked[capture.warc_path])

@@ -16,7 +16,7 @@ from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
 from archiver.manifest import Acceptance, ManifestError, load_manifest
 from archiver.originals import check_captures, check_text_fidelity, original_capture
-from archiver.warccheck import WarcReport, check_warc, check_warc_cached
+from archiver.warccheck import WarcReport, check_capture_warc, check_warc_cached
 from archiver.workers import default_jobs, process_pool
 
 
@@ -94,7 +94,7 @@ def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
     if warcs is not None:  # a capture's WARC: its integrity check hashes it on the way
         warc = warcs[entry_path] = (
             check_warc_cached(path, sha256, Cache.of(collection.root), keep=keep)
-            if use_cache else check_warc(path, sha256=True, keep=keep))
+            if use_cache else check_capture_warc(path, sha256=True, keep=keep))
         assert warc.sha256 is not None and warc.size is not None
         found, found_size = warc.sha256, warc.size
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import re
 from dataclasses import dataclass
@@ -38,10 +39,13 @@ class MalformedDigestError(ValueError):
 class _Hash(Protocol):
     def update(self, data: memoryview, /) -> None: ...
     def digest(self) -> bytes: ...
+    def copy(self) -> _Hash: ...
 
 
 def _decode(text: str, size: int) -> tuple[str, bytes] | None:
     """Read ``text`` as a ``size``-byte digest in base16, base32 or base64 (standard or urlsafe)."""
+    if not text.isascii():  # no encoding has other characters (and b64decode raises on them)
+        return None
     if len(text) == 2 * size:
         try:
             return ("base16-upper" if text.isupper() else "base16"), bytes.fromhex(text)
@@ -154,6 +158,13 @@ class _Dechunker:
             self._line.clear()
             self._on_line(line)
 
+    def copy(self, sink: _Hash) -> _Dechunker:
+        """The same state, feeding ``sink`` from now on."""
+        twin = copy.copy(self)
+        twin._sink = sink
+        twin._line = bytearray(self._line)
+        return twin
+
     def _on_line(self, line: bytes) -> None:
         if self._state == "size":
             size = line.split(b";", 1)[0].strip()
@@ -188,6 +199,18 @@ class BlockHasher:
     def http_unterminated(self) -> bool:
         """An HTTP block whose header section never ended (no blank line within the block)."""
         return not self._located
+
+    def copy(self) -> BlockHasher:
+        """An independent hasher in the same state: to judge a block both with and without
+        its last bytes."""
+        twin = copy.copy(self)
+        twin._block = {a: h.copy() for a, h in self._block.items()}
+        twin._raw = self._raw.copy() if self._raw else None
+        twin._dechunked = self._dechunked.copy() if self._dechunked else None
+        if self._dechunker and twin._dechunked:
+            twin._dechunker = self._dechunker.copy(twin._dechunked)
+        twin._head = bytearray(self._head) if self._head is not None else None
+        return twin
 
     def update(self, data: memoryview) -> None:
         """Consume the next piece of the block."""
@@ -233,7 +256,8 @@ class BlockHasher:
         if not self.http:
             return {"both": self.block_digest(self._algorithm)}
         if self._raw is None:
-            return {}
+            # headers that never end leave an empty payload; headers too long to scan, none
+            return {"both": hashlib.new(self._algorithm).digest()} if self._head is not None else {}
         if self._dechunker is None:
             return {"both": self._raw.digest()}
         if self._dechunker.complete and self._dechunked:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import io
@@ -54,7 +53,7 @@ def pack(member: bytes) -> bytes:
 
 
 def digest(data: bytes) -> str:
-    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode()
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize("command", [["warcio", "check", "-v"], ["fastwarc", "check", "-p"]])

@@ -9,6 +9,7 @@ import io
 import itertools
 import random
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -19,9 +20,16 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
 from archiver.cache import Cache
+from archiver.cli import main
 from archiver.errors import ArchiverError
 from archiver.findings import Finding, Severity
-from archiver.warccheck import WarcReport, check_warc, check_warc_cached
+from archiver.warccheck import (
+    NotArchiveError,
+    WarcReport,
+    check_capture_warc,
+    check_warc,
+    check_warc_cached,
+)
 
 PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peer-warcs"
 
@@ -34,8 +42,8 @@ PEER_ERRORS: dict[str, Counter[str]] = {
     # Content-Length 973 for 975 bytes: trailer missing, block and payload digests fail
     "warcio/example-trunc.warc": Counter({"warc-truncated": 1, "warc-digest-mismatch": 2}),
     # gzip itself inflates (CRC fine); one member for all records, and two request blocks
-    # whose HTTP headers never end (Content-Length two bytes short of the blank line)
-    "warcio/example-bad.warc.gz.bad": Counter({"warc-corrupt": 2, "warc-nonconformant": 1}),
+    # whose HTTP headers lack their closing blank line (no byte of content is lost)
+    "warcio/example-bad.warc.gz.bad": Counter({"warc-nonconformant": 3}),
     "warcio/example-wrong-chunks.warc.gz": Counter(
         {"warc-corrupt": 1, "warc-truncated": 1, "warc-digest-mismatch": 1}),
     "warcio/example-bad-non-chunked.warc.gz": Counter(
@@ -46,7 +54,8 @@ PEER_ERRORS: dict[str, Counter[str]] = {
     "warcio/example-wget-bad-target-uri.warc.gz": Counter(),
     "warcio/post-test.warc.gz": Counter(),
     "resiliparse/warcfile.warc.gz": Counter(),
-    "resiliparse/clueweb-quirk.warc.gz": Counter(),
+    # every record's WARC-Date is '2008-10-294T05:21:46-0700' (day 294, local time)
+    "resiliparse/clueweb-quirk.warc.gz": Counter({"warc-nonconformant": 30}),
     "resiliparse/clipped.warc.gz": Counter({"warc-truncated": 1}),
 }
 
@@ -55,6 +64,15 @@ DISAGREE = {
     # The revisit's WARC-Block-Digest is wrong: its block is byte-identical to the revisit in
     # example.warc, whose (different) block digest verifies. warcio never checks revisits.
     "warcio/example-bad-non-chunked.warc.gz": "damaged",
+    # Not "corrupt gzip": every member inflates with a good CRC and every byte of content is
+    # there; what is wrong is framing (one member for all records, two request blocks whose
+    # HTTP headers lack their blank line), so the content is intact but the file breaks
+    # the standard.
+    "warcio/example-bad.warc.gz.bad": "non-conformant",
+    # The quirk the table means (LF-only HTTP headers) is no fault of the WARC, but ClueWeb09
+    # also wrote every WARC-Date as '2008-10-294T05:21:46-0700', which is no W3C-ISO8601 UTC
+    # timestamp: the content is intact (all digests verify), the headers break the standard.
+    "resiliparse/clueweb-quirk.warc.gz": "non-conformant",
 }
 
 
@@ -305,7 +323,7 @@ def test_corrupt_gzip_member(tmp_path: Path) -> None:
     assert "warc-corrupt" in codes(report)
 
 
-@pytest.mark.parametrize("damage", ["none", "corrupt-member", "cut-short", "not-a-warc"])
+@pytest.mark.parametrize("damage", ["none", "corrupt-member", "cut-short", "junk-record"])
 @pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
 def test_sha256_is_of_the_whole_file_even_past_damage(tmp_path: Path, gz: bool,
                                                        damage: str) -> None:
@@ -316,8 +334,9 @@ def test_sha256_is_of_the_whole_file_even_past_damage(tmp_path: Path, gz: bool,
         data[len(data) // 4] ^= 0xFF
     elif damage == "cut-short":
         del data[-100:]
-    elif damage == "not-a-warc":
-        data[:0] = b"GIF89a" + bytes(range(256)) * 64
+    elif damage == "junk-record":  # a first "record" that is no record: skipped, read on
+        junk = b"WARC/1.0\r\nGIF89a" + bytes(range(256)) * 64 + b"\r\n\r\n"
+        data[:0] = gzip.compress(junk) if gz else junk
     path.write_bytes(data)
     report = check_warc(path, sha256=True)
     assert (report.sha256, report.size) == (hashlib.sha256(data).hexdigest(), len(data))
@@ -474,6 +493,8 @@ def _digest_forms(data: bytes) -> list[tuple[str, str]]:
         raw = hashlib.new(algorithm, data).digest()
         forms += [
             (f"{algorithm}-base32", f"{algorithm}:{base64.b32encode(raw).decode()}"),
+            (f"{algorithm}-base32-unpadded",
+             f"{algorithm}:{base64.b32encode(raw).decode().rstrip('=')}"),
             (f"{algorithm}-base16", f"{algorithm}:{raw.hex()}"),
             (f"{algorithm}-BASE16", f"{algorithm.upper()}:{raw.hex().upper()}"),
             (f"{algorithm}-base64", f"{algorithm}:{base64.b64encode(raw).decode()}"),
@@ -533,10 +554,13 @@ def test_revisit_checks_block_not_payload(tmp_path: Path) -> None:
         "verified", "revisit")
 
 
-def test_empty_file_is_truncated(tmp_path: Path) -> None:
+@pytest.mark.parametrize("data", [b"", gzip.compress(b"")], ids=["warc", "warc.gz"])
+def test_empty_file_is_a_warning(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "empty.warc"
-    path.write_bytes(b"")
-    assert codes(check_warc(path)) == {"warc-truncated"}
+    path.write_bytes(data)
+    report = check_warc(path)
+    assert codes(report) == {"warc-empty"}
+    assert report.ok and report.verdict == "intact"
 
 
 def test_unreadable_path_raises(tmp_path: Path) -> None:
@@ -545,3 +569,154 @@ def test_unreadable_path_raises(tmp_path: Path) -> None:
     assert missing.value.path == str(tmp_path / "nope.warc.gz")
     with pytest.raises(ArchiverError):
         check_warc(tmp_path)
+
+
+# --- content intact, framing or headers against the standard: non-conformant, not damaged
+
+
+def with_record(plain: bytes, record: int, edit) -> bytes:
+    """``plain`` with the ``record``-th record's bytes (header to trailer) passed through edit."""
+    offsets = [*record_offsets(plain), len(plain)]
+    start, end = offsets[record], offsets[record + 1]
+    return plain[:start] + edit(plain[start:end]) + plain[end:]
+
+
+def counted_trailer(record: bytes) -> bytes:
+    length = re.search(rb"Content-Length: (\d+)", record)
+    assert length
+    return record.replace(length.group(0), b"Content-Length: %d" % (int(length.group(1)) + 4))
+
+
+def unterminated_http(record: bytes) -> bytes:
+    """The HTTP headers lose their blank line; Content-Length and digests follow, the
+    payload digest being that of the empty payload."""
+    head, _, block = record[:-4].partition(b"\r\n\r\n")
+    http_head, _, body = block.partition(b"\r\n\r\n")
+    assert not body  # a request: headers only
+    block = http_head + b"\r\n"
+    head = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % len(block), head)
+    head = re.sub(rb"WARC-Block-Digest: [^\r]+", b"WARC-Block-Digest: " + sha1_b32(block).encode()
+                  + b"\r\nWARC-Payload-Digest: " + sha1_b32(b"").encode(), head)
+    return head + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+
+def request_warc() -> bytes:
+    """A warcinfo record, a response and a GET request (headers only, with digests)."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    writer.write_record(writer.create_warcinfo_record("t.warc", {"software": "test"}))
+    writer.write_record(response(writer, "http://example.com/", BODY,
+                                 [("Content-Type", "text/html")]))
+    http = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example.com")], is_http_request=True)
+    writer.write_record(writer.create_warc_record("http://example.com/", "request",
+                                                  payload=io.BytesIO(b""), length=0,
+                                                  http_headers=http))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda p: with_record(p, 1, lambda r: r[:-2]), "trailer is one CRLF"),
+    (lambda p: with_record(p, 1, counted_trailer), "counts the CRLF CRLF record trailer"),
+    (lambda p: with_record(p, 2, counted_trailer), "counts the CRLF CRLF record trailer"),
+    (lambda p: with_record(p, 1, lambda r: r.replace(
+        re.search(rb"WARC-Date: [^\r]+", r).group(0), b"WARC-Date: 2019-08-15T01:02")),
+     "WARC-Date '2019-08-15T01:02' is not a UTC timestamp"),
+    (lambda p: with_record(p, 1, lambda r: re.sub(
+        rb"WARC-Record-ID: <urn:uuid:([^>]+)>", rb"WARC-Record-ID: \1", r)),
+     "is not of the form <uri>"),
+], ids=["single-crlf", "length-counts-trailer", "last-length-counts-trailer", "warc-date",
+        "record-id"])
+def test_intact_content_broken_framing_is_nonconformant(tmp_path: Path, damage,
+                                                        message: str) -> None:
+    plain = damage(plain_warc(BODY, BODY + b"2"))
+    report = check_warc(save(tmp_path, plain, gz=False))
+    assert error_codes(report) == Counter({"warc-nonconformant": 1}), report.findings
+    assert report.verdict == "non-conformant"
+    assert message in next(f.message for f in report.findings if f.severity is Severity.ERROR)
+    assert [r.payload_check for r in report.records[1:]] == ["verified", "verified"]
+    assert all(r.complete for r in report.records)
+
+
+def test_http_headers_without_blank_line_are_nonconformant(tmp_path: Path) -> None:
+    plain = with_record(request_warc(), 2, unterminated_http)
+    report = check_warc(save(tmp_path, plain, gz=True))
+    assert error_codes(report) == Counter({"warc-nonconformant": 1}), report.findings
+    assert "have no closing blank line" in report.findings[-1].message
+    assert report.records[2].block_check == "verified"
+    assert report.records[2].payload_check == "verified"  # no blank line: an empty payload
+
+
+def test_gzip_member_with_reserved_flags_is_nonconformant(tmp_path: Path) -> None:
+    path = save(tmp_path, plain_warc(BODY), gz=True)
+    data = bytearray(path.read_bytes())
+    second = data.index(b"\x1f\x8b\x08", 10)
+    data[second + 3] |= 0x20  # FLG bit 5: reserved
+    with pytest.raises(zlib.error):  # zlib, as RFC 1952 asks, refuses the member
+        zlib.decompressobj(31).decompress(bytes(data[second:]))
+    path.write_bytes(data)
+    report = check_warc(path)
+    assert error_codes(report) == Counter({"warc-nonconformant": 1})
+    assert f"gzip member at offset {second} sets reserved header flag bits (0x20)" in (
+        report.findings[0].message)
+    assert report.records[1].payload_check == "verified"
+
+
+def test_content_length_too_long_is_still_truncation(tmp_path: Path) -> None:
+    """Counting the trailer is forgiven only when the record then ends where it should."""
+    plain = with_record(plain_warc(BODY, BODY + b"2"), 1, lambda r: counted_trailer(
+        counted_trailer(r)))
+    report = check_warc(save(tmp_path, plain, gz=False))
+    assert report.verdict == "damaged"
+    assert "warc-truncated" in codes(report)
+
+
+def test_non_ascii_digest_value_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    report = check_resource(tmp_path, "sha1:\u00e9")
+    assert error_codes(report) == Counter({"warc-digest-mismatch": 2})
+    assert "'\u00e9' is not a sha1 digest" in report.findings[0].message
+
+
+@pytest.mark.parametrize("data", [
+    random.Random(1).randbytes(5000),
+    b"Just a text file.\nWith lines, and no WARC in it.\n" * 20,
+    gzip.compress(b"<html>a gzipped page, not a WARC</html>"),
+], ids=["random-bytes", "text", "gzipped-text"])
+def test_file_of_another_kind_is_not_a_warc(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(data)
+    with pytest.raises(NotArchiveError) as raised:
+        check_warc(path)
+    assert raised.value.reason == "not a WARC, ARC or WACZ file"
+    assert main(["check-warc", str(path)]) == 2
+    report = check_capture_warc(path, sha256=True)  # as verify sees a capture
+    assert codes(report) == {"warc-unrecognised"}
+    assert (report.sha256, report.size) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
+def test_damaged_first_record_is_still_a_warc(tmp_path: Path) -> None:
+    plain = bytearray(plain_warc(BODY))
+    plain[0] ^= 0xFF  # "WARC/1.0" no more, but the next record starts near the top
+    report = check_warc(save(tmp_path, bytes(plain), gz=False))
+    assert "warc-corrupt" in codes(report)
+    assert report.records[0].payload_check == "verified"
+
+
+@pytest.mark.parametrize("use_cache", [False, True], ids=["uncached", "cached"])
+def test_verify_reports_a_capture_that_is_no_warc(tmp_path: Path, http_site,
+                                                  use_cache: bool) -> None:
+    """In verify a file that is no WARC is a finding on its capture, and the run goes on."""
+    from archiver.capture import CaptureOptions, capture_urls
+    from archiver.collection import Collection
+    from archiver.verify import verify
+
+    collection = Collection.init(tmp_path / "collection")
+    url = http_site.add("/warccheck/page", "<html><body><p>" + "words " * 200 + "</p>")
+    [outcome] = capture_urls(collection, [url], CaptureOptions(allow_private=True, timeout=5))
+    assert outcome.ok and outcome.capture is not None
+    warc = collection.root / outcome.capture.warc_path
+    warc.chmod(0o644)
+    warc.write_bytes(b"Not a WARC: the file was replaced by a text file.\n" * 10)
+    report = verify(collection, jobs=1, use_cache=use_cache)
+    found = {(f.code, f.path) for f in report.all_findings()}
+    assert ("warc-unrecognised", outcome.capture.warc_path) in found
+    assert ("hash-mismatch", outcome.capture.warc_path) in found

@@ -1,0 +1,131 @@
+"""WACZ package check: the zip, every file against ``datapackage.json``, and each WARC inside.
+
+Unlike py-wacz's validator, every check here can fail: a zip entry that fails its CRC, a
+listed file that is absent or whose sha256 or size differs, a ``datapackage.json`` that differs
+from ``datapackage-digest.json``, a package without WARCs, index or pages, and damage in any
+WARC it holds (reported as for a WARC file, under ``<wacz>/<path inside>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import lzma
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+from archiver.findings import Finding
+from archiver.warccheck import sniff
+from archiver.warcreport import WarcReport
+from archiver.warcstream import HashingFile
+from archiver.warcwalk import check_stream
+
+_PACKAGE = "datapackage.json"
+_DIGEST = "datapackage-digest.json"
+_INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
+# what zipfile raises for a damaged archive or entry: a bad CRC or structure, a compression
+# method, version or flag it does not support (NotImplementedError), an encrypted entry
+# (RuntimeError), a deflate, lzma or bzip2 stream that is corrupt (bzip2: OSError) or cut short
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError,
+               RuntimeError, EOFError, OSError)
+
+
+class _Problem(ValueError):
+    """A WACZ whose package metadata cannot be used: (finding code, message)."""
+
+
+def check_wacz(report: WarcReport, path: Path) -> None:
+    """Check the WACZ at ``path``, adding findings (and its WARCs' records) to ``report``."""
+
+    def find(code: str, message: str) -> None:
+        report.findings.append(Finding(code, message, path=str(path)))
+
+    try:
+        wacz = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        find("wacz-invalid", f"not a readable zip file ({exc})")
+        return
+    with wacz:
+        try:
+            _check(wacz, report, path, find)
+        except _Problem as exc:
+            find("wacz-invalid", str(exc))
+
+
+def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> None:
+    names = set(wacz.namelist())
+    package_bytes = _member(wacz, _PACKAGE)
+    resources = _resources(package_bytes)
+    digest = _json(_member(wacz, _DIGEST), _DIGEST)
+    recorded = digest.get("hash") if isinstance(digest, dict) else None
+    if not isinstance(recorded, str):
+        find("wacz-invalid", f"{_DIGEST} has no hash of {_PACKAGE}")
+    elif recorded != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
+        find("wacz-hash-mismatch", f"{_PACKAGE} does not match {_DIGEST}: {recorded} recorded,"
+             f" sha256:{hashlib.sha256(package_bytes).hexdigest()} found")
+    for resource in resources:
+        name = resource["path"]
+        if name not in names:
+            find("wacz-file-missing", f"{name} is listed in {_PACKAGE} but not in the zip")
+            continue
+        try:
+            found, size = _hash_member(wacz, name, report, path)
+        except _ZIP_ERRORS as exc:
+            find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
+            continue
+        if (f"sha256:{found}", size) != (resource["hash"], resource["bytes"]):
+            find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} bytes "
+                 f"{resource['hash']}, found {size} bytes sha256:{found}")
+    listed = [r["path"] for r in resources]
+    if not any(n.startswith("archive/") for n in listed):
+        find("wacz-invalid", f"{_PACKAGE} lists no WARC under archive/")
+    if not any(n.startswith("indexes/") and n.endswith(_INDEX_SUFFIXES) for n in listed):
+        find("wacz-invalid", f"{_PACKAGE} lists no index under indexes/")
+    if not any(n.startswith("pages/") and n.endswith(".jsonl") for n in listed):
+        find("wacz-invalid", f"{_PACKAGE} lists no pages file under pages/")
+
+
+def _member(wacz: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return wacz.read(name)
+    except KeyError:
+        raise _Problem(f"no {name} in the zip") from None
+    except _ZIP_ERRORS as exc:
+        raise _Problem(f"the zip entry {name} is damaged ({exc})") from None
+
+
+def _json(data: bytes, name: str) -> object:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _Problem(f"{name} is not JSON ({exc})") from None
+
+
+def _resources(data: bytes) -> list[dict[str, Any]]:
+    """The package's resources, each with a path, a sha256 hash and a byte count."""
+    package = _json(data, _PACKAGE)
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list):
+        raise _Problem(f"{_PACKAGE} has no resources list")
+    for r in resources:
+        if not (isinstance(r, dict) and isinstance(r.get("path"), str)
+                and isinstance(r.get("hash"), str) and r["hash"].startswith("sha256:")
+                and isinstance(r.get("bytes"), int)):
+            raise _Problem(f"{_PACKAGE} has a resource without path, sha256 hash and bytes: "
+                           f"{json.dumps(r)[:80]}")
+    return resources
+
+
+def _hash_member(wacz: zipfile.ZipFile, name: str, report: WarcReport,
+                 path: Path) -> tuple[str, int]:
+    """sha256 hex and size of one zip entry; a WARC is checked on the same read."""
+    with wacz.open(name) as raw:
+        fh = HashingFile(raw)
+        if name.startswith("archive/") and sniff(raw.peek(1 << 16)) == "warc":
+            inner = WarcReport(path=path / name)
+            check_stream(inner, fh)
+            report.findings += inner.findings
+            report.records += inner.records
+        return fh.finish()
