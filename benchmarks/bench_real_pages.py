@@ -59,6 +59,7 @@ EXPECTED = {
     "dropped-paragraph": "text-missing",
     "inserted-line": "text-added",
 }
+MIN_WORDS = 8  # of a line that takes a misquote, a changed word or is dropped
 FORMS = ("[{}](#)", "[{}]()", "{} (#)")  # how a lost target is written
 
 # A Markdown link as archiver's extractor writes it; an image (``![alt](src)``) is not a link.
@@ -180,26 +181,29 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
         ok = [n for n in ok if free(n)]
         return rng.choice(ok) if ok else None
 
-    # misquote: one word inside a quotation of 3 words or more, on a line without links
+    # misquote: one word inside a quotation of 3 words or more, on a line without links;
+    # it and the changed word are on lines long enough that a changed word leaves the line
+    # recognisable (one changed word of a heading is a new heading, not an altered one)
+    long = [n for n in content if len(lines[n].split()) >= MIN_WORDS]
     quoted = {n: [m for m in _QUOTATION.finditer(lines[n]) if len(m.group(1).split()) >= 3
                   and _WORD.search(lines[n], m.start(1), m.end(1))]
-              for n in content if not linked(n)}
+              for n in long if not linked(n)}
     if (n := pick([n for n, q in quoted.items() if q])) is not None:
         quote = rng.choice(quoted[n])
         lines[n] = _swap_word(lines[n], quote.start(1), quote.end(1), rng) or lines[n]
         taken.add(n)
         kinds.append(("misquote", n))
     # changed word: a line without quotation marks (apostrophes inside words are fine)
-    plain = [n for n in content if not _QUOTE_MARKS.search(_APOSTROPHE.sub("", lines[n]))
+    plain = [n for n in long if not _QUOTE_MARKS.search(_APOSTROPHE.sub("", lines[n]))
              and any(_WORD.search(lines[n], a, b) for a, b in _outside_links(lines[n]))]
     if (n := pick(plain)) is not None:
         a, b = rng.choice([s for s in _outside_links(lines[n]) if _WORD.search(lines[n], *s)])
         lines[n] = _swap_word(lines[n], a, b, rng) or lines[n]
         taken.add(n)
         kinds.append(("changed-word", n))
-    # dropped paragraph: a line of 6 words or more without links that the text has once
+    # dropped paragraph: a line without links that the text has once
     counts = Counter(lines)
-    droppable = [n for n in content[1:] if not linked(n) and len(lines[n].split()) >= 6
+    droppable = [n for n in long if n != content[0] and not linked(n)
                  and counts[lines[n]] == 1]
     dropped = pick(droppable)
     if dropped is not None:
