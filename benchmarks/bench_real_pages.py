@@ -358,8 +358,12 @@ def score_repairs(damaged: Damaged, repaired: str, stderr: str, browser: dict[st
             outcome = "unresolved"
         elif target == link.url:
             outcome = "exact"
-        elif target in browser.get(" ".join(link.text.split()), ()):
-            outcome = "browser"  # the page's own URL; the extractor resolved it otherwise
+        elif target in (urls := browser.get(" ".join(link.text.split()), set())) \
+                and link.url not in urls:
+            # the URL a browser follows, where the extractor resolved the href otherwise
+            # (another anchor of the same text with another URL would be wrong: the text's
+            # URL is then one a browser follows too)
+            outcome = "browser"
         else:
             outcome = "wrong"
         scores.repair[outcome] += 1
@@ -367,8 +371,12 @@ def score_repairs(damaged: Damaged, repaired: str, stderr: str, browser: dict[st
         scores.repair_glued[link.glued][outcome] += 1
         if outcome != "exact":
             markup = "(#)" if link.form.startswith("{") else link.form.format(link.text)
-            why = [r for n, m, r in reasons if n == link.line and m == markup]
-            missed.append({**asdict(link), "outcome": outcome, "got": target, "reasons": why})
+            # repair reports placeholders in the order of the text, as they are listed here
+            why = next((r for r in reasons if r[:2] == (link.line, markup)), None)
+            if why is not None:
+                reasons.remove(why)
+            missed.append({**asdict(link), "outcome": outcome, "got": target,
+                           "reason": why and why[2]})
     return missed
 
 
@@ -483,6 +491,17 @@ def show(scores: Scores, pages: int, seed: int) -> None:
         repair.add_row(label, str(total), *(
             f"{counts[o]} ({counts[o] / total:.0%})" if total else "0" for o in outcomes))
     console.print(repair)
+    for page in scores.pages:
+        for miss in page["missed"]:  # type: ignore[attr-defined]
+            console.print(f"missed: {page['page']}:{miss['lines'][0]} {miss['kind']}",
+                          markup=False, highlight=False)
+        for false in page["false"]:  # type: ignore[attr-defined]
+            console.print(f"false: {page['page']}:{false['line']} {false['code']}: "
+                          f"{false['message'][:90]}", markup=False, highlight=False)
+    reasons = Counter(re.sub(r'"[^"]*"', '"..."', link["reason"]) for page in scores.pages
+                      for link in page["repair"] if link["reason"])  # type: ignore[attr-defined]
+    for reason, count in reasons.most_common(5):
+        console.print(f"unresolved {count}x: {reason}", markup=False, highlight=False)
 
 
 if __name__ == "__main__":
