@@ -23,6 +23,7 @@ reaches beyond loopback.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import fnmatch
 import io
@@ -36,7 +37,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
+import lxml.html
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -56,6 +59,7 @@ EXPECTED = {
     "dropped-paragraph": "text-missing",
     "inserted-line": "text-added",
 }
+MIN_WORDS = 8  # of a line that takes a misquote, a changed word or is dropped
 FORMS = ("[{}](#)", "[{}]()", "{} (#)")  # how a lost target is written
 
 # A Markdown link as archiver's extractor writes it; an image (``![alt](src)``) is not a link.
@@ -89,6 +93,7 @@ class LostLink:
     text: str
     url: str
     form: str
+    glued: bool  # a character other than a space touches the link (punctuation, quote mark)
 
 
 @dataclass
@@ -142,15 +147,18 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
     candidates = [(n, k) for n in content for k, m in enumerate(linked(n))
                   if m.group(1).strip() and m.group(2) not in ("#", "")]
     chosen = sorted(rng.sample(candidates, min(links, len(candidates))))
-    lost: list[tuple[int, int, str, str, str]] = []
+    lost: list[tuple[int, int, str, str, str, bool]] = []
     forms = [FORMS[i % len(FORMS)] for i in range(len(chosen))]
     rng.shuffle(forms)
     for n in sorted({n for n, _ in chosen}):
         slots = [k for m, k in chosen if m == n]
         out, at = "", []
         pos = 0
+        glued = {}
         for k, m in enumerate(linked(n)):
             out += lines[n][pos : m.start()]
+            around = lines[n][m.start() - 1 : m.start()] + lines[n][m.end() : m.end() + 1]
+            glued[m.group(1), m.group(2)] = bool(around.strip())
             if k in slots:
                 form = forms.pop()
                 # where the placeholder's slot starts: its "[", or the "(" of a bare one
@@ -165,7 +173,7 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
         lines[n] = out + lines[n][pos:]
         starts = [m.start() for m in _SLOT.finditer(lines[n])]
         for column, text_, url, form in at:
-            lost.append((n, starts.index(column), text_, url, form))
+            lost.append((n, starts.index(column), text_, url, form, glued[text_, url]))
         taken.add(n)
     kinds: list[tuple[str, int]] = [("lost-target", n) for n in sorted({n for n, *_ in lost})]
 
@@ -173,26 +181,29 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
         ok = [n for n in ok if free(n)]
         return rng.choice(ok) if ok else None
 
-    # misquote: one word inside a quotation of 3 words or more, on a line without links
+    # misquote: one word inside a quotation of 3 words or more, on a line without links;
+    # it and the changed word are on lines long enough that a changed word leaves the line
+    # recognisable (one changed word of a heading is a new heading, not an altered one)
+    long = [n for n in content if len(lines[n].split()) >= MIN_WORDS]
     quoted = {n: [m for m in _QUOTATION.finditer(lines[n]) if len(m.group(1).split()) >= 3
                   and _WORD.search(lines[n], m.start(1), m.end(1))]
-              for n in content if not linked(n)}
+              for n in long if not linked(n)}
     if (n := pick([n for n, q in quoted.items() if q])) is not None:
         quote = rng.choice(quoted[n])
         lines[n] = _swap_word(lines[n], quote.start(1), quote.end(1), rng) or lines[n]
         taken.add(n)
         kinds.append(("misquote", n))
     # changed word: a line without quotation marks (apostrophes inside words are fine)
-    plain = [n for n in content if not _QUOTE_MARKS.search(_APOSTROPHE.sub("", lines[n]))
+    plain = [n for n in long if not _QUOTE_MARKS.search(_APOSTROPHE.sub("", lines[n]))
              and any(_WORD.search(lines[n], a, b) for a, b in _outside_links(lines[n]))]
     if (n := pick(plain)) is not None:
         a, b = rng.choice([s for s in _outside_links(lines[n]) if _WORD.search(lines[n], *s)])
         lines[n] = _swap_word(lines[n], a, b, rng) or lines[n]
         taken.add(n)
         kinds.append(("changed-word", n))
-    # dropped paragraph: a line of 6 words or more without links that the text has once
+    # dropped paragraph: a line without links that the text has once
     counts = Counter(lines)
-    droppable = [n for n in content[1:] if not linked(n) and len(lines[n].split()) >= 6
+    droppable = [n for n in long if n != content[0] and not linked(n)
                  and counts[lines[n]] == 1]
     dropped = pick(droppable)
     if dropped is not None:
@@ -224,7 +235,7 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
     if inserted is not None:
         line = next(i + 1 for i, (orig, _) in enumerate(rows) if orig is None)
         result.damages.append(("inserted-line", (line,)))
-    result.links = [LostLink(number[n], k, t, u, f) for n, k, t, u, f in lost]
+    result.links = [LostLink(number[n], *rest) for n, *rest in lost]
     result.touched = {line for _, lines_ in result.damages for line in lines_}
     return result
 
@@ -270,6 +281,7 @@ class Scores:
     elsewhere: Counter[str] = field(default_factory=Counter)  # other files, or no line
     repair: Counter[str] = field(default_factory=Counter)  # per outcome
     repair_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    repair_glued: dict[bool, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     pages: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -281,27 +293,44 @@ def text_findings(report: dict[str, object], path: str) -> tuple[list[dict[str, 
     return on_text, [f for f in findings if f not in on_text]
 
 
-def _unresolved(stderr: str) -> Iterator[tuple[int, str]]:
-    """The line and reason of every placeholder ``archiver repair`` reports unresolved."""
-    for m in re.finditer(r"^archiver: [^\n]*?:(\d+): unresolved (.*)$", stderr, re.MULTILINE):
-        yield int(m.group(1)), m.group(2)
+def _unresolved(stderr: str) -> Iterator[tuple[int, str, str]]:
+    """The line, markup and reason of every placeholder ``archiver repair`` left unresolved."""
+    pattern = (r"^archiver: [^\n]*?:(\d+): unresolved "
+               r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): (.*)$")
+    for m in re.finditer(pattern, stderr, re.MULTILINE):
+        yield int(m.group(1)), ast.literal_eval(m.group(2)), m.group(3)
 
 
-def score_page(name: str, damaged: Damaged, repaired: str, repair: tuple[int, str],
-               findings: list[dict[str, object]], others: list[dict[str, object]],
-               clean: set[tuple[str, int]], scores: Scores) -> None:
-    """Add one page's figures to ``scores``."""
+def browser_urls(html: bytes, url: str) -> dict[str, set[str]]:
+    """The URL a browser follows for each anchor text of the page (its ``<base href>`` and
+    relative paths resolved as RFC 3986 says), to tell an extractor's URL from a wrong one."""
+    root = lxml.html.document_fromstring(html)
+    base = root.find(".//base[@href]")
+    if base is not None:
+        url = urljoin(url, base.get("href", "").strip())
+    found: dict[str, set[str]] = defaultdict(set)
+    for anchor in root.iter("a"):
+        if anchor.get("href"):
+            found[" ".join(anchor.text_content().split())].add(
+                urljoin(url, anchor.get("href", "").strip()))
+    return found
+
+
+def score_findings(name: str, damaged: Damaged, findings: list[dict[str, object]],
+                   others: list[dict[str, object]], clean: set[tuple[str, int]],
+                   scores: Scores) -> dict[str, object]:
+    """Add one page's detection figures to ``scores``; the page's misses and false findings."""
     seen = {(f["code"], f["line"]) for f in findings}
-    page: dict[str, object] = {"page": name, "missed": [], "false": [], "repair": []}
+    page: dict[str, list[object]] = {"missed": [], "false": []}
     for kind, lines in damaged.damages:
         code = EXPECTED[kind]
         scores.damages[code] += 1
         if any((code, line) in seen for line in lines):
             scores.detected[code] += 1
         else:
-            page["missed"].append({"kind": kind, "lines": lines})  # type: ignore[union-attr]
+            page["missed"].append({"kind": kind, "lines": lines})
     for f in findings:
-        line = int(f["line"])  # type: ignore[arg-type]
+        line = int(f["line"])  # type: ignore[call-overload]
         if line in damaged.touched:
             continue
         code = str(f["code"])
@@ -309,31 +338,46 @@ def score_page(name: str, damaged: Damaged, repaired: str, repair: tuple[int, st
             scores.inherent[code] += 1
         else:
             scores.false[code] += 1
-            page["false"].append({"code": code, "line": line,  # type: ignore[union-attr]
-                                  "message": f["message"]})
+            page["false"].append({"code": code, "line": line, "message": f["message"]})
     for f in others:
         scores.elsewhere[str(f["code"])] += 1
+    return {"page": name, **page}
+
+
+def score_repairs(damaged: Damaged, repaired: str, stderr: str, browser: dict[str, set[str]],
+                  scores: Scores) -> list[dict[str, object]]:
+    """Add one page's repair figures to ``scores``; every link not restored exactly."""
     lines, before = repaired.split("\n"), damaged.text.split("\n")
+    reasons = list(_unresolved(stderr))
+    missed: list[dict[str, object]] = []
     for link in damaged.links:
-        slots = [m.group(1) or "#" for m in _SLOT.finditer(lines[link.line - 1])]
-        target = slots[link.slot] if link.slot < len(slots) else None
-        target = target.strip("<>") if target is not None else None
-        if len(slots) != len(_SLOT.findall(before[link.line - 1])):
-            outcome = "wrong"  # the repair changed the line's links, not only the targets
-        elif target in (None, "", "#"):
+        slots = [(m.group(1) or "#").strip("<>") for m in _SLOT.finditer(lines[link.line - 1])]
+        target = slots[link.slot] if len(slots) == len(_SLOT.findall(before[link.line - 1])) \
+            else None  # None: the repair changed the line's links, not only their targets
+        if target in ("", "#"):
             outcome = "unresolved"
         elif target == link.url:
             outcome = "exact"
+        elif target in (urls := browser.get(" ".join(link.text.split()), set())) \
+                and link.url not in urls:
+            # the URL a browser follows, where the extractor resolved the href otherwise
+            # (another anchor of the same text with another URL would be wrong: the text's
+            # URL is then one a browser follows too)
+            outcome = "browser"
         else:
             outcome = "wrong"
         scores.repair[outcome] += 1
         scores.repair_forms[link.form][outcome] += 1
+        scores.repair_glued[link.glued][outcome] += 1
         if outcome != "exact":
-            reasons = [r for n, r in _unresolved(repair[1]) if n == link.line]
-            page["repair"].append({**asdict(link), "outcome": outcome,  # type: ignore[union-attr]
-                                   "got": target, "reasons": reasons})
-    page["repair_exit"] = repair[0]
-    scores.pages.append(page)
+            markup = "(#)" if link.form.startswith("{") else link.form.format(link.text)
+            # repair reports placeholders in the order of the text, as they are listed here
+            why = next((r for r in reasons if r[:2] == (link.line, markup)), None)
+            if why is not None:
+                reasons.remove(why)
+            missed.append({**asdict(link), "outcome": outcome, "got": target,
+                           "reason": why and why[2]})
+    return missed
 
 
 def main() -> None:
@@ -364,7 +408,7 @@ def main() -> None:
             manifest = load_manifest(collection.manifest_path(sid))
             if manifest.text is not None:
                 captured[manifest.metadata.url.value] = manifest
-        texts, damaged = {}, {}
+        texts, damaged, browsers = {}, {}, {}
         for number, (url, page) in enumerate(urls.items()):
             if url not in captured:
                 print(f"{page.name}: capture gave no text; skipped", file=sys.stderr)
@@ -380,6 +424,7 @@ def main() -> None:
             source.write_text(result.text, "utf-8")
             must(["add", *at, str(source), "--url", url, "--id", sid])
             texts[sid], damaged[sid] = (page.name, manifest), result
+            browsers[sid] = browser_urls(page.read_bytes(), url)
         must(["capture", *at, "--pending", "--allow-private", *jobs,
               f"--per-host={args.jobs}"])
         report = json.loads(must(["verify", *at, "--format", "json", *jobs], ok=(0, 1)))
@@ -396,7 +441,10 @@ def main() -> None:
             repaired_path = load_manifest(collection.manifest_path(sid)).text
             assert repaired_path is not None
             repaired = collection.resolve(repaired_path.path).read_text("utf-8")
-            score_page(name, damaged[sid], repaired, (code, err), findings, others, clean, scores)
+            page = score_findings(name, damaged[sid], findings, others, clean, scores)
+            page["repair"] = score_repairs(damaged[sid], repaired, err, browsers[sid], scores)
+            page["repair_exit"] = code
+            scores.pages.append(page)
     show(scores, len(texts), args.seed)
     if args.json:
         args.json.write_text(json.dumps({"seed": args.seed, "pages": scores.pages,
@@ -408,7 +456,9 @@ def figures(scores: Scores) -> dict[str, object]:
     return {"damages": scores.damages, "detected": scores.detected,
             "false_on_untouched_lines": scores.false, "also_on_undamaged_text": scores.inherent,
             "not_on_a_text_line": scores.elsewhere, "repair": scores.repair,
-            "repair_by_form": scores.repair_forms}
+            "repair_by_form": scores.repair_forms,
+            "repair_by_neighbour": {"touching": scores.repair_glued[True],
+                                    "spaced": scores.repair_glued[False]}}
 
 
 def show(scores: Scores, pages: int, seed: int) -> None:
@@ -429,14 +479,29 @@ def show(scores: Scores, pages: int, seed: int) -> None:
         console.print("not on a text line: " + ", ".join(
             f"{c} {n}" for c, n in sorted(scores.elsewhere.items())))
     repair = Table(title="repair of lost link targets")
-    for column in ("form", "links", "exact", "wrong", "unresolved"):
-        repair.add_column(column, justify="left" if column == "form" else "right")
-    for form, counts in [*sorted(scores.repair_forms.items()), ("all", scores.repair)]:
+    outcomes = ("exact", "browser", "wrong", "unresolved")
+    for column in ("links", "count", *outcomes):
+        repair.add_column(column, justify="left" if column == "links" else "right")
+    rows = [(escape(form.format("text")), counts)
+            for form, counts in sorted(scores.repair_forms.items())]
+    rows += [("touching punctuation" if glued else "between spaces", counts)
+             for glued, counts in sorted(scores.repair_glued.items())]
+    for label, counts in [*rows, ("all", scores.repair)]:
         total = sum(counts.values())
-        repair.add_row(escape(form.format("text")), str(total), *(
-            f"{counts[o]} ({counts[o] / total:.0%})" if total else "0"
-            for o in ("exact", "wrong", "unresolved")))
+        repair.add_row(label, str(total), *(
+            f"{counts[o]} ({counts[o] / total:.0%})" if total else "0" for o in outcomes))
     console.print(repair)
+    for page in scores.pages:
+        for miss in page["missed"]:  # type: ignore[attr-defined]
+            console.print(f"missed: {page['page']}:{miss['lines'][0]} {miss['kind']}",
+                          markup=False, highlight=False)
+        for false in page["false"]:  # type: ignore[attr-defined]
+            console.print(f"false: {page['page']}:{false['line']} {false['code']}: "
+                          f"{false['message'][:90]}", markup=False, highlight=False)
+    reasons = Counter(re.sub(r'"[^"]*"', '"..."', link["reason"]) for page in scores.pages
+                      for link in page["repair"] if link["reason"])  # type: ignore[attr-defined]
+    for reason, count in reasons.most_common(5):
+        console.print(f"unresolved {count}x: {reason}", markup=False, highlight=False)
 
 
 if __name__ == "__main__":
