@@ -29,13 +29,26 @@ def address_problem(address: str, *, allow_private: bool = False) -> str | None:
 
 
 def check_url(url: str) -> None:
-    """Raise CaptureError unless ``url`` is an absolute http(s) URL with a host."""
-    parts = urlsplit(url)
+    """Raise CaptureError unless ``url`` is an absolute http(s) URL with a host and a valid
+    port, without credentials (a password would be sent, and stored in the WARC and manifest)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise CaptureError(_escaped(url), f"not a valid URL: {exc}") from None
+    if "@" in parts.netloc:
+        shown = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+        raise CaptureError(_escaped(shown), "URL contains credentials (user:password@): refused, "
+                                            "nothing was sent or stored")
     if parts.scheme.lower() not in SCHEMES:
         what = repr(parts.scheme) if parts.scheme else "a URL without scheme"
         raise CaptureError(url, f"only http and https can be captured, not {what}")
     if not parts.hostname:
         raise CaptureError(url, "URL has no host")
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
-        escaped = url.encode("unicode_escape").decode("ascii")  # the error stays one line
-        raise CaptureError(escaped, "URL contains spaces or control characters")
+        raise CaptureError(_escaped(url), "URL contains spaces or control characters")
+
+
+def _escaped(url: str) -> str:
+    """``url`` with control characters escaped, so that the error stays one line."""
+    return url.encode("unicode_escape").decode("ascii")
