@@ -65,6 +65,10 @@ def _brotli(blocks: Iterable[bytes]) -> Iterator[bytes]:
         yield decompressor.process(block, output_buffer_limit=_BLOCK)
         while not decompressor.can_accept_more_data():
             yield decompressor.process(b"", output_buffer_limit=_BLOCK)
+    # output held back by the limit after the last input
+    while not decompressor.is_finished() and (
+            rest := decompressor.process(b"", output_buffer_limit=_BLOCK)):
+        yield rest
     if not decompressor.is_finished():
         raise DecodingError("the compressed stream is cut short")
 

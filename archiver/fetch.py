@@ -29,7 +29,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from archiver import __version__
 from archiver.contentcoding import ACCEPT_ENCODING
 from archiver.errors import ArchiverError, CaptureError
-from archiver.netpolicy import address_problem, check_url
+from archiver.netpolicy import address_problem, check_url, without_credentials
 
 DEFAULT_USER_AGENT = f"archiver/{__version__}"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -320,7 +320,7 @@ class Fetcher:
         exchanges: list[HttpExchange] = []
         target = url
         while True:
-            hop = f"redirect to {target}: " if exchanges else ""
+            hop = f"redirect to {without_credentials(target)}: " if exchanges else ""
             _current.tape = None
             try:
                 check_url(target)
