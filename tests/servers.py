@@ -187,8 +187,8 @@ def _free_port() -> int:
 def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     """Debian's nginx with its brotli filter module on a free loopback port; skips only when
     nginx is absent outside CI (under CI it must be installed: .ci/run installs it)."""
-    binary = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    # /usr/sbin is not on every user's PATH
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     module = next((d / "ngx_http_brotli_filter_module.so" for d in NGINX_MODULE_DIRS
                    if (d / "ngx_http_brotli_filter_module.so").is_file()), None)
     if binary is None or module is None:
