@@ -112,11 +112,6 @@ class _Tape:
         """Seconds left until the deadline (a tiny positive number once it has passed)."""
         return max(self.deadline - time.monotonic(), _EXPIRED)
 
-    def late(self) -> str:
-        """The reason given when the deadline passes."""
-        return (f"timed out: the exchange took more than --timeout {self.timeout:g} seconds "
-                f"(connect to last byte)")
-
     def abort(self, reason: str) -> NoReturn:
         """Stop the exchange for ``reason``."""
         self.stopped = reason
@@ -153,7 +148,7 @@ class _RecordingSocket:
         if len(tape.received) > tape.limit:
             tape.abort(f"response exceeds --max-bytes {tape.limit}")
         if n and tape.remaining() == _EXPIRED:
-            tape.abort(tape.late())
+            tape.abort(_late(tape.timeout))
         return n
 
     def makefile(self, mode: str = "rb", buffering: int | None = None,
@@ -346,7 +341,7 @@ class Fetcher:
             return tape.stopped
         if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
             # every socket timeout is the time left until the deadline
-            return _Tape(0, self.options.timeout, 0).late()
+            return _late(self.options.timeout)
         return str(exc) if isinstance(exc, _Abort) else _describe(exc)
 
     def _exchange(self, session: requests.Session, url: str) -> HttpExchange:
@@ -374,6 +369,12 @@ class Fetcher:
             ip_address=tape.peer,
             started_at=started_at,
         )
+
+
+def _late(timeout: float) -> str:
+    """The reason given when an exchange's deadline passes."""
+    return (f"timed out: the exchange took more than --timeout {timeout:g} seconds "
+            f"(connect to last byte)")
 
 
 def _describe(exc: BaseException) -> str:
