@@ -249,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delay", type=float, default=0.0,
                    help="seconds between requests to one host (default 0)")
     p.add_argument("--timeout", type=float, default=30.0,
-                   help="connect and read timeout in seconds (default 30)")
+                   help="deadline in seconds for each exchange, connect to last byte "
+                        "(default 30)")
     p.add_argument("--max-bytes", type=int, default=100 * 1024 * 1024,
                    help="largest response body accepted (default 100 MB)")
     p.add_argument("--max-redirects", type=int, default=10, help="(default 10)")

@@ -7,7 +7,9 @@ the exact request and response bytes, chunk framing and content encoding include
 
 from __future__ import annotations
 
+import http.client
 import io
+import math
 import socket
 import threading
 import time
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -23,11 +25,11 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.util.timeout import Timeout
 
 from archiver import __version__
+from archiver.contentcoding import ACCEPT_ENCODING
 from archiver.errors import ArchiverError, CaptureError
-from archiver.netpolicy import address_problem, check_url
+from archiver.netpolicy import address_problem, check_url, without_credentials
 
 DEFAULT_USER_AGENT = f"archiver/{__version__}"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -52,6 +54,8 @@ class FetchOptions:
 def require_at_least(*checks: tuple[str, float, float]) -> None:
     """Raise ArchiverError naming the first (option, value, least) whose value is too small."""
     for option, value, least in checks:
+        if not math.isfinite(value):
+            raise ArchiverError(option, f"must be a finite number, not {value}")
         if value < least:
             raise ArchiverError(option, f"must be at least {least}, not {value}")
 
@@ -87,14 +91,31 @@ class _Abort(Exception):
     """Stops an exchange from inside urllib3; deliberately not an OSError so nothing retries it."""
 
 
+_EXPIRED = 1e-6  # the socket timeout once the deadline has passed: 0 would mean non-blocking
+
+
 @dataclass
 class _Tape:
-    """The bytes of one exchange, and the cap on what may be received."""
+    """The bytes of one exchange, the cap on what may be received, and its deadline."""
 
     limit: int
+    timeout: float
+    deadline: float  # time.monotonic() by which the last byte must have arrived
     peer: str = ""
     sent: bytearray = field(default_factory=bytearray)
     received: bytearray = field(default_factory=bytearray)
+    # Why the exchange was stopped: urllib3 may turn the exception into another, or close
+    # the connection and fail on it, so the cause is kept here too.
+    stopped: str | None = None
+
+    def remaining(self) -> float:
+        """Seconds left until the deadline (a tiny positive number once it has passed)."""
+        return max(self.deadline - time.monotonic(), _EXPIRED)
+
+    def abort(self, reason: str) -> NoReturn:
+        """Stop the exchange for ``reason``."""
+        self.stopped = reason
+        raise _Abort(reason)
 
 
 _current = threading.local()
@@ -107,26 +128,46 @@ class _RecordingSocket:
         self._sock = sock
         self._connection = connection
         self._peer: str = sock.getpeername()[0]
+        # Like socket.socket: close() waits until the files made by makefile() are closed,
+        # since http.client closes the connection while the response is still being read.
+        self._files = 0
+        self._closed = False
 
     def sendall(self, data: bytes) -> None:
         tape = self._connection.tape
         tape.peer = self._peer
         tape.sent += data
+        self._sock.settimeout(tape.remaining())
         self._sock.sendall(data)
 
     def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
-        n = self._sock.recv_into(buffer, nbytes)
         tape = self._connection.tape
+        self._sock.settimeout(tape.remaining())
+        n = self._sock.recv_into(buffer, nbytes)
         tape.received += memoryview(buffer)[:n]
         if len(tape.received) > tape.limit:
-            raise _Abort(f"response exceeds --max-bytes {tape.limit}")
+            tape.abort(f"response exceeds --max-bytes {tape.limit}")
+        if n and tape.remaining() == _EXPIRED:
+            tape.abort(_late(tape.timeout))
         return n
 
     def makefile(self, mode: str = "rb", buffering: int | None = None,
                  **_: Any) -> io.BufferedReader:
         if mode != "rb":
             raise ValueError(f"recording socket reads only (mode {mode!r})")
+        self._files += 1
         return io.BufferedReader(socket.SocketIO(self, "rb"), buffering or _READ_BLOCK)  # type: ignore[arg-type]
+
+    def _decref_socketios(self) -> None:
+        """Called by SocketIO.close(): the real socket closes with the last file."""
+        self._files -= 1
+        if self._closed and self._files <= 0:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._files <= 0:
+            self._sock.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -136,7 +177,7 @@ class _RecordingMixin:
     """Connects only to allowed addresses and records each exchange on a fresh tape."""
 
     allow_private: bool = False
-    max_bytes: int = 0
+    tape: _Tape
     # Attributes of the urllib3 connection this is mixed into.
     host: str
     port: int
@@ -161,7 +202,7 @@ class _RecordingMixin:
             try:
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
-                sock.settimeout(Timeout.resolve_default_timeout(self.timeout))
+                sock.settimeout(_current.tape.remaining())
                 if self.source_address:
                     sock.bind(self.source_address)
                 sock.connect(address)
@@ -189,15 +230,16 @@ class _RecordingMixin:
         self.sock = _RecordingSocket(self.sock, self)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        # The calling thread reads the exchange off _current.tape: urllib3 may already have
+        # The calling thread reads the exchange off _current.tape (made by Fetcher._exchange,
+        # before connecting, so the deadline covers the connect): urllib3 may already have
         # handed this connection back to its pool when the response has no body.
-        self.tape = _current.tape = _Tape(self.max_bytes)
+        self.tape = _current.tape
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 
 def _pool_classes(options: FetchOptions) -> dict[str, type]:
     """Connection pool classes whose connections record and follow ``options``' policy."""
-    settings = {"allow_private": options.allow_private, "max_bytes": options.max_bytes}
+    settings = {"allow_private": options.allow_private}
     classes: dict[str, type] = {}
     for scheme, pool, conn in (("http", HTTPConnectionPool, HTTPConnection),
                                ("https", HTTPSConnectionPool, HTTPSConnection)):
@@ -273,7 +315,8 @@ class Fetcher:
         exchanges: list[HttpExchange] = []
         target = url
         while True:
-            hop = f"redirect to {target}: " if exchanges else ""
+            hop = f"redirect to {without_credentials(target)}: " if exchanges else ""
+            _current.tape = None
             try:
                 check_url(target)
                 exchange = self._exchange(session, target)
@@ -281,10 +324,9 @@ class Fetcher:
                 if not exchanges:
                     raise
                 raise CaptureError(url, hop + exc.reason) from None
-            except _Abort as exc:
-                raise CaptureError(url, hop + str(exc)) from None
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                raise CaptureError(url, hop + _describe(exc, self.options.timeout)) from None
+            except (_Abort, requests.RequestException, urllib3.exceptions.HTTPError,
+                    http.client.HTTPException, OSError) as exc:
+                raise CaptureError(url, hop + self._failure(exc)) from None
             exchanges.append(exchange)
             if exchange.location is None:
                 return Fetch(url, tuple(exchanges))
@@ -292,14 +334,27 @@ class Fetcher:
                 raise CaptureError(url, f"more than {self.options.max_redirects} redirects")
             target = exchange.location
 
+    def _failure(self, exc: BaseException) -> str:
+        """One line naming why an exchange failed: the limit that stopped it, if one did."""
+        tape: _Tape | None = _current.tape
+        if tape is not None and tape.stopped:
+            return tape.stopped
+        if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
+            # every socket timeout is the time left until the deadline
+            return _late(self.options.timeout)
+        return str(exc) if isinstance(exc, _Abort) else _describe(exc)
+
     def _exchange(self, session: requests.Session, url: str) -> HttpExchange:
         prepared = session.prepare_request(requests.Request("GET", url))
+        prepared.headers["Accept-Encoding"] = ACCEPT_ENCODING
         with self._throttle.slot(urlsplit(prepared.url).hostname or ""):
             started_at = datetime.now(UTC)
+            timeout = self.options.timeout
+            tape = _current.tape = _Tape(self.options.max_bytes, timeout,
+                                         time.monotonic() + timeout)
             response = session.send(prepared, stream=True, allow_redirects=False,
-                                    timeout=self.options.timeout)
+                                    timeout=timeout)
             with response:
-                tape: _Tape = _current.tape
                 for _ in response.raw.stream(_READ_BLOCK, decode_content=False):
                     pass
         location = response.headers.get("Location")
@@ -316,10 +371,14 @@ class Fetcher:
         )
 
 
-def _describe(exc: BaseException, timeout: float) -> str:
+def _late(timeout: float) -> str:
+    """The reason given when an exchange's deadline passes."""
+    return (f"timed out: the exchange took more than --timeout {timeout:g} seconds "
+            f"(connect to last byte)")
+
+
+def _describe(exc: BaseException) -> str:
     """One line naming the cause of a requests/urllib3 failure, without pool internals."""
-    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
-        return f"timed out (no data for {timeout:g} seconds)"
     inner = exc
     while True:
         nested = getattr(inner, "reason", None) or next(
@@ -329,4 +388,10 @@ def _describe(exc: BaseException, timeout: float) -> str:
         inner = nested
     if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
         return f"TLS error: {inner}"
-    return f"connection failed: {inner}"
+    return f"connection failed: {_one_line(str(inner))}"
+
+
+def _one_line(text: str) -> str:
+    """A message from a server's bytes (a bad status line, a header) kept to one short line."""
+    line = " ".join(text.encode("unicode_escape").decode("ascii").split())
+    return line if len(line) <= 200 else line[:200] + "..."

@@ -3,7 +3,9 @@
 The only module that reads or writes WARC. Records are serialised here rather than by
 warcio's writer because warcio compresses with zlib at level 9 (slow) and digests with sha1;
 here each record is a gzip member deflated by ISA-L (python-isal). Reading
-uses warcio's ArchiveIterator, which checks the block and payload digests as it goes.
+uses warcio's ArchiveIterator, which checks the block and payload digests as it goes; the
+body is de-chunked and decoded by contentcoding (warcio's decoding breaks on brotli and
+on chunked trailers).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archiver import __version__
+from archiver.contentcoding import DecodingError, dechunk, decode
 from archiver.errors import ArchiverError
 from archiver.fetch import Fetch, HttpExchange
 
@@ -254,19 +256,23 @@ def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse
     http = record.http_headers
     if http is None:
         raise WarcError(where, "response record without HTTP headers")
+    stream = record.raw_stream
+    chunked = "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
+    blocks = dechunk(stream) if chunked else iter(lambda: stream.read(_READ_BLOCK), b"")
     try:
-        body = _read_limited(record.content_stream(), max_body)
-    except (OSError, zlib.error, EOFError, ValueError) as exc:  # bad chunking or compression
-        raise WarcError(where, f"cannot decode the response body: {exc}") from None
-    if body is None:
-        raise WarcError(where, f"decoded response body exceeds {max_body} bytes")
-    # Read what decoding left (e.g. a chunked trailer) so the digests are checked, and refuse
-    # a record cut short: warcio returns what there is without a word.
-    while record.raw_stream.read(_READ_BLOCK):
+        body, problem = decode(blocks, http.get_header("Content-Encoding"), max_body), None
+    except DecodingError as exc:
+        body, problem = b"", exc
+    # Read what decoding left, so that the digests are checked (a damaged record is named as
+    # such before its body is blamed), and refuse a record cut short: warcio returns what
+    # there is without a word.
+    while stream.read(_READ_BLOCK):
         pass
-    if record.raw_stream.limit:
+    if stream.limit:
         raise WarcError(where, f"response record {record.rec_headers.get_header('WARC-Record-ID')}"
-                               f" is truncated ({record.raw_stream.limit} bytes missing)")
+                               f" is truncated ({stream.limit} bytes missing)")
+    if problem is not None:
+        raise WarcError(where, f"cannot decode the response body: {problem}")
     return ArchivedResponse(
         record_id=record.rec_headers.get_header("WARC-Record-ID"),
         target_uri=record.rec_headers.get_header("WARC-Target-URI"),
@@ -276,13 +282,3 @@ def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse
         body=body,
         payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
     )
-
-
-def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
-    """All of ``stream``, or None if it holds more than ``limit`` bytes (a compression bomb)."""
-    out = bytearray()
-    while block := stream.read(_READ_BLOCK):
-        out += block
-        if len(out) > limit:
-            return None
-    return bytes(out)

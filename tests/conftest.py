@@ -1,4 +1,5 @@
-"""Shared fixtures: a real HTTP server on 127.0.0.1 serving pages each test defines."""
+"""Shared fixtures: a real HTTP server on 127.0.0.1 serving pages each test defines, and the
+servers of servers.py (stdlib file server, raw sockets, nginx)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from servers import nginx, raw_server, stdlib_site  # noqa: F401 (fixtures for every test)
 
 SITE_DIR = Path(__file__).parent / "data" / "site"
 

@@ -24,6 +24,7 @@ from archiver.capture import (
     pending_ids,
     source_id_for,
 )
+from archiver.cli import main
 from archiver.collection import Collection
 from archiver.errors import ArchiverError, CaptureError
 from archiver.fileio import sha256_bytes, sha256_file
@@ -319,6 +320,9 @@ def test_existing_source_without_url_cannot_be_captured(collection):
     ({"timeout": 0}, "--timeout: must be at least 0.001, not 0"),
     ({"max_bytes": 0}, "--max-bytes: must be at least 1, not 0"),
     ({"max_redirects": -1}, "--max-redirects: must be at least 0, not -1"),
+    ({"timeout": float("nan")}, "--timeout: must be a finite number, not nan"),
+    ({"timeout": float("inf")}, "--timeout: must be a finite number, not inf"),
+    ({"delay": float("nan")}, "--delay: must be a finite number, not nan"),
 ])
 def test_options_out_of_range_are_refused(options, message):
     with pytest.raises(ArchiverError) as info:
@@ -344,3 +348,24 @@ def test_warcinfo_records_the_options(collection, http_site):
                   "capture-allow-private: yes"):
         assert field + "\r\n" in info
     assert dict(http_site.requests)["/cap/info"]["User-Agent"] == "archiver/0.1.0 (test)"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["http://[::1"], "archiver: http://[::1: not a valid URL: Invalid IPv6 URL"),
+    (["http://127.0.0.1:99999/"], "archiver: http://127.0.0.1:99999/: not a valid URL: "
+                                  "Port out of range 0-65535"),
+    (["http://u:secret@127.0.0.1/"], "archiver: http://127.0.0.1/: URL contains credentials "
+                                     "(user:password@): refused, nothing was sent or stored"),
+    (["--timeout", "nan", "http://127.0.0.1/"], "archiver: --timeout: must be a finite number, "
+                                               "not nan"),
+    (["--timeout", "inf", "http://127.0.0.1/"], "archiver: --timeout: must be a finite number, "
+                                               "not inf"),
+    (["--delay", "nan", "http://127.0.0.1/"], "archiver: --delay: must be a finite number, "
+                                             "not nan"),
+])
+def test_unusable_urls_and_options_are_one_line_exit_2(collection, capsys, argv, message):
+    code = main(["capture", "--root", str(collection.root), "--allow-private", *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [message]
+    assert files(collection) == []

@@ -72,7 +72,8 @@ def test_chunked_gzip_response_is_kept_as_it_came_off_the_wire(http_site):
 
 def test_slow_server_times_out(http_site):
     url = http_site.add("/fetch/slow", "<p>late</p>", delay=1.0)
-    with pytest.raises(CaptureError, match="timed out") as info:
+    with pytest.raises(CaptureError, match=r"timed out: the exchange took more than "
+                                           r"--timeout 0\.2 seconds") as info:
         fetch(url, FetchOptions(allow_private=True, timeout=0.2))
     assert info.value.path == url
 
