@@ -28,7 +28,7 @@ from archiver.fidelity import (
     parse_passage,
     parse_text,
 )
-from archiver.fileio import atomic_write_bytes, sha256_bytes
+from archiver.fileio import sha256_bytes
 from archiver.manifest import (
     Extracted,
     Extractor,
@@ -316,8 +316,8 @@ def apply_repairs(
         tool=Tool(name="archiver", version=__version__),
         changes=changes,
     ))
-    with collection.staging([new_path]) as staged:
-        atomic_write_bytes(collection.resolve(new_path), repaired, overwrite=False)
+    with collection.staging() as staged:
+        staged.write(new_path, (repaired,))
         staged.commit(updated)
     return updated
 
