@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -109,7 +111,18 @@ class Collection:
     @contextmanager
     def _locked(self, *, write: bool, wait: float) -> Iterator[None]:
         # SQLite's locks (filelock.ReadWriteLock) end with the process, even on SIGKILL
-        lock = filelock.ReadWriteLock(self.root / LOCK_FILE, is_singleton=False)
+        path = self.root / LOCK_FILE
+        try:
+            # made here, as any file (0666 less the umask): filelock's own 0600 would lock
+            # colleagues sharing the folder out; an empty file is an empty SQLite database
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+        except OSError as exc:
+            if write or exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise ArchiverError(path, f"cannot make the collection's lock: "
+                                          f"{exc.strerror}") from None
+            yield  # read-only media: no run can write here, so there is nothing to wait for
+            return
+        lock = filelock.ReadWriteLock(path, is_singleton=False)
         try:
             hold = lock.write_lock(timeout=wait) if write else lock.read_lock(timeout=wait)
             with hold:
@@ -117,6 +130,9 @@ class Collection:
         except filelock.Timeout:
             raise BusyError(self.root, f"collection is busy: another archiver run has held "
                                        f"its lock for {wait:g} s; try again later") from None
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise ArchiverError(path, f"cannot use the collection's lock ({exc}); if no "
+                                      "archiver run is going, delete it") from None
         finally:
             lock.close()
 

@@ -60,7 +60,7 @@ def test_new_files_get_the_users_umask(tmp_path: Path, capsys, umask: int) -> No
         assert main(["add", str(src), "--root", str(root), "--url", "https://e.org/t"]) == 0
     finally:
         os.umask(old)
-    for path in (root / "corpus/t.txt", root / "manifests/t.json"):
+    for path in (root / "corpus/t.txt", root / "manifests/t.json", root / ".archiver-lock"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
 
 
@@ -101,3 +101,11 @@ def test_a_reserved_id_is_refused_by_the_library(root: Path) -> None:
         with pytest.raises(ArchiverError, match="a reserved id"):
             c.new_manifest_path(sid)
     assert c.new_manifest_path("note.v2a") == root / "manifests/note.v2a.json"
+
+
+def test_an_unusable_lock_is_one_line(root: Path, capsys) -> None:
+    (root / ".archiver-lock").write_bytes(b"not a database")
+    assert main(["verify", "--root", str(root)]) == 2
+    assert capsys.readouterr().err == (
+        f"archiver: {root}/.archiver-lock: cannot use the collection's lock (file is not a "
+        "database); if no archiver run is going, delete it\n")
