@@ -124,16 +124,22 @@ class Collection:
             return
         lock = filelock.ReadWriteLock(path, is_singleton=False)
         try:
-            hold = lock.write_lock(timeout=wait) if write else lock.read_lock(timeout=wait)
-            with hold:
-                yield
+            if write:
+                lock.acquire_write(timeout=wait)
+            else:
+                lock.acquire_read(timeout=wait)
         except filelock.Timeout:
+            lock.close()
             raise BusyError(self.root, f"collection is busy: another archiver run has held "
                                        f"its lock for {wait:g} s; try again later") from None
         except (OSError, sqlite3.DatabaseError) as exc:
+            lock.close()
             raise ArchiverError(path, f"cannot use the collection's lock ({exc}); if no "
                                       "archiver run is going, delete it") from None
+        try:
+            yield
         finally:
+            lock.release()
             lock.close()
 
     def roll_back(self) -> list[str]:
