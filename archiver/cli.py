@@ -211,8 +211,9 @@ def _capture(collection: Collection, args: argparse.Namespace, options: object) 
 def cmd_repair(args: argparse.Namespace) -> int:
     """Propose (or, with --apply, make) the repair of lost link targets."""
     collection = _open(args)
-    if not args.apply:
-        return _repair(collection, args)
+    if not args.apply:  # only a diff: the read lock, so no run commits while it reads
+        with collection.reading(wait=args.wait):
+            return _repair(collection, args)
     with _writing(collection, args):
         return _repair(collection, args)
 
