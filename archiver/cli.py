@@ -34,10 +34,16 @@ def _open(args: argparse.Namespace) -> Collection:
     return Collection.open(Path(args.root))
 
 
+def _waiting(collection: Collection, args: argparse.Namespace) -> Callable[[], None]:
+    """Say once that this run waits for another's lock, and for how long at most."""
+    return lambda: print(f"archiver: {collection.root}: waiting for another archiver run "
+                         f"to finish (at most {args.wait:g} s)", file=sys.stderr)
+
+
 @contextmanager
 def _writing(collection: Collection, args: argparse.Namespace) -> Iterator[None]:
     """Hold the collection's write lock; say what was rolled back from killed runs."""
-    with collection.writing(wait=args.wait) as rolled_back:
+    with collection.writing(wait=args.wait, on_wait=_waiting(collection, args)) as rolled_back:
         for line in rolled_back:
             print(f"archiver: {collection.root}: {line}", file=sys.stderr)
         yield
@@ -132,7 +138,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     collection = _open(args)
     # the read lock: no writer commits between listing the manifests and the corpus
-    with collection.reading(wait=args.wait), _progress() as progress:
+    with (collection.reading(wait=args.wait, on_wait=_waiting(collection, args)),
+          _progress() as progress):
         bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
         result = verify(collection, args.ids or None, jobs=args.jobs,
                         use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
@@ -212,7 +219,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
     """Propose (or, with --apply, make) the repair of lost link targets."""
     collection = _open(args)
     if not args.apply:  # only a diff: the read lock, so no run commits while it reads
-        with collection.reading(wait=args.wait):
+        with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
             return _repair(collection, args)
     with _writing(collection, args):
         return _repair(collection, args)

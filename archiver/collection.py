@@ -8,7 +8,7 @@ import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,20 +96,24 @@ class Collection:
         return path
 
     @contextmanager
-    def writing(self, wait: float = DEFAULT_WAIT) -> Iterator[list[str]]:
-        """Hold the collection's write lock (waiting at most ``wait`` seconds) and roll back
-        what killed runs left; yield one line for each roll-back. Every writer holds it."""
-        with self._locked(write=True, wait=wait):
+    def writing(self, wait: float = DEFAULT_WAIT, on_wait: Callable[[], None] | None = None
+                ) -> Iterator[list[str]]:
+        """Hold the collection's write lock (waiting at most ``wait`` seconds, calling
+        ``on_wait`` if it must wait) and roll back what killed runs left; yield one line
+        for each roll-back. Every writer holds it."""
+        with self._locked(write=True, wait=wait, on_wait=on_wait):
             yield self.roll_back()
 
     @contextmanager
-    def reading(self, wait: float = DEFAULT_WAIT) -> Iterator[None]:
+    def reading(self, wait: float = DEFAULT_WAIT, on_wait: Callable[[], None] | None = None
+                ) -> Iterator[None]:
         """Hold the collection's read lock: no writer commits while ``verify`` looks."""
-        with self._locked(write=False, wait=wait):
+        with self._locked(write=False, wait=wait, on_wait=on_wait):
             yield
 
     @contextmanager
-    def _locked(self, *, write: bool, wait: float) -> Iterator[None]:
+    def _locked(self, *, write: bool, wait: float, on_wait: Callable[[], None] | None
+                ) -> Iterator[None]:
         # SQLite's locks (filelock.ReadWriteLock) end with the process, even on SIGKILL
         path = self.root / LOCK_FILE
         try:
@@ -123,11 +127,14 @@ class Collection:
             yield  # read-only media: no run can write here, so there is nothing to wait for
             return
         lock = filelock.ReadWriteLock(path, is_singleton=False)
+        acquire = lock.acquire_write if write else lock.acquire_read
         try:
-            if write:
-                lock.acquire_write(timeout=wait)
-            else:
-                lock.acquire_read(timeout=wait)
+            try:
+                acquire(blocking=False)
+            except filelock.Timeout:
+                if on_wait is not None:
+                    on_wait()
+                acquire(timeout=wait)
         except filelock.Timeout:
             lock.close()
             raise BusyError(self.root, f"collection is busy: another archiver run has held "

@@ -116,7 +116,9 @@ def test_a_second_writer_waits_then_says_busy(root: Path, tmp_path: Path, capsys
                      "--wait", "0.2"])
         err = capsys.readouterr().err
         assert code == 2
-        assert err == (f"archiver: {root}: collection is busy: another archiver run has held "
+        assert err == (f"archiver: {root}: waiting for another archiver run to finish "
+                       "(at most 0.2 s)\n"
+                       f"archiver: {root}: collection is busy: another archiver run has held "
                        "its lock for 0.2 s; try again later\n")
         assert main(["verify", "--root", str(root), "--wait", "0"]) == 2
         assert "collection is busy" in capsys.readouterr().err
