@@ -211,3 +211,17 @@ def test_ctrl_c_during_capture_is_one_line_exit_130(root: Path, http_site: Site,
     # captures in flight either committed whole or left nothing
     code, report = verify_json(root, capsys)
     assert code == 0 and codes(report) == [] and report["collection"]["findings"] == []
+
+
+def test_a_capture_killed_mid_run_then_rerun(root: Path, http_site: Site, capsys) -> None:
+    urls = pages(http_site, "/kill9", 2) + pages(http_site, "/kill9-slow", 2, delay=3.0)
+    capture = archiver("capture", *urls, "--root", str(root), "--allow-private", "--jobs", "1")
+    while len(list((root / "manifests").glob("*.json"))) < 2:
+        time.sleep(0.01)
+    kill9(capture)
+    code = main(["capture", *urls, "--root", str(root), "--allow-private", "--wait", "5"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("already exists") == 2 and "Traceback" not in err
+    code, report = verify_json(root, capsys)
+    assert code == 0 and codes(report) == [] and len(report["documents"]) == 4
+    assert report["collection"]["findings"] == []
