@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver import __version__
-from archiver.collection import Collection
+from archiver.collection import Collection, Staging
 from archiver.errors import ArchiverError, CaptureError
 from archiver.extract import Extraction, PageMetadata, extract
 from archiver.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
-from archiver.fileio import atomic_write_bytes, sha256_bytes
+from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
 from archiver.manifest import (
     Capture,
@@ -212,9 +212,9 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions) 
             captures=[stored.capture],
         )
         with (_write_errors(manifest_path),
-              collection.staging([stored.file.path, _text_path(source_id)]) as staged):
-            _write(stored)
-            text = _add_text(collection, manifest, stored.capture, stored.extraction)
+              collection.staging() as staged):
+            _write(staged, stored)
+            text = _add_text(staged, manifest, stored.capture, stored.extraction)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
@@ -233,8 +233,8 @@ def _existing_source_task(collection: Collection, source_id: str,
         manifest.files.append(stored.file)
         manifest.captures.append(stored.capture)
         manifest.capture_pending = None
-        with _write_errors(manifest_path), collection.staging([stored.file.path]) as staged:
-            _write(stored)
+        with _write_errors(manifest_path), collection.staging() as staged:
+            _write(staged, stored)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, None, _http_warnings(stored))
     return task
@@ -303,8 +303,8 @@ def _prepare(collection: Collection, source_id: str, fetched: Fetch, options: Ca
                    archived.extraction, warc.data)
 
 
-def _write(stored: _Stored) -> None:
-    atomic_write_bytes(stored.path, stored.data, overwrite=False)  # never replaces a WARC
+def _write(staged: Staging, stored: _Stored) -> None:
+    staged.write(stored.file.path, (stored.data,))  # never replaces a WARC
 
 
 def _warcinfo(options: CaptureOptions) -> dict[str, str]:
@@ -341,7 +341,7 @@ def _text_warnings(stored: _Stored) -> tuple[Finding, ...]:
     return ()
 
 
-def _add_text(collection: Collection, manifest: Manifest, capture: Capture,
+def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
               extraction: Extraction | None) -> str | None:
     """Record the page metadata and write the text of a new source's capture into
     ``manifest``; return the text's path (None when there is no text)."""
@@ -352,7 +352,7 @@ def _add_text(collection: Collection, manifest: Manifest, capture: Capture,
         return None
     relpath = _text_path(manifest.id)
     data = extraction.text.encode("utf-8")
-    atomic_write_bytes(collection.resolve(relpath), data, overwrite=False)
+    staged.write(relpath, (data,))
     digest = sha256_bytes(data)
     manifest.files.append(FileEntry(path=relpath, sha256=digest, size=len(data),
                                     media_type=TEXT_MEDIA_TYPE, role=FileRole.TEXT))

@@ -6,38 +6,47 @@ import argparse
 import getpass
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
-
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import Progress
+from typing import IO, TYPE_CHECKING
 
 from archiver import __version__
-from archiver.auditlog import append_log
-from archiver.capture import CaptureOptions, capture_existing, capture_urls, pending_ids
-from archiver.collection import Collection
 from archiver.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArchiverError
-from archiver.fetch import DEFAULT_USER_AGENT
 from archiver.fileio import atomic_write_bytes
-from archiver.manifest import (
-    Claim,
-    Metadata,
-    Status,
-    describe_error,
-    load_manifest,
-    schema_text,
-)
-from archiver.repair import apply_repairs, plan_source_repairs, render_diff
-from archiver.report import RENDERERS, WARC_RENDERERS
-from archiver.sources import accept_finding, add_source
-from archiver.verify import verify
-from archiver.warccheck import check_warc
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from archiver.collection import Collection
+    from archiver.manifest import Claim
+
+# Commands import their library code when they run: --version and --help load none of
+# numpy, trafilatura, rapidfuzz or requests. The choices below are the renderers' names.
+FORMATS = ("github", "json", "junit", "text")
+WARC_FORMATS = ("json", "text")
+DEFAULT_USER_AGENT = f"archiver/{__version__}"
 
 
 def _open(args: argparse.Namespace) -> Collection:
+    from archiver.collection import Collection
+
     return Collection.open(Path(args.root))
+
+
+def _waiting(collection: Collection, args: argparse.Namespace) -> Callable[[], None]:
+    """Say once that this run waits for another's lock, and for how long at most."""
+    return lambda: print(f"archiver: {collection.root}: waiting for another archiver run "
+                         f"to finish (at most {args.wait:g} s)", file=sys.stderr)
+
+
+@contextmanager
+def _writing(collection: Collection, args: argparse.Namespace) -> Iterator[None]:
+    """Hold the collection's write lock; say what was rolled back from killed runs."""
+    with collection.writing(wait=args.wait, on_wait=_waiting(collection, args)) as rolled_back:
+        for line in rolled_back:
+            print(f"archiver: {collection.root}: {line}", file=sys.stderr)
+        yield
 
 
 def _emit(render: Callable[[IO[str]], None], output: str | None) -> None:
@@ -55,12 +64,17 @@ def _emit(render: Callable[[IO[str]], None], output: str | None) -> None:
 
 def _progress() -> Progress:
     """A progress bar on stderr, shown only on a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
     return Progress(console=Console(stderr=True, soft_wrap=True, highlight=False),
                     transient=True, disable=not sys.stderr.isatty())
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create an empty collection."""
+    from archiver.collection import Collection
+
     collection = Collection.init(Path(args.root))
     print(f"initialised an empty collection in {collection.root}", file=sys.stderr)
     return EXIT_OK
@@ -68,11 +82,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the manifest's JSON Schema."""
+    from archiver.manifest import schema_text
+
     sys.stdout.write(schema_text())
     return EXIT_OK
 
 
 def _claim(value: str | None) -> Claim:  # type: ignore[type-arg]
+    from archiver.manifest import Claim, Status
+
     if value is None:
         return Claim(status=Status.UNKNOWN)
     return Claim(value=value, status=Status.INFERRED, note="given to archiver add")
@@ -80,8 +98,14 @@ def _claim(value: str | None) -> Claim:  # type: ignore[type-arg]
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Register an existing text as a new source."""
+    from pydantic import ValidationError
+
+    from archiver.manifest import Metadata
+    from archiver.sources import add_source, check_url
+
     collection = _open(args)
     text = Path(args.path)
+    check_url(args.url)
     try:
         metadata = Metadata(
             title=_claim(args.title), publisher=_claim(args.publisher),
@@ -89,17 +113,33 @@ def cmd_add(args: argparse.Namespace) -> int:
             url=_claim(args.url),
         )
     except ValidationError as exc:
-        raise ArchiverError(text, describe_error(exc)[1]) from None
-    manifest = add_source(collection, text, args.id or text.stem, metadata,
-                          received_from=args.received_from)
+        field = str(exc.errors()[0]["loc"][0])
+        raise ArchiverError(text, f"--{field}: {_METADATA_HELP.get(field, 'not valid')}"
+                            ) from None
+    with _writing(collection, args):
+        manifest = add_source(collection, text, args.id or text.stem, metadata,
+                              received_from=args.received_from)
     print(f"added {manifest.id}: {manifest.files[0].path}", file=sys.stderr)
     return EXIT_OK
 
 
+_METADATA_HELP = {
+    "published": "use YYYY-MM-DD, or an ISO date and time with its zone "
+                 "(2024-05-01T12:00:00+02:00)",
+    "language": "use a BCP 47 language tag, such as en or pt-BR",
+}
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check every source; report all findings."""
+    from archiver.auditlog import append_log
+    from archiver.report import RENDERERS
+    from archiver.verify import verify
+
     collection = _open(args)
-    with _progress() as progress:
+    # the read lock: no writer commits between listing the manifests and the corpus
+    with (collection.reading(wait=args.wait, on_wait=_waiting(collection, args)),
+          _progress() as progress):
         bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
         result = verify(collection, args.ids or None, jobs=args.jobs,
                         use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
@@ -115,9 +155,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_accept(args: argparse.Namespace) -> int:
     """Record a reviewed finding as accepted."""
+    from archiver.sources import accept_finding
+
     collection = _open(args)
-    acceptance = accept_finding(collection, args.id, args.code, line=args.line,
-                                reason=args.reason, path=args.path, by=args.by)
+    with _writing(collection, args):
+        acceptance = accept_finding(collection, args.id, args.code, line=args.line,
+                                    reason=args.reason, path=args.path, by=args.by)
     where = f":{acceptance.line}" if acceptance.line else ""
     print(f"accepted {acceptance.code} at {acceptance.path}{where}", file=sys.stderr)
     return EXIT_OK
@@ -125,6 +168,9 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 def cmd_check_warc(args: argparse.Namespace) -> int:
     """Check the integrity of WARC files."""
+    from archiver.report import WARC_RENDERERS
+    from archiver.warccheck import check_warc
+
     reports = [check_warc(Path(f)) for f in args.files]
     _emit(lambda out: WARC_RENDERERS[args.format](reports, out), args.output)
     return EXIT_OK if all(r.verdict == "intact" for r in reports) else EXIT_FINDINGS
@@ -134,11 +180,20 @@ def cmd_capture(args: argparse.Namespace) -> int:
     """Capture URLs as new sources, or the URLs of existing sources."""
     if sum(map(bool, (args.urls, args.id, args.pending))) != 1:
         raise ArchiverError(None, "capture: give URLs, or --id ID, or --pending (one of them)")
+    from archiver.capture import CaptureOptions
+
     collection = _open(args)
     options = CaptureOptions(
         timeout=args.timeout, max_bytes=args.max_bytes, max_redirects=args.max_redirects,
         user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
         per_host=args.per_host, delay=args.delay)
+    with _writing(collection, args):
+        return _capture(collection, args, options)
+
+
+def _capture(collection: Collection, args: argparse.Namespace, options: object) -> int:
+    from archiver.capture import capture_existing, capture_urls, pending_ids
+
     if args.urls:
         total, outcomes = len(set(args.urls)), capture_urls(collection, args.urls, options)
     else:
@@ -163,7 +218,21 @@ def cmd_capture(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     """Propose (or, with --apply, make) the repair of lost link targets."""
     collection = _open(args)
+    if not args.apply:  # only a diff: the read lock, so no run commits while it reads
+        with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
+            return _repair(collection, args)
+    with _writing(collection, args):
+        return _repair(collection, args)
+
+
+def _repair(collection: Collection, args: argparse.Namespace) -> int:
+    from archiver.manifest import load_manifest
+    from archiver.repair import apply_repairs, plan_source_repairs, render_diff
+
     manifest = load_manifest(collection.manifest_path(args.id))
+    if manifest.text is not None and not collection.resolve(manifest.text.path).is_file():
+        raise ArchiverError(manifest.text.path, "the text is missing; restore it from a backup "
+                                                "('archiver verify' reports file-missing)")
     plan, evidence = plan_source_repairs(collection, manifest)
     assert manifest.text is not None  # plan_source_repairs refuses a source without text
     text = collection.resolve(manifest.text.path).read_text("utf-8")
@@ -182,6 +251,13 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if plan.unresolved else EXIT_OK
 
 
+def _wait(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -193,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=".", help="the collection's folder (default: .)")
+    common.add_argument("--wait", type=_wait, default=60.0, metavar="SECONDS",
+                        help="how long to wait for another run that holds the collection's "
+                             "lock (default 60)")
     parser = argparse.ArgumentParser(
         prog="archiver",
         description="Capture, verify and repair a collection of source documents.",
@@ -223,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("verify", cmd_verify, "check fixity, WARC integrity, fidelity and text damage")
     p.add_argument("ids", nargs="*", metavar="ID", help="sources to check (default: all)")
-    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", help="write the report to this file instead of stdout")
     p.add_argument("--strict", action="store_true", help="fail on warnings not accepted")
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
@@ -234,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("check-warc", cmd_check_warc, "check the integrity of WARC files")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=sorted(WARC_RENDERERS), default="text")
+    p.add_argument("--format", choices=WARC_FORMATS, default="text")
     p.add_argument("--output", help="write the report to this file instead of stdout")
 
     p = add("capture", cmd_capture, "archive pages as WARC, extract their text, record them")

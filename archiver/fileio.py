@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -45,8 +45,9 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True)
     the final step is a hard link, which fails if the target exists.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
-    tmp = Path(tmp_name)
+    tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    # mode 0666 less the umask, as any new file (mkstemp's 0600 locks colleagues out)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:

@@ -21,7 +21,7 @@ from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.extract import decode_html, extract_with, installed_extractor
 from archiver.fidelity import BARE_PLACEHOLDER, LINK, align, joined, parse_passage, parse_text
-from archiver.fileio import atomic_write_bytes, sha256_bytes
+from archiver.fileio import sha256_bytes
 from archiver.manifest import (
     Extracted,
     Extractor,
@@ -505,8 +505,8 @@ def apply_repairs(
         tool=Tool(name="archiver", version=__version__),
         changes=changes,
     ))
-    with collection.staging([new_path]) as staged:
-        atomic_write_bytes(collection.resolve(new_path), repaired, overwrite=False)
+    with collection.staging() as staged:
+        staged.write(new_path, (repaired,))
         staged.commit(updated)
     return updated
 

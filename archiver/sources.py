@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.fileio import atomic_write, sha256_file
+from archiver.fileio import sha256_file
 from archiver.findings import RULES
 from archiver.manifest import (
     Acceptance,
@@ -26,6 +28,11 @@ from archiver.manifest import (
 from archiver.verify import check_source, line_digest
 
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
+# Findings that say a file or capture is not what was recorded: a person cannot accept them
+# away, or a later, different change to the same file would be accepted with them.
+INTEGRITY_CODES = frozenset({"hash-mismatch", "file-missing", "path-unsafe", "manifest-invalid",
+                             "file-claimed-twice"})
+_INTEGRITY_PREFIXES = ("warc-", "capture-record-", "capture-mismatch")
 
 
 def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -38,20 +45,20 @@ def add_source(collection: Collection, text: Path, source_id: str, metadata: Met
                *, received_from: str, note: str | None = None) -> Manifest:
     """Copy ``text`` into corpus/ byte for byte and write its manifest; refuse an existing id.
 
-    Nothing is written when the id exists or the input cannot be read.
+    Nothing is written when the id exists or is reserved, or the input is not a non-empty
+    UTF-8 text with an http(s) URL. Call under ``collection.writing()``.
     """
-    manifest_path = collection.manifest_path(source_id)
+    manifest_path = collection.new_manifest_path(source_id)
     relpath = f"corpus/{source_id}{text.suffix or '.txt'}"
     target = collection.resolve(relpath)
     if manifest_path.exists():
         raise ArchiverError(manifest_path, f"source {source_id!r} exists already")
     if target.exists():
         raise ArchiverError(target, f"a file for source {source_id!r} exists already")
-    if not text.is_file():
-        raise ArchiverError(text, "not a readable file")
-    with collection.staging([relpath]) as staged:
+    check_text(text)
+    with collection.staging() as staged:
         try:
-            atomic_write(target, _chunks(text), overwrite=False)
+            staged.write(relpath, _chunks(text))
         except OSError as exc:
             raise ArchiverError(text, f"cannot copy: {exc.strerror}") from None
         sha256, size = sha256_file(target)
@@ -72,6 +79,38 @@ def add_source(collection: Collection, text: Path, source_id: str, metadata: Met
     return manifest
 
 
+def check_text(text: Path) -> None:
+    """Refuse an input text that is not a readable, non-empty UTF-8 file."""
+    if not text.is_file():
+        raise ArchiverError(text, "not a readable file")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    try:
+        for block in _chunks(text):
+            size += len(block)
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except OSError as exc:
+        raise ArchiverError(text, f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ArchiverError(text, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                                  f"offset {size - len(exc.object) + exc.start})") from None
+    if size == 0:
+        raise ArchiverError(text, "empty file: nothing to add")
+
+
+def check_url(url: str) -> None:
+    """Refuse a source URL that is not an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ArchiverError(url, "--url: give the http(s) URL where the text was published")
+
+
+def is_integrity(code: str) -> bool:
+    """Whether ``code`` is a fixity or WARC-integrity finding (never accepted)."""
+    return code in INTEGRITY_CODES or code.startswith(_INTEGRITY_PREFIXES)
+
+
 def accept_finding(collection: Collection, source_id: str, code: str, *, line: int | None,
                    reason: str, path: str | None = None, by: str | None = None) -> Acceptance:
     """Record that a person reviewed a current finding and accepts it, with the reason.
@@ -81,6 +120,9 @@ def accept_finding(collection: Collection, source_id: str, code: str, *, line: i
     """
     if code not in RULES:
         raise ArchiverError(code, "not a finding code (see the README's table)")
+    if is_integrity(code):
+        raise ArchiverError(code, "an integrity finding cannot be accepted: restore the file "
+                                  "from a backup (see the README's table)")
     if not reason.strip():
         raise ArchiverError(code, "an acceptance needs a reason")
     manifest_path = collection.manifest_path(source_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +44,9 @@ def _exit_with_parent(owner: int) -> None:
     that forked this worker, is gone: a run killed with SIGKILL cannot stop its workers, and
     they would wait for work forever. (A fork server outlives the run while its workers do.)"""
     parent = os.getppid()
+    # Ctrl-C reaches the whole process group: the run that owns the pool answers it with one
+    # line and ends the pool; a worker's own KeyboardInterrupt would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def alive(pid: int) -> bool:
         try:

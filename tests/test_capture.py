@@ -25,7 +25,7 @@ from archiver.capture import (
     source_id_for,
 )
 from archiver.cli import main
-from archiver.collection import Collection
+from archiver.collection import LOCK_FILE, Collection
 from archiver.errors import ArchiverError, CaptureError
 from archiver.fileio import sha256_bytes, sha256_file
 from archiver.manifest import (
@@ -65,9 +65,9 @@ def run(collection: Collection, *urls: str, options: CaptureOptions = OPTIONS
 
 
 def files(collection: Collection) -> list[str]:
-    """Every file in the collection, temp files included."""
+    """Every file in the collection, temp files included (not the lock every writer takes)."""
     return sorted(p.relative_to(collection.root).as_posix()
-                  for p in collection.root.rglob("*") if p.is_file())
+                  for p in collection.root.rglob("*") if p.is_file() and p.name != LOCK_FILE)
 
 
 @pytest.fixture

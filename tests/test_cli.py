@@ -72,18 +72,31 @@ def test_add_refuses_an_existing_id_and_writes_nothing(root: Path, tmp_path: Pat
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["add", "missing.txt", "--url", "https://e.org"], "missing.txt: not a readable file"),
-    (["add", "x.txt", "--url", "u", "--id", "../evil"], "not a valid source id"),
-    (["add", "x.txt", "--url", "u", "--published", "yesterday"], "published"),
-    (["add", "x.txt", "--url", "u", "--language", "English"], "language"),
+    (["add", "x.txt", "--url", "https://e.org/u", "--id", "../evil"], "not a valid source id"),
+    (["add", "x.txt", "--url", "https://e.org/u", "--published", "yesterday"],
+     "--published: use YYYY-MM-DD"),
+    (["add", "x.txt", "--url", "https://e.org/u", "--language", "English"],
+     "--language: use a BCP 47 language tag"),
+    (["add", "x.txt", "--url", "e.org/u"], "--url: give the http(s) URL"),
+    (["add", "x.txt", "--url", "file:///etc/passwd"], "--url: give the http(s) URL"),
+    (["add", "x.txt", "--url", "https://e.org/u", "--id", "schema"], "a reserved id"),
+    (["add", "x.txt", "--url", "https://e.org/u", "--id", "Schema"], "a reserved id"),
+    (["add", "x.txt", "--url", "https://e.org/u", "--id", "note.v2"], "a reserved id"),
+    (["add", "latin1.txt", "--url", "https://e.org/u"], "not UTF-8 text (byte 0xe9 at offset 3)"),
+    (["add", "empty.txt", "--url", "https://e.org/u"], "empty file"),
 ])
 def test_bad_add_input_is_one_line_exit_2(root: Path, tmp_path: Path, capsys, argv, message
                                           ) -> None:
     (tmp_path / "x.txt").write_text("x")
-    argv = [a.replace("x.txt", str(tmp_path / "x.txt")) for a in argv]
+    (tmp_path / "latin1.txt").write_bytes("Caf\u00e9".encode("latin-1"))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    argv = [str(tmp_path / a) if a.endswith(".txt") else a for a in argv]
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
     code, _, err = run(capsys, *argv, "--root", str(root))
     assert code == 2
     assert err.startswith("archiver: ") and err.count("\n") == 1
     assert message in err
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
 
 
 def test_no_collection_is_exit_2(tmp_path: Path, capsys) -> None:
@@ -159,3 +172,31 @@ def test_audit_log_gets_one_line_per_run(root: Path, tmp_path: Path, capsys) -> 
     assert len(entry["sha256"]) == 64
     assert second["documents"][0]["files"][0]["verdict"] == "failed"
     assert second["errors"] == 1 and first["time"] <= second["time"]
+
+
+def test_init_in_a_collection_says_so_and_changes_nothing(root: Path, capsys) -> None:
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    code, _, err = run(capsys, "init", "--root", str(root))
+    assert code == 2
+    assert err == f"archiver: {root}: a collection exists here already; nothing was changed\n"
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before
+
+
+def test_version_and_help_load_no_heavy_library() -> None:
+    heavy = ["numpy", "trafilatura", "rapidfuzz", "requests", "pydantic", "rich", "lxml"]
+    for flags in (["--version"], ["--help"], ["verify", "--help"]):
+        probe = ("import sys\nfrom archiver.cli import main\n"
+                 f"main({flags!r})\n"
+                 f"print([m for m in {heavy!r} if m in sys.modules])")
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True)
+        assert done.stdout.strip().splitlines()[-1] == "[]", flags
+
+
+def test_format_choices_and_user_agent_are_the_libraries() -> None:
+    from archiver import cli, fetch
+    from archiver.report import RENDERERS, WARC_RENDERERS
+
+    assert list(cli.FORMATS) == sorted(RENDERERS)
+    assert list(cli.WARC_FORMATS) == sorted(WARC_RENDERERS)
+    assert cli.DEFAULT_USER_AGENT == fetch.DEFAULT_USER_AGENT

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archiver.cli import main
 from archiver.manifest import (
@@ -101,3 +103,53 @@ def test_text_must_be_one_of_the_files() -> None:
     with pytest.raises(ManifestError, match=r"text\.path"):
         parse(minimal(text={"path": "corpus/x.txt",
                             "origin": {"kind": "received", "received_from": "me"}}))
+
+
+# Real manifests: this repository's own collection, damaged the ways files are damaged.
+REAL_MANIFESTS = sorted((ROOT / "manifests").glob("*.json"))
+REAL_MANIFESTS = [p for p in REAL_MANIFESTS if p.name != "schema.json"]
+
+
+@st.composite
+def damaged_manifest(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(REAL_MANIFESTS)).read_bytes())
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["flip", "cut", "insert"]))
+        at = draw(st.integers(0, len(data) - 1)) if data else 0
+        if kind == "flip" and data:
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "cut":
+            del data[at:]
+        else:  # non-ASCII: UTF-8 of any character, or a byte that is never UTF-8
+            data[at:at] = draw(st.one_of(st.characters().map(lambda c: c.encode("utf-8",
+                                                                             "surrogatepass")),
+                                         st.sampled_from([b"\xff", b"\xc3", b"\x80"])))
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_manifest())
+def test_a_damaged_manifest_is_an_error_never_a_crash(data: bytes) -> None:
+    try:
+        manifest = parse_manifest(data, Path("manifests/x.json"))
+    except ManifestError as exc:
+        assert exc.reason and "\n" not in exc.reason
+    else:
+        assert isinstance(manifest, Manifest)
+
+
+@settings(max_examples=60, deadline=5000,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=damaged_manifest())
+def test_verify_reports_a_damaged_manifest_as_findings(tmp_path: Path, data: bytes) -> None:
+    from archiver.collection import Collection
+    from archiver.findings import RULES
+    from archiver.verify import check_source
+
+    collection = Collection.init(tmp_path / "col") if not (tmp_path / "col").exists() \
+        else Collection.open(tmp_path / "col")
+    (collection.manifests_dir / "x.json").write_bytes(data)
+    report = check_source(collection, "x", use_cache=False)
+    assert all(f.code in RULES for f in report.findings)
+    if not report.manifest_valid:
+        assert [f.code for f in report.findings] in (["manifest-invalid"], ["path-unsafe"])

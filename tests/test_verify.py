@@ -12,7 +12,6 @@ import pytest
 
 from archiver.cli import main
 from archiver.collection import Collection
-from archiver.fileio import atomic_write_bytes
 
 CLEAN = "A clean headline\n\nThe body says “something” and nothing more.\n\nA closing line."
 
@@ -249,10 +248,9 @@ def test_a_run_killed_before_its_manifest_leaves_only_warnings(collection: Path,
         "import os, sys\n"
         "from pathlib import Path\n"
         "from archiver.collection import Collection\n"
-        "from archiver.fileio import atomic_write_bytes\n"
         "c = Collection.open(Path(sys.argv[1]))\n"
-        "with c.staging(['corpus/new/page.warc.gz']):\n"
-        "    atomic_write_bytes(c.resolve('corpus/new/page.warc.gz'), b'x' * 100)\n"
+        "with c.writing(), c.staging() as staged:\n"
+        "    staged.write('corpus/new/page.warc.gz', [b'x' * 100])\n"
         "    os._exit(9)\n"
     )
     done = subprocess.run([sys.executable, "-c", script, str(collection)], check=False,
@@ -269,7 +267,7 @@ def test_a_run_killed_before_its_manifest_leaves_only_warnings(collection: Path,
 
 def test_an_error_before_the_commit_removes_staged_files(collection: Path) -> None:
     c = Collection.open(collection)
-    with pytest.raises(RuntimeError), c.staging(["corpus/x.txt"]):
-        atomic_write_bytes(c.resolve("corpus/x.txt"), b"data")
+    with pytest.raises(RuntimeError), c.staging() as staged:
+        staged.write("corpus/x.txt", [b"data"])
         raise RuntimeError("capture failed")
     assert sorted(p.name for p in (collection / "corpus").iterdir()) == ["alpha.txt", "beta.txt"]
