@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import lxml.html
 import trafilatura
 from lxml import etree
 
@@ -138,6 +139,18 @@ def extract_with(
             f"text was extracted with {extractor.name} {extractor.version}, "
             f"but {current.name} {current.version} is installed",
         )
+    return rederive(html, url, extractor, charset)
+
+
+def rederive(html: bytes, url: str, extractor: Extractor, charset: str | None = None
+             ) -> Extraction:
+    """Re-run a recorded extraction with the installed extractor of that name, whatever its
+    version, with the recorded options and preprocessing; the result names the version run."""
+    current = installed_extractor()
+    if extractor.name != current.name:
+        raise ArchiverError(url, f"text was extracted with {extractor.name}, which this "
+                                 f"archiver cannot run")
+    extractor = extractor.model_copy(update={"version": current.version})
     unknown = [step for step in extractor.preprocessing if step not in _STEPS]
     if unknown:
         raise ArchiverError(url, f"text was extracted after preprocessing {unknown}, "
@@ -178,6 +191,43 @@ def _collapse_whitespace(tree: Any) -> None:
 # into the manifest: a text is re-derived with the steps its manifest names.
 _STEPS: dict[str, Callable[[Any], None]] = {"collapse-whitespace": _collapse_whitespace}
 PREPROCESSING = ["collapse-whitespace"]
+
+
+# Elements that start a new line of the page's text, so words of two blocks never meet.
+_BLOCKS = (
+    "p", "div", "li", "ul", "ol", "dl", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "figure", "figcaption", "caption", "table", "tr", "td", "th", "pre",
+    "section", "article", "aside", "header", "footer", "nav", "main", "summary", "details",
+    "address", "br", "hr", "form", "label", "button", "option",
+)
+# <meta> whose content a reader sees as the page's headline or summary (in previews).
+_SHOWN_META = re.compile(r"(?:og|twitter):(?:title|description)|description|title", re.I)
+
+
+def page_text(html: bytes, charset: str | None = None) -> str:
+    """Every text of the page a reader can see, one block a line, with no extractor: its title
+    and summary, body, image alt texts and JSON-LD. Deterministic (lxml only), so a text can
+    be judged against it whatever extractor made the text, and in any year."""
+    page, _, _ = decode_html(html, charset)
+    if not page.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(page)
+    except etree.ParserError:  # nothing lxml can read as a document
+        return ""
+    parts = [e.text_content() for e in root.iter("title")]
+    parts += [m.get("content", "") for m in root.iter("meta")
+              if _SHOWN_META.fullmatch(m.get("property") or m.get("name") or "")]
+    parts += [e.get("alt", "") for e in root.iter("img")]
+    parts += [e.text or "" for e in root.iter("script") if e.get("type") == _JSON_LD]
+    etree.strip_elements(root, "script", "style", "template", "head", etree.Comment,
+                         with_tail=False)
+    for element in root.iter(*_BLOCKS):
+        element.text = "\n" + (element.text or "")
+        element.tail = "\n" + (element.tail or "")
+    parts.append(root.text_content())
+    lines = (_HTML_SPACE.sub(" ", line).strip() for part in parts for line in part.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def _metadata(tree: Any, url: str) -> PageMetadata:

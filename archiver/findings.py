@@ -81,8 +81,12 @@ RULES: dict[str, Rule] = {
              "The WARC's response disagrees with the manifest (target URI or payload digest).",
              "Restore the WARC from a backup; the manifest and WARC disagree."),
         # --- fidelity of the text to its archived original
-        Rule("text-added", _W, "A passage of the text that is not in the original article.",
+        Rule("text-added", _W, "A passage of the text that is nowhere on the archived page.",
              "Remove it (page chrome, spliced headline), recording the edit."),
+        Rule("text-outside-article", _W,
+             "A passage of the text that is on the archived page but outside its article "
+             "(a headline, caption, byline or sidebar).",
+             "Nothing was invented; remove it if it is not the article's, or accept it."),
         Rule("text-missing", _W, "A passage of the original article that the text lacks.",
              "Restore it from the original."),
         Rule("text-altered", _W, "A passage whose words differ from the original's.",
