@@ -39,7 +39,8 @@ _QUOTE_KINDS = str.maketrans(
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
 # Its text may hold escaped brackets (`[a \\[Video\\]](url)`), as Markdown writers escape them.
 LINK = re.compile(
-    r"\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\s*\)"
+    r"\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"[^\"]*\")?\s*\)"
+    .replace("_T", r"(?:[^()\s]|\n(?=[^()\s]))")  # a target wrapped over lines is one target
 )
 _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
 # Markup that is formatting, not words: HTML tags, and at a line's start a heading, quote or
@@ -47,7 +48,7 @@ _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
 _MARKUP = re.compile(
     r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"
     r"|^[ \t]*(?:#{1,6}(?=\s)|>+|\|(?=.*\|)"
-    r"|(?:[-*+\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}\\?[.)])(?=\s))",
+    r"|(?:#{1,6}[ \t]+)?(?:[-*+\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}\\?[.)])(?=\s))",
     re.M,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -55,7 +56,10 @@ _BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}\s|>|\||(?:[-*+\u2022]|\d{1,3}[.)])\s
 BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
 # A word: letters and digits, with inner apostrophes (China's). Punctuation, emphasis marks
 # (`_all_`, `**x**`), escapes (`4\\.`) and spacing are style, so they are not part of words.
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Soft hyphens and zero-width characters are invisible: a word they break is one word.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_TOKEN = re.compile(rf"[^\W_]+(?:(?:'|[{_INVISIBLE}]+)[^\W_]+)*")
+_UNSEEN = dict.fromkeys(map(ord, _INVISIBLE))
 _DOUBLE_QUOTED = re.compile(r'"([^"\n]+)"')
 # A single-quoted passage opens before a non-space and closes before a non-letter; an
 # apostrophe followed by a letter (China's) stays inside.
@@ -123,7 +127,7 @@ def parse_passage(line: str, number: int) -> Passage:
         before = BARE_PLACEHOLDER.sub("", line[pos : m.start()])
         # a link's edges are word boundaries: `[save](url)on` is two words, as rendered
         start = size + len(before) + 1
-        spans.append((start, start + len(m.group(1)), m.group(2).strip("<>")))
+        spans.append((start, start + len(m.group(1)), m.group(2).strip("<>").replace("\n", "")))
         plain += (before, " ", m.group(1), " ")
         size, pos = start + len(m.group(1)) + 1, m.end()
     plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
@@ -135,7 +139,7 @@ def parse_passage(line: str, number: int) -> Passage:
         for m in pattern.finditer(flat)
     )
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(flat.replace('"', " "))]
-    words = [word for _, _, word in tokens]
+    words = [word.translate(_UNSEEN) for _, _, word in tokens]
     breaks = [i for i, c in enumerate(text) if c == "\n"]
     quote_of = _owners(quote_spans, tokens)
     quote_tokens: dict[int, list[int]] = {}
@@ -416,7 +420,8 @@ class _Report:
 
     def _check_quotes(self, passage: Passage, aligned: tuple[Passage, Opcodes] | None) -> None:
         for start, end, quotation in passage.quotes:
-            words = _TOKEN.findall(quotation.translate(_QUOTE_KINDS).replace('"', " "))
+            words = _TOKEN.findall(
+                quotation.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
             if not words or f" {' '.join(words)} " in self._quotable:
                 continue
             message = f'quotation "{quotation}" is not verbatim in the original'
