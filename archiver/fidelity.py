@@ -306,15 +306,20 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
     for match in reversed(matches):
         insert_at.append(line)
         line = stored[match.stored[0]].lines[0] if match.stored else line
-    for match, line in zip(matches, reversed(insert_at), strict=True):
+    lacking: list[Passage] = []  # a run of missing passages (a dropped list) is one finding
+    for at, (match, line) in enumerate(zip(matches, reversed(insert_at), strict=True)):
         if match.stored and match.original:
             report.pair(joined(stored, match.stored), joined(original, match.original))
         elif match.stored:
             report.added(stored[match.stored[0]])
         else:
-            report.missing(original[match.original[0]], line)
+            lacking.append(original[match.original[0]])
+            if at + 1 == len(matches) or matches[at + 1].stored:
+                report.missing(lacking, line)
+                lacking = []
     total = sum(len(p.words) for p in original)
     score = report.kept / total if total else float(not any(p.words for p in stored))
+    report.outside_article()
     findings = sorted(report.findings, key=lambda f: (f.line or 0, f.code))
     return FidelityResult(findings, score, alignment_seconds=time.perf_counter() - started)
 
@@ -364,6 +369,7 @@ class _Report:
         self.findings: list[Finding] = []
         self.kept = 0
         self._linked, self._note = linked, note
+        self.outside: list[Passage] = []  # passages on the page but outside the article
         self._page = f" {' '.join(page)} "
         self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
         # a quotation may be verbatim in the article or anywhere else on the page
@@ -384,16 +390,32 @@ class _Report:
 
     def added(self, passage: Passage) -> None:
         if self._on_page(passage.words):
-            self._add("text-outside-article", "on the archived page, outside the article: "
-                      f'"{_excerpt(passage.words)}"', passage.lines[0])
+            self.outside.append(passage)
         else:
             self._add("text-added", "nowhere on the archived page: "
                       f'"{_excerpt(passage.words)}"', passage.lines[0])
         self._check_quotes(passage, None)
 
-    def missing(self, passage: Passage, line: int) -> None:
-        self._add("text-missing", f'the original has a passage the text lacks: '
-                  f'"{_excerpt(passage.words)}"{self._note}', line)
+    def outside_article(self) -> None:
+        """One finding for all the passages that are the page's but not the article's: a
+        peer's text keeps a headline, byline or caption, which is extent, not damage."""
+        if not self.outside:
+            return
+        first = self.outside[0]
+        lines = ", ".join(str(p.lines[0]) for p in self.outside[:_SHOWN_DIFFERENCES])
+        more = len(self.outside) - _SHOWN_DIFFERENCES
+        self._add("text-outside-article",
+                  f"{len(self.outside)} passage(s) on the archived page but outside the article "
+                  f"(at line {lines}{f' and {more} more' if more > 0 else ''}), the first: "
+                  f'"{_excerpt(first.words)}"', first.lines[0])
+
+    def missing(self, passages: list[Passage], line: int) -> None:
+        if len(passages) == 1:
+            what = f'a passage the text lacks: "{_excerpt(passages[0].words)}"'
+        else:
+            what = (f'{len(passages)} passages the text lacks, from '
+                    f'"{_excerpt(passages[0].words)}" to "{_excerpt(passages[-1].words)}"')
+        self._add("text-missing", f"the original has {what}{self._note}", line)
 
     def pair(self, stored: Passage, original: Passage) -> None:
         ops = Levenshtein.opcodes(stored.words, original.words)
