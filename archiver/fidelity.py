@@ -23,8 +23,10 @@ PAIR_CUTOFF = 60.0
 _SHOWN_DIFFERENCES = 5
 # A passage outside the article is the page's when runs of _GRAM of its words, all found on
 # the page, cover this share of it: a peer's text joins and parts the page's blocks its way.
-_GRAM = 4
-_ON_PAGE_SHARE = 0.9
+_GRAM = 3
+_ON_PAGE_SHARE = 0.8
+# A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
+_GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
 
 # Style, not content: every quotation mark compares as one, and typographic spaces as spaces.
@@ -374,6 +376,7 @@ class _Report:
         self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
         # a quotation may be verbatim in the article or anywhere else on the page
         self._quotable = f" {' '.join(w for p in original for w in p.words)} {self._page}"
+        self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
 
     def _add(self, code: str, message: str, line: int) -> None:
         self.findings.append(Finding(code, message, self.path, line))
@@ -425,6 +428,10 @@ class _Report:
             if op.tag == "equal":
                 self.kept += op.dest_end - op.dest_start
                 to_stored[op.dest_start : op.dest_end] = range(op.src_start, op.src_end)
+        for op in _differences(ops, stored, original):
+            if _glued(stored.words[op.src_start : op.src_end],
+                      original.words[op.dest_start : op.dest_end]):
+                self.kept += op.dest_end - op.dest_start  # `MacBooks` is `MacBook s`: spacing
             elif not _in_quote(stored, op.src_start, op.src_end):
                 changes.append(op)
         self._check_quotes(stored, (original, ops))
@@ -444,7 +451,8 @@ class _Report:
         for start, end, quotation in passage.quotes:
             words = _TOKEN.findall(
                 quotation.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
-            if not words or f" {' '.join(words)} " in self._quotable:
+            if not words or f" {' '.join(words)} " in self._quotable or (
+                    len(words) >= _GLUED_QUOTE_WORDS and "".join(words) in self._glued):
                 continue
             message = f'quotation "{quotation}" is not verbatim in the original'
             if aligned is not None:
@@ -469,6 +477,24 @@ class _Report:
                 text = " ".join(original.words[t] for t in tokens)
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
+
+
+def _differences(ops: Opcodes, stored: Passage, original: Passage) -> list[Opcode]:
+    """The changes between two aligned passages: adjacent edits joined into one."""
+    merged: list[Opcode] = []
+    for op in ops:
+        if op.tag == "equal":
+            continue
+        if merged and merged[-1].src_end == op.src_start and merged[-1].dest_end == op.dest_start:
+            last = merged.pop()
+            op = Opcode("replace", last.src_start, op.src_end, last.dest_start, op.dest_end)
+        merged.append(op)
+    return merged
+
+
+def _glued(words: list[str], others: list[str]) -> bool:
+    """Whether two runs of words differ only in where spaces fall (`MacBook s`, `MacBooks`)."""
+    return bool(words) and bool(others) and "".join(words) == "".join(others)
 
 
 def _in_quote(passage: Passage, start: int, end: int) -> bool:
