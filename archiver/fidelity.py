@@ -39,9 +39,9 @@ _QUOTE_KINDS = str.maketrans(
      **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
 )
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
-# Its text may hold escaped brackets (`[a \\[Video\\]](url)`), as Markdown writers escape them.
+# Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`).
 LINK = re.compile(
-    r"\[((?:[^\]\\]|\\.)*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"[^\"]*\")?\s*\)"
+    r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"[^\"]*\")?\s*\)"
     .replace("_T", r"(?:[^()\s]|\n(?=[^()\s]))")  # a target wrapped over lines is one target
 )
 _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
@@ -49,8 +49,8 @@ _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
 # table mark or a list marker. Blanked out (lengths kept) before words are read.
 _MARKUP = re.compile(
     r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"
-    r"|^[ \t]*(?:#{1,6}(?=\s)|>+|\|(?=.*\|)"
-    r"|(?:#{1,6}[ \t]+)?(?:[-*+\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}\\?[.)])(?=\s))",
+    r"|^[ \t]*(?:(?:#{1,6}[ \t]+)?(?:[-*+\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}\\?[.)])(?=\s)"
+    r"|#{1,6}(?=\s)|>+|\|(?=.*\|))",
     re.M,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -392,6 +392,8 @@ class _Report:
         return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
 
     def added(self, passage: Passage) -> None:
+        if not passage.words:
+            return  # markup alone (`* * *`, an image): no words were added
         if self._on_page(passage.words):
             self.outside.append(passage)
         else:
