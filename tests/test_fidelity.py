@@ -8,6 +8,7 @@ from archiver.errors import ArchiverError
 from archiver.extract import installed_extractor
 from archiver.fidelity import check_fidelity, compare
 from archiver.findings import Severity
+from benchmarks.peer_extractors import REAL_PAGES, RealPage, peer_texts, real_pages
 
 URL = "https://news.example.org/2022/08/31/report.html"
 PATH = "corpus/report.txt"
@@ -273,3 +274,45 @@ def test_text_outside_the_article_is_told_apart_from_text_nowhere_on_the_page() 
                                                 ("text-added", 17)]
     assert "outside the article" in result.findings[0].message
     assert "nowhere on the archived page" in result.findings[1].message
+
+
+# Real pages nobody here wrote, with their human ground truth; other tools' texts of them.
+FAITHFUL_PAGES = ["aljazeera.com-42aad16b.html", "bbc.com-70cb2d5b.html",
+                  "polygraph.info-1ee91d1f.html", "sciencealert.com-359fee22.html"]
+
+
+@pytest.fixture(scope="module")
+def peer_pages() -> dict[str, tuple[RealPage, dict[str, str]]]:
+    pages = {p.name: p for p in real_pages(truth_only=True) if p.name in FAITHFUL_PAGES}
+    assert sorted(pages) == FAITHFUL_PAGES, f"real pages absent from {REAL_PAGES}"
+    return {name: (page, peer_texts(page)) for name, page in pages.items()}
+
+
+@pytest.mark.parametrize("name", FAITHFUL_PAGES)
+def test_faithful_texts_by_other_tools_and_people_draw_no_alteration(peer_pages, name) -> None:
+    page, texts = peer_pages[name]
+    assert sorted(texts) == ["readability+html2text", "resiliparse", "trafilatura-default",
+                             "truth"]
+    for maker, text in texts.items():
+        result = check_fidelity(text, maker, page.html, page.url, installed_extractor())
+        wrong = [f for f in result.findings
+                 if f.code in ("quote-altered", "text-altered", "link-lost")]
+        assert wrong == [], maker
+
+
+def test_real_differences_in_a_faithful_text_are_still_found(peer_pages) -> None:
+    page, texts = peer_pages["bbc.com-70cb2d5b.html"]
+    truth = texts["truth"]
+    assert "she didn't need their permission" in truth
+    quoted = next(line for line in truth.split("\n") if line.count('"') == 2
+                  and len(line.split('"')[1].split()) > 4)
+    inside = quoted.split('"')[1].split()[2]
+    damaged = (truth.replace(quoted, quoted.replace(f" {inside} ", " never ", 1))
+               .replace("she didn't need their permission", "she needed their permission"))
+    result = check_fidelity(damaged, "truth", page.html, page.url, installed_extractor())
+    codes = {(f.code, f.line) for f in result.findings}
+    lines = damaged.split("\n")
+    assert ("quote-altered", lines.index(quoted.replace(f" {inside} ", " never ", 1)) + 1
+            ) in codes
+    assert ("text-altered", next(n for n, line in enumerate(lines, 1)
+                                 if "she needed their permission" in line)) in codes
