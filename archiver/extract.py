@@ -222,11 +222,13 @@ def page_text(html: bytes, charset: str | None = None) -> str:
     parts += [e.text or "" for e in root.iter("script") if e.get("type") == _JSON_LD]
     etree.strip_elements(root, "script", "style", "template", "head", etree.Comment,
                          with_tail=False)
+    # blocks are parted by U+2029 (a paragraph separator), which the page's own wrapping,
+    # collapsed as a browser does, is not
     for element in root.iter(*_BLOCKS):
-        element.text = "\n" + (element.text or "")
-        element.tail = "\n" + (element.tail or "")
+        element.text = "\u2029" + (element.text or "")
+        element.tail = "\u2029" + (element.tail or "")
     parts.append(root.text_content())
-    lines = (_HTML_SPACE.sub(" ", line).strip() for part in parts for line in part.split("\n"))
+    lines = (line.strip() for part in parts for line in _HTML_SPACE.sub(" ", part).split("\u2029"))
     return "\n".join(line for line in lines if line)
 
 
