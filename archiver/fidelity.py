@@ -301,8 +301,8 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
     stored, original = parse_text(stored_text), parse_text(original_text)
     matches = align(stored, original)
-    page = [w for p in parse_text(page_text or "") for w in p.words]
-    report = _Report(text_path, original, page, linked=any(p.links for p in stored), note=note)
+    report = _Report(text_path, original, parse_text(page_text or ""),
+                     linked=any(p.links for p in stored), note=note)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
     for match in reversed(matches):
@@ -365,15 +365,18 @@ def _excerpt(words: list[str]) -> str:
 class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
-    def __init__(self, path: str, original: list[Passage], page: list[str], *, linked: bool,
-                 note: str) -> None:
+    def __init__(self, path: str, original: list[Passage], page_lines: list[Passage], *,
+                 linked: bool, note: str) -> None:
         self.path = path
         self.findings: list[Finding] = []
         self.kept = 0
         self._linked, self._note = linked, note
         self.outside: list[Passage] = []  # passages on the page but outside the article
+        page = [w for p in page_lines for w in p.words]
         self._page = f" {' '.join(page)} "
         self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
+        # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
+        self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
         # a quotation may be verbatim in the article or anywhere else on the page
         self._quotable = f" {' '.join(w for p in original for w in p.words)} {self._page}"
         self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
@@ -389,6 +392,10 @@ class _Report:
         for k in range(len(words) - _GRAM + 1):
             if tuple(words[k : k + _GRAM]) in self._page_grams:
                 covered[k : k + _GRAM] = [True] * _GRAM
+        for k in range(len(words)):
+            for size in range(2, _GRAM):
+                if tuple(words[k : k + size]) in self._page_short:
+                    covered[k : k + size] = [True] * size
         return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
 
     def added(self, passage: Passage) -> None:
@@ -434,6 +441,11 @@ class _Report:
             if _glued(stored.words[op.src_start : op.src_end],
                       original.words[op.dest_start : op.dest_end]):
                 self.kept += op.dest_end - op.dest_start  # `MacBooks` is `MacBook s`: spacing
+            elif op.dest_start == op.dest_end and op.src_end - op.src_start >= _GRAM and (
+                    self._on_page(words := stored.words[op.src_start : op.src_end])):
+                # words the page has outside the article (a caption, a byline) run into it
+                line = stored.word_lines[op.src_start]
+                self.outside.append(Passage([line], words, [line] * len(words)))
             elif not _in_quote(stored, op.src_start, op.src_end):
                 changes.append(op)
         self._check_quotes(stored, (original, ops))
@@ -496,7 +508,10 @@ def _differences(ops: Opcodes, stored: Passage, original: Passage) -> list[Opcod
 
 def _glued(words: list[str], others: list[str]) -> bool:
     """Whether two runs of words differ only in where spaces fall (`MacBook s`, `MacBooks`)."""
-    return bool(words) and bool(others) and "".join(words) == "".join(others)
+    def letters(run: list[str]) -> str:
+        return "".join(run).replace("'", "")
+
+    return bool(words) and bool(others) and letters(words) == letters(others)
 
 
 def _in_quote(passage: Passage, start: int, end: int) -> bool:

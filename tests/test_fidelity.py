@@ -316,3 +316,19 @@ def test_real_differences_in_a_faithful_text_are_still_found(peer_pages) -> None
             ) in codes
     assert ("text-altered", next(n for n, line in enumerate(lines, 1)
                                  if "she needed their permission" in line)) in codes
+
+
+def test_a_caption_run_into_a_paragraph_is_outside_the_article_not_an_alteration() -> None:
+    page = PAGE.replace(b"<p>Officials in Beijing", b"<figure><figcaption>Photo by Jane Roe"
+                        b"</figcaption></figure><p>Officials in Beijing")
+    text = FAITHFUL.replace("Officials in Beijing", "Photo by Jane Roe Officials in Beijing")
+    result = check_fidelity(text, PATH, page, URL, installed_extractor())
+    assert codes_and_lines(result.findings) == [("text-outside-article", 9)]
+    assert "Photo by Jane Roe" in result.findings[0].message
+
+
+def test_a_word_split_by_an_inline_tag_is_the_same_word() -> None:
+    original = ("The deal covers [Garrett](https://e.org/g)'s suspension and all "
+                "[MacBook](https://e.org/m)s.")
+    assert compare("The deal covers Garrett's suspension and all MacBooks.", original,
+                   PATH).findings == []
