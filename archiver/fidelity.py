@@ -38,13 +38,16 @@ _QUOTE_KINDS = str.maketrans(
     {**_SPACES, **dict.fromkeys(map(ord, _SINGLE_MARKS), "'"),
      **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
 )
+_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s]))"  # a target wrapped over lines is one target
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
 # Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`).
 LINK = re.compile(
     r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"[^\"]*\")?\s*\)"
-    .replace("_T", r"(?:[^()\s]|\n(?=[^()\s]))")  # a target wrapped over lines is one target
+    .replace("_T", _WRAPPED_TARGET)
 )
-_IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
+_IMAGE = re.compile(
+    r"!\[(?:[^\]\\]|\\.)*\]\(\s*_T*(?:\s+\"[^\"]*\")?\s*\)".replace("_T", _WRAPPED_TARGET))
+_AUTOLINK = re.compile(r"(?<!\()<(https?://[^<>\s]+)>")  # not a target: `](<url>)`
 # Markup that is formatting, not words: HTML tags, and at a line's start a heading, quote or
 # table mark or a list marker. Blanked out (lengths kept) before words are read.
 _MARKUP = re.compile(
@@ -122,6 +125,7 @@ def parse_passage(line: str, number: int) -> Passage:
     a Passage: link syntax, images, markup, list markers and quote style are dropped."""
     # an image is not text; its newlines are kept so that words keep their line numbers
     line = _IMAGE.sub(lambda m: "\n" * m.group().count("\n") or " ", line)
+    line = _AUTOLINK.sub(r"[\1](\1)", line)  # `<https://x>` is a link whose text is its target
     plain: list[str] = []
     spans: list[tuple[int, int, str]] = []  # link text's offsets in the plain line, and target
     size, pos = 0, 0

@@ -332,3 +332,12 @@ def test_a_word_split_by_an_inline_tag_is_the_same_word() -> None:
                 "[MacBook](https://e.org/m)s.")
     assert compare("The deal covers Garrett's suspension and all MacBooks.", original,
                    PATH).findings == []
+
+
+def test_wrapped_images_and_autolinks_of_html2text_are_not_words() -> None:
+    original = ("Read the full text at [https://e.org/report](https://e.org/report) today.\n"
+                "The second paragraph.")
+    stored = ("Read the full text at <https://e.org/report> today. [![a\nchart](https://e.org/"
+              "wp-\ncontent/c.jpg)](https://e.org/wp-\ncontent/c.jpg)\n\nThe second paragraph.\n")
+    result = compare(stored, original, PATH)
+    assert result.findings == [] and result.score == 1.0
