@@ -97,9 +97,9 @@ RULES: dict[str, Rule] = {
         Rule("link-lost", _W, "The original has a link where the text has plain words.",
              "Restore the link from the original."),
         Rule("fidelity-unverified", _W,
-             "The text could not be compared with its original (no usable response, "
-             "or the extractor is unavailable).",
-             "Install the recorded extractor version, or capture the page again."),
+             "The text could not be compared with its original (no usable response, a page "
+             "without text, or an extractor archiver cannot run).",
+             "Capture the page again, or install an archiver that runs the recorded extractor."),
         # --- WARC integrity
         Rule("warc-truncated", _E,
              "A WARC record or file is cut short (fewer bytes than declared).",
