@@ -12,6 +12,7 @@ a tree before it cuts it up).
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,6 +88,7 @@ class Extraction:
     extractor: Extractor
     charset: str
     charset_source: CharsetSource
+    page_text: str = ""  # the page's whole text (page_text), when it was asked for
 
 
 def installed_extractor(options: dict[str, Any] | None = None) -> Extractor:
@@ -142,10 +144,11 @@ def extract_with(
     return rederive(html, url, extractor, charset)
 
 
-def rederive(html: bytes, url: str, extractor: Extractor, charset: str | None = None
-             ) -> Extraction:
+def rederive(html: bytes, url: str, extractor: Extractor, charset: str | None = None, *,
+             with_page_text: bool = False) -> Extraction:
     """Re-run a recorded extraction with the installed extractor of that name, whatever its
-    version, with the recorded options and preprocessing; the result names the version run."""
+    version, with the recorded options and preprocessing; the result names the version run
+    and, ``with_page_text``, holds the page's whole text, read from the same parse."""
     current = installed_extractor()
     if extractor.name != current.name:
         raise ArchiverError(url, f"text was extracted with {extractor.name}, which this "
@@ -155,16 +158,18 @@ def rederive(html: bytes, url: str, extractor: Extractor, charset: str | None = 
     if unknown:
         raise ArchiverError(url, f"text was extracted after preprocessing {unknown}, "
                                  f"which this archiver does not know")
-    return _run(html, url, extractor, charset, metadata=False)
+    return _run(html, url, extractor, charset, metadata=False, whole=with_page_text)
 
 
 def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
-         metadata: bool) -> Extraction:
+         metadata: bool, whole: bool = False) -> Extraction:
     page, used, source = decode_html(html, charset)
     # Parse once; trafilatura copies a tree it is given, so the metadata pass sees it intact.
     tree = trafilatura.load_html(page) if page.strip() else None
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
+    # the page's text before any step changes the tree; a copy costs a quarter of a parse
+    shown = _shown_text(copy.deepcopy(tree)) if whole else ""
     for step in extractor.preprocessing:
         _STEPS[step](tree)
     try:
@@ -172,7 +177,7 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     except TypeError as exc:  # an option this trafilatura does not know
         raise ArchiverError(url, f"cannot re-run extractor options: {exc}") from None
     page_metadata = _metadata(tree, url) if metadata else PageMetadata()
-    return Extraction(text or "", page_metadata, extractor, used, source)
+    return Extraction(text or "", page_metadata, extractor, used, source, shown)
 
 
 def _collapse_whitespace(tree: Any) -> None:
@@ -215,6 +220,11 @@ def page_text(html: bytes, charset: str | None = None) -> str:
         root = lxml.html.document_fromstring(page)
     except etree.ParserError:  # nothing lxml can read as a document
         return ""
+    return _shown_text(root)
+
+
+def _shown_text(root: Any) -> str:
+    """page_text of a parsed page; the tree is changed (its unshown parts cut out)."""
     parts = [e.text_content() for e in root.iter("title")]
     parts += [m.get("content", "") for m in root.iter("meta")
               if _SHOWN_META.fullmatch(m.get("property") or m.get("name") or "")]

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
 
 from archiver.errors import ArchiverError
-from archiver.extract import page_text, rederive
+from archiver.extract import rederive
 from archiver.findings import Finding
 from archiver.manifest import Extractor
 
@@ -347,8 +347,7 @@ def check_fidelity(
     the caller reports the text as ``fidelity-unverified``.
     """
     started = time.perf_counter()
-    extraction = rederive(html, url, extractor, charset)
-    page = page_text(html, extraction.charset)
+    extraction = rederive(html, url, extractor, charset, with_page_text=True)
     extracted = time.perf_counter()
     if not extraction.text.strip():
         raise ArchiverError(text_path, f"the archived original ({url}) yields no text")
@@ -356,7 +355,7 @@ def check_fidelity(
     if extraction.extractor.version != extractor.version:
         note = (f" (the article as {extractor.name} {extraction.extractor.version} finds it; "
                 f"the text was extracted with {extractor.version})")
-    result = compare(stored_text, extraction.text, text_path, page, note)
+    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note)
     return replace(result, extraction_seconds=extracted - started)
 
 
