@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archiver.errors import ArchiverError
-from archiver.extract import installed_extractor
+from archiver.extract import extract, installed_extractor
 from archiver.fidelity import check_fidelity, compare
 from archiver.findings import Severity
 from benchmarks.peer_extractors import REAL_PAGES, RealPage, peer_texts, real_pages
@@ -250,14 +250,17 @@ def test_a_hard_wrapped_markdown_text_is_read_by_paragraph() -> None:
 
 
 def test_a_quotation_verbatim_elsewhere_on_the_page_is_not_a_misquote() -> None:
-    # the headline and a caption are page text outside the extractor's article
-    page = PAGE.replace(b"<h1>UN rights chief", b"<h2>\xe2\x80\x9cThe camps must close\xe2"
-                        b"\x80\x9d, says UN</h2><figure><figcaption>Bachelet in Geneva, "
+    # the headline (the page's title) and a caption are page text outside the article
+    page = PAGE.replace(b"<title>UN rights chief releases report", b"<title>\xe2\x80\x9cThe "
+                        b"camps must close\xe2\x80\x9d, says UN").replace(
+        b"<h1>UN rights chief", b"<figure><figcaption>Bachelet in Geneva, "
                         b"where she called the report \xe2\x80\x9can unflinching account"
                         b"\xe2\x80\x9d</figcaption></figure><h1>UN rights chief")
     text = FAITHFUL.replace("minutes before her term ended.", "minutes before her term "
                             'ended. She called it "an unflinching account" and said '
                             '"The camps must close".')
+    assert "camps must close" not in extract(page, URL).text  # neither is in the article
+    assert "unflinching" not in extract(page, URL).text
     result = check_fidelity(text, PATH, page, URL, installed_extractor())
     assert [f.code for f in result.findings if f.code == "quote-altered"] == []
     misquoted = text.replace("an unflinching account", "a damning account")
