@@ -40,9 +40,10 @@ _QUOTE_KINDS = str.maketrans(
 )
 _WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s]))"  # a target wrapped over lines is one target
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
-# Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`).
+# Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`), and
+# its title quotation marks (`[a](url "the "b" case")`).
 LINK = re.compile(
-    r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"[^\"]*\")?\s*\)"
+    r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"(?:[^\"]|\"(?!\s*\)))*\")?\s*\)"
     .replace("_T", _WRAPPED_TARGET)
 )
 _IMAGE = re.compile(

@@ -221,6 +221,8 @@ def test_paragraph_hard_wrapped_over_three_lines_is_one_passage() -> None:
         "at once.",  # an image is not words
         "The report found all of the detention camps closed at once .",  # spacing
         "The report found all of the [detention camps](https://e.org/c)closed at once.",
+        'The report found all of the [detention camps](https://e.org/c "the "camps" page") '
+        "closed at once.",  # a link title holding quotation marks
     ],
 )
 def test_markup_list_markers_and_spacing_are_not_content(styled: str) -> None:
