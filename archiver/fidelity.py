@@ -441,7 +441,7 @@ class _Report:
             if op.tag == "equal":
                 self.kept += op.dest_end - op.dest_start
                 to_stored[op.dest_start : op.dest_end] = range(op.src_start, op.src_end)
-        for op in _differences(ops, stored, original):
+        for op in _differences(ops):
             if _glued(stored.words[op.src_start : op.src_end],
                       original.words[op.dest_start : op.dest_end]):
                 self.kept += op.dest_end - op.dest_start  # `MacBooks` is `MacBook s`: spacing
@@ -497,7 +497,7 @@ class _Report:
                           "the text has plain words", stored.word_lines[mapped[0]])
 
 
-def _differences(ops: Opcodes, stored: Passage, original: Passage) -> list[Opcode]:
+def _differences(ops: Opcodes) -> list[Opcode]:
     """The changes between two aligned passages: adjacent edits joined into one."""
     merged: list[Opcode] = []
     for op in ops:
