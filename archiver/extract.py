@@ -12,11 +12,13 @@ a tree before it cuts it up).
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import lxml.html
 import trafilatura
 from lxml import etree
 
@@ -86,6 +88,7 @@ class Extraction:
     extractor: Extractor
     charset: str
     charset_source: CharsetSource
+    page_text: str = ""  # the page's whole text (page_text), when it was asked for
 
 
 def installed_extractor(options: dict[str, Any] | None = None) -> Extractor:
@@ -138,20 +141,35 @@ def extract_with(
             f"text was extracted with {extractor.name} {extractor.version}, "
             f"but {current.name} {current.version} is installed",
         )
+    return rederive(html, url, extractor, charset)
+
+
+def rederive(html: bytes, url: str, extractor: Extractor, charset: str | None = None, *,
+             with_page_text: bool = False) -> Extraction:
+    """Re-run a recorded extraction with the installed extractor of that name, whatever its
+    version, with the recorded options and preprocessing; the result names the version run
+    and, ``with_page_text``, holds the page's whole text, read from the same parse."""
+    current = installed_extractor()
+    if extractor.name != current.name:
+        raise ArchiverError(url, f"text was extracted with {extractor.name}, which this "
+                                 f"archiver cannot run")
+    extractor = extractor.model_copy(update={"version": current.version})
     unknown = [step for step in extractor.preprocessing if step not in _STEPS]
     if unknown:
         raise ArchiverError(url, f"text was extracted after preprocessing {unknown}, "
                                  f"which this archiver does not know")
-    return _run(html, url, extractor, charset, metadata=False)
+    return _run(html, url, extractor, charset, metadata=False, whole=with_page_text)
 
 
 def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
-         metadata: bool) -> Extraction:
+         metadata: bool, whole: bool = False) -> Extraction:
     page, used, source = decode_html(html, charset)
     # Parse once; trafilatura copies a tree it is given, so the metadata pass sees it intact.
     tree = trafilatura.load_html(page) if page.strip() else None
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
+    # the page's text before any step changes the tree; a copy costs a quarter of a parse
+    shown = _shown_text(copy.deepcopy(tree)) if whole else ""
     for step in extractor.preprocessing:
         _STEPS[step](tree)
     try:
@@ -159,7 +177,7 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     except TypeError as exc:  # an option this trafilatura does not know
         raise ArchiverError(url, f"cannot re-run extractor options: {exc}") from None
     page_metadata = _metadata(tree, url) if metadata else PageMetadata()
-    return Extraction(text or "", page_metadata, extractor, used, source)
+    return Extraction(text or "", page_metadata, extractor, used, source, shown)
 
 
 def _collapse_whitespace(tree: Any) -> None:
@@ -178,6 +196,50 @@ def _collapse_whitespace(tree: Any) -> None:
 # into the manifest: a text is re-derived with the steps its manifest names.
 _STEPS: dict[str, Callable[[Any], None]] = {"collapse-whitespace": _collapse_whitespace}
 PREPROCESSING = ["collapse-whitespace"]
+
+
+# Elements that start a new line of the page's text, so words of two blocks never meet.
+_BLOCKS = (
+    "p", "div", "li", "ul", "ol", "dl", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "figure", "figcaption", "caption", "table", "tr", "td", "th", "pre",
+    "section", "article", "aside", "header", "footer", "nav", "main", "summary", "details",
+    "address", "br", "hr", "form", "label", "button", "option",
+)
+# <meta> whose content a reader sees as the page's headline or summary (in previews).
+_SHOWN_META = re.compile(r"(?:og|twitter):(?:title|description)|description|title", re.I)
+
+
+def page_text(html: bytes, charset: str | None = None) -> str:
+    """Every text of the page a reader can see, one block a line, with no extractor: its title
+    and summary, body, image alt texts and JSON-LD. Deterministic (lxml only), so a text can
+    be judged against it whatever extractor made the text, and in any year."""
+    page, _, _ = decode_html(html, charset)
+    if not page.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(page)
+    except etree.ParserError:  # nothing lxml can read as a document
+        return ""
+    return _shown_text(root)
+
+
+def _shown_text(root: Any) -> str:
+    """page_text of a parsed page; the tree is changed (its unshown parts cut out)."""
+    parts = [e.text_content() for e in root.iter("title")]
+    parts += [m.get("content", "") for m in root.iter("meta")
+              if _SHOWN_META.fullmatch(m.get("property") or m.get("name") or "")]
+    parts += [e.get("alt", "") for e in root.iter("img")]
+    parts += [e.text or "" for e in root.iter("script") if e.get("type") == _JSON_LD]
+    etree.strip_elements(root, "script", "style", "template", "head", etree.Comment,
+                         with_tail=False)
+    # blocks are parted by U+2029 (a paragraph separator), which the page's own wrapping,
+    # collapsed as a browser does, is not
+    for element in root.iter(*_BLOCKS):
+        element.text = "\u2029" + (element.text or "")
+        element.tail = "\u2029" + (element.tail or "")
+    parts.append(root.text_content())
+    lines = (line.strip() for part in parts for line in _HTML_SPACE.sub(" ", part).split("\u2029"))
+    return "\n".join(line for line in lines if line)
 
 
 def _metadata(tree: Any, url: str) -> PageMetadata:

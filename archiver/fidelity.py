@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
 
 from archiver.errors import ArchiverError
-from archiver.extract import extract_with
+from archiver.extract import rederive
 from archiver.findings import Finding
 from archiver.manifest import Extractor
 
@@ -21,6 +21,12 @@ from archiver.manifest import Extractor
 # added and the other lost. Low enough for a paragraph cut in half (ratio about 67).
 PAIR_CUTOFF = 60.0
 _SHOWN_DIFFERENCES = 5
+# A passage outside the article is the page's when runs of _GRAM of its words, all found on
+# the page, cover this share of it: a peer's text joins and parts the page's blocks its way.
+_GRAM = 3
+_ON_PAGE_SHARE = 0.8
+# A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
+_GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
 
 # Style, not content: every quotation mark compares as one, and typographic spaces as spaces.
@@ -32,13 +38,34 @@ _QUOTE_KINDS = str.maketrans(
     {**_SPACES, **dict.fromkeys(map(ord, _SINGLE_MARKS), "'"),
      **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
 )
+_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s]))"  # a target wrapped over lines is one target
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
+# Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`), and
+# its title quotation marks (`[a](url "the "b" case")`).
 LINK = re.compile(
-    r"\[([^\]]*)\]\(\s*(<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\s*\)"
+    r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"(?:[^\"]|\"(?!\s*\)))*\")?\s*\)"
+    .replace("_T", _WRAPPED_TARGET)
 )
+_IMAGE = re.compile(
+    r"!\[(?:[^\]\\]|\\.)*\]\(\s*_T*(?:\s+\"[^\"]*\")?\s*\)".replace("_T", _WRAPPED_TARGET))
+_AUTOLINK = re.compile(r"(?<!\()<(https?://[^<>\s]+)>")  # not a target: `](<url>)`
+# Markup that is formatting, not words: HTML tags, and at a line's start a heading, quote or
+# table mark or a list marker. Blanked out (lengths kept) before words are read.
+_MARKUP = re.compile(
+    r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"
+    r"|^[ \t]*(?:(?:#{1,6}[ \t]+)?(?:[-*+\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}\\?[.)])(?=\s)"
+    r"|#{1,6}(?=\s)|>+|\|(?=.*\|))",
+    re.M,
+)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}\s|>|\||(?:[-*+\u2022]|\d{1,3}[.)])\s)")
 BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
-_TOKEN = re.compile(r"\S+")
-_WORD = re.compile(r"\w+(?:'\w+)*")
+# A word: letters and digits, with inner apostrophes (China's). Punctuation, emphasis marks
+# (`_all_`, `**x**`), escapes (`4\\.`) and spacing are style, so they are not part of words.
+# Soft hyphens and zero-width characters are invisible: a word they break is one word.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_TOKEN = re.compile(rf"[^\W_]+(?:(?:'|[{_INVISIBLE}]+)[^\W_]+)*")
+_UNSEEN = dict.fromkeys(map(ord, _INVISIBLE))
 _DOUBLE_QUOTED = re.compile(r'"([^"\n]+)"')
 # A single-quoted passage opens before a non-space and closes before a non-letter; an
 # apostrophe followed by a letter (China's) stays inside.
@@ -95,34 +122,41 @@ class FidelityResult:
 
 
 def parse_passage(line: str, number: int) -> Passage:
-    """Read one line of Markdown into a Passage: link syntax and quote style are dropped."""
+    """Read one paragraph of Markdown (a line, or wrapped lines from line ``number`` on) into
+    a Passage: link syntax, images, markup, list markers and quote style are dropped."""
+    # an image is not text; its newlines are kept so that words keep their line numbers
+    line = _IMAGE.sub(lambda m: "\n" * m.group().count("\n") or " ", line)
+    line = _AUTOLINK.sub(r"[\1](\1)", line)  # `<https://x>` is a link whose text is its target
     plain: list[str] = []
     spans: list[tuple[int, int, str]] = []  # link text's offsets in the plain line, and target
     size, pos = 0, 0
     for m in LINK.finditer(line):
         before = BARE_PLACEHOLDER.sub("", line[pos : m.start()])
-        start = size + len(before)
-        spans.append((start, start + len(m.group(1)), m.group(2).strip("<>")))
-        plain += (before, m.group(1))
-        size, pos = start + len(m.group(1)), m.end()
+        # a link's edges are word boundaries: `[save](url)on` is two words, as rendered
+        start = size + len(before) + 1
+        spans.append((start, start + len(m.group(1)), m.group(2).strip("<>").replace("\n", "")))
+        plain += (before, " ", m.group(1), " ")
+        size, pos = start + len(m.group(1)) + 1, m.end()
     plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
-    text = "".join(plain).translate(_QUOTE_KINDS)
+    text = _MARKUP.sub(lambda m: " " * len(m.group()), "".join(plain)).translate(_QUOTE_KINDS)
+    flat = text.replace("\n", " ")
     quote_spans = sorted(
         (m.start(), m.end(), m.group(1))
         for pattern in (_DOUBLE_QUOTED, _SINGLE_QUOTED)
-        for m in pattern.finditer(text)
+        for m in pattern.finditer(flat)
     )
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text.replace('"', "'"))]
-    words = [word for _, _, word in tokens]
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(flat.replace('"', " "))]
+    words = [word.translate(_UNSEEN) for _, _, word in tokens]
+    breaks = [i for i, c in enumerate(text) if c == "\n"]
     quote_of = _owners(quote_spans, tokens)
     quote_tokens: dict[int, list[int]] = {}
     for index, quote in enumerate(quote_of):
         if quote >= 0:
             quote_tokens.setdefault(quote, []).append(index)
     return Passage(
-        lines=[number],
+        lines=list(range(number, number + len(breaks) + 1)),
         words=words,
-        word_lines=[number] * len(words),
+        word_lines=[number + bisect.bisect(breaks, start) for start, _, _ in tokens],
         word_links=_owners(spans, tokens),
         links=[url for _, _, url in spans],
         quoted=[quote >= 0 for quote in quote_of],
@@ -141,12 +175,20 @@ def _owners(spans: list[tuple[int, int, str]], tokens: list[tuple[int, int, str]
 
 
 def parse_text(text: str) -> list[Passage]:
-    """The passages of a text: each non-blank line, numbered from 1."""
-    return [
-        parse_passage(line, number)
-        for number, line in enumerate(text.split("\n"), start=1)
-        if line.strip()
-    ]
+    """The passages of a text, lines numbered from 1: each non-blank line, or, in a text whose
+    paragraphs are parted by blank lines (Markdown, hard-wrapped), each paragraph."""
+    lines = text.split("\n")
+    if not _BLANK_LINE.search(text.strip()):
+        return [parse_passage(line, n) for n, line in enumerate(lines, start=1) if line.strip()]
+    passages: list[Passage] = []
+    start = 0  # the first line of the paragraph being read, or 0 between paragraphs
+    for number, line in enumerate([*lines, ""], start=1):
+        if start and (not line.strip() or _BLOCK_START.match(line)):
+            passages.append(parse_passage("\n".join(lines[start - 1 : number - 1]), start))
+            start = 0
+        if line.strip() and not start:
+            start = number
+    return passages
 
 
 def align(stored: list[Passage], original: list[Passage]) -> list[Match]:
@@ -254,28 +296,37 @@ def joined(passages: list[Passage], indices: list[int]) -> Passage:
     return whole
 
 
-def compare(stored_text: str, original_text: str, text_path: str) -> FidelityResult:
-    """Compare a stored text with the original's text; findings name lines of the stored text."""
+def compare(stored_text: str, original_text: str, text_path: str, page_text: str | None = None,
+            note: str = "") -> FidelityResult:
+    """Compare a stored text with the original's article text; findings name lines of the
+    stored text. Quotations and added passages are also looked up in ``page_text``, the
+    whole page's text; ``note`` ends the message of every text-missing finding."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
     stored, original = parse_text(stored_text), parse_text(original_text)
     matches = align(stored, original)
-    report = _Report(text_path, original)
+    report = _Report(text_path, original, parse_text(page_text or ""),
+                     linked=any(p.links for p in stored), note=note)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
     for match in reversed(matches):
         insert_at.append(line)
         line = stored[match.stored[0]].lines[0] if match.stored else line
-    for match, line in zip(matches, reversed(insert_at), strict=True):
+    lacking: list[Passage] = []  # a run of missing passages (a dropped list) is one finding
+    for at, (match, line) in enumerate(zip(matches, reversed(insert_at), strict=True)):
         if match.stored and match.original:
             report.pair(joined(stored, match.stored), joined(original, match.original))
         elif match.stored:
             report.added(stored[match.stored[0]])
         else:
-            report.missing(original[match.original[0]], line)
+            lacking.append(original[match.original[0]])
+            if at + 1 == len(matches) or matches[at + 1].stored:
+                report.missing(lacking, line)
+                lacking = []
     total = sum(len(p.words) for p in original)
     score = report.kept / total if total else float(not any(p.words for p in stored))
+    report.outside_article()
     findings = sorted(report.findings, key=lambda f: (f.line or 0, f.code))
     return FidelityResult(findings, score, alignment_seconds=time.perf_counter() - started)
 
@@ -288,17 +339,24 @@ def check_fidelity(
     extractor: Extractor,
     charset: str | None = None,
 ) -> FidelityResult:
-    """Re-derive the original's text with the recorded extractor and compare the stored text.
+    """Compare the stored text with the archived page: added, altered and quoted words with
+    the page's whole text, and what is missing with the article the recorded extractor finds.
 
-    Raises ArchiverError when the extractor is not the installed one or the original yields
-    no text: the caller reports the text as ``fidelity-unverified``.
+    When the recorded version is not installed, the installed one (with the recorded options
+    and preprocessing) draws the article's bounds, and each text-missing finding says so.
+    Raises ArchiverError when the original yields no text or the extraction cannot be re-run:
+    the caller reports the text as ``fidelity-unverified``.
     """
     started = time.perf_counter()
-    extraction = extract_with(html, url, extractor, charset)
+    extraction = rederive(html, url, extractor, charset, with_page_text=True)
     extracted = time.perf_counter()
     if not extraction.text.strip():
         raise ArchiverError(text_path, f"the archived original ({url}) yields no text")
-    result = compare(stored_text, extraction.text, text_path)
+    note = ""
+    if extraction.extractor.version != extractor.version:
+        note = (f" (the article as {extractor.name} {extraction.extractor.version} finds it; "
+                f"the text was extracted with {extractor.version})")
+    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note)
     return replace(result, extraction_seconds=extracted - started)
 
 
@@ -311,23 +369,69 @@ def _excerpt(words: list[str]) -> str:
 class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
-    def __init__(self, path: str, original: list[Passage]) -> None:
+    def __init__(self, path: str, original: list[Passage], page_lines: list[Passage], *,
+                 linked: bool, note: str) -> None:
         self.path = path
         self.findings: list[Finding] = []
         self.kept = 0
-        self._original_words = f" {' '.join(w for p in original for w in _WORD.findall(p.key))} "
+        self._linked, self._note = linked, note
+        self.outside: list[Passage] = []  # passages on the page but outside the article
+        page = [w for p in page_lines for w in p.words]
+        self._page = f" {' '.join(page)} "
+        self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
+        # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
+        self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
+        # a quotation may be verbatim in the article or anywhere else on the page
+        self._quotable = f" {' '.join(w for p in original for w in p.words)} {self._page}"
+        self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
 
     def _add(self, code: str, message: str, line: int) -> None:
         self.findings.append(Finding(code, message, self.path, line))
 
+    def _on_page(self, words: list[str]) -> bool:
+        """Whether the words are the page's: verbatim, or all but a few in runs of its words."""
+        if f" {' '.join(words)} " in self._page:
+            return True
+        covered = [False] * len(words)
+        for k in range(len(words) - _GRAM + 1):
+            if tuple(words[k : k + _GRAM]) in self._page_grams:
+                covered[k : k + _GRAM] = [True] * _GRAM
+        for k in range(len(words)):
+            for size in range(2, _GRAM):
+                if tuple(words[k : k + size]) in self._page_short:
+                    covered[k : k + size] = [True] * size
+        return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
+
     def added(self, passage: Passage) -> None:
-        self._add("text-added", f'not in the original: "{_excerpt(passage.words)}"',
-                  passage.lines[0])
+        if not passage.words:
+            return  # markup alone (`* * *`, an image): no words were added
+        if self._on_page(passage.words):
+            self.outside.append(passage)
+        else:
+            self._add("text-added", "nowhere on the archived page: "
+                      f'"{_excerpt(passage.words)}"', passage.lines[0])
         self._check_quotes(passage, None)
 
-    def missing(self, passage: Passage, line: int) -> None:
-        self._add("text-missing", f'the original has a passage the text lacks: '
-                  f'"{_excerpt(passage.words)}"', line)
+    def outside_article(self) -> None:
+        """One finding for all the passages that are the page's but not the article's: a
+        peer's text keeps a headline, byline or caption, which is extent, not damage."""
+        if not self.outside:
+            return
+        first = self.outside[0]
+        lines = ", ".join(str(p.lines[0]) for p in self.outside[:_SHOWN_DIFFERENCES])
+        more = len(self.outside) - _SHOWN_DIFFERENCES
+        self._add("text-outside-article",
+                  f"{len(self.outside)} passage(s) on the archived page but outside the article "
+                  f"(at line {lines}{f' and {more} more' if more > 0 else ''}), the first: "
+                  f'"{_excerpt(first.words)}"', first.lines[0])
+
+    def missing(self, passages: list[Passage], line: int) -> None:
+        if len(passages) == 1:
+            what = f'a passage the text lacks: "{_excerpt(passages[0].words)}"'
+        else:
+            what = (f'{len(passages)} passages the text lacks, from '
+                    f'"{_excerpt(passages[0].words)}" to "{_excerpt(passages[-1].words)}"')
+        self._add("text-missing", f"the original has {what}{self._note}", line)
 
     def pair(self, stored: Passage, original: Passage) -> None:
         ops = Levenshtein.opcodes(stored.words, original.words)
@@ -337,6 +441,15 @@ class _Report:
             if op.tag == "equal":
                 self.kept += op.dest_end - op.dest_start
                 to_stored[op.dest_start : op.dest_end] = range(op.src_start, op.src_end)
+        for op in _differences(ops):
+            if _glued(stored.words[op.src_start : op.src_end],
+                      original.words[op.dest_start : op.dest_end]):
+                self.kept += op.dest_end - op.dest_start  # `MacBooks` is `MacBook s`: spacing
+            elif op.dest_start == op.dest_end and op.src_end - op.src_start >= _GRAM and (
+                    self._on_page(words := stored.words[op.src_start : op.src_end])):
+                # words the page has outside the article (a caption, a byline) run into it
+                line = stored.word_lines[op.src_start]
+                self.outside.append(Passage([line], words, [line] * len(words)))
             elif not _in_quote(stored, op.src_start, op.src_end):
                 changes.append(op)
         self._check_quotes(stored, (original, ops))
@@ -347,15 +460,17 @@ class _Report:
         line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
         if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
             self._add("text-missing", "the passage is cut short; the original goes on: "
-                      f'"{_excerpt(original.words[first.dest_start :])}"', line)
+                      f'"{_excerpt(original.words[first.dest_start :])}"{self._note}', line)
         else:
             self._add("text-altered", "words differ from the original (text -> original): "
                       + _describe(changes, stored, original), line)
 
     def _check_quotes(self, passage: Passage, aligned: tuple[Passage, Opcodes] | None) -> None:
         for start, end, quotation in passage.quotes:
-            words = _WORD.findall(quotation.translate(_QUOTE_KINDS))
-            if not words or f" {' '.join(words)} " in self._original_words:
+            words = _TOKEN.findall(
+                quotation.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
+            if not words or f" {' '.join(words)} " in self._quotable or (
+                    len(words) >= _GLUED_QUOTE_WORDS and "".join(words) in self._glued):
                 continue
             message = f'quotation "{quotation}" is not verbatim in the original'
             if aligned is not None:
@@ -369,6 +484,8 @@ class _Report:
             self._add("quote-altered", message, passage.word_lines[start])
 
     def _check_links(self, stored: Passage, original: Passage, to_stored: list[int]) -> None:
+        if not self._linked:
+            return  # a plain-text text (no link anywhere) has not lost links: it never had any
         for link, url in enumerate(original.links):
             if url in ("", "#"):
                 continue
@@ -378,6 +495,27 @@ class _Report:
                 text = " ".join(original.words[t] for t in tokens)
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
+
+
+def _differences(ops: Opcodes) -> list[Opcode]:
+    """The changes between two aligned passages: adjacent edits joined into one."""
+    merged: list[Opcode] = []
+    for op in ops:
+        if op.tag == "equal":
+            continue
+        if merged and merged[-1].src_end == op.src_start and merged[-1].dest_end == op.dest_start:
+            last = merged.pop()
+            op = Opcode("replace", last.src_start, op.src_end, last.dest_start, op.dest_end)
+        merged.append(op)
+    return merged
+
+
+def _glued(words: list[str], others: list[str]) -> bool:
+    """Whether two runs of words differ only in where spaces fall (`MacBook s`, `MacBooks`)."""
+    def letters(run: list[str]) -> str:
+        return "".join(run).replace("'", "")
+
+    return bool(words) and bool(others) and letters(words) == letters(others)
 
 
 def _in_quote(passage: Passage, start: int, end: int) -> bool:

@@ -81,8 +81,12 @@ RULES: dict[str, Rule] = {
              "The WARC's response disagrees with the manifest (target URI or payload digest).",
              "Restore the WARC from a backup; the manifest and WARC disagree."),
         # --- fidelity of the text to its archived original
-        Rule("text-added", _W, "A passage of the text that is not in the original article.",
+        Rule("text-added", _W, "A passage of the text that is nowhere on the archived page.",
              "Remove it (page chrome, spliced headline), recording the edit."),
+        Rule("text-outside-article", _W,
+             "A passage of the text that is on the archived page but outside its article "
+             "(a headline, caption, byline or sidebar).",
+             "Nothing was invented; remove it if it is not the article's, or accept it."),
         Rule("text-missing", _W, "A passage of the original article that the text lacks.",
              "Restore it from the original."),
         Rule("text-altered", _W, "A passage whose words differ from the original's.",
@@ -93,9 +97,9 @@ RULES: dict[str, Rule] = {
         Rule("link-lost", _W, "The original has a link where the text has plain words.",
              "Restore the link from the original."),
         Rule("fidelity-unverified", _W,
-             "The text could not be compared with its original (no usable response, "
-             "or the extractor is unavailable).",
-             "Install the recorded extractor version, or capture the page again."),
+             "The text could not be compared with its original (no usable response, a page "
+             "without text, or an extractor archiver cannot run).",
+             "Capture the page again, or install an archiver that runs the recorded extractor."),
         # --- WARC integrity
         Rule("warc-truncated", _E,
              "A WARC record or file is cut short (fewer bytes than declared).",

@@ -108,8 +108,10 @@ def original_capture(manifest: Manifest) -> Capture | None:
 
 
 def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
+    # the installed extractor draws the article's bounds when the recorded one is not installed
     basis = json.dumps([__version__, text_sha256, warc_sha256, capture.response_record_id,
-                        capture.final_url, extractor], sort_keys=True, default=str)
+                        capture.final_url, extractor, installed_extractor().version],
+                       sort_keys=True, default=str)
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
@@ -130,7 +132,9 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
     """Compare the stored text with the text re-derived from its archived original.
 
     A result is cached only when fixity proved every input unchanged: the key holds the
-    text's and WARC's sha256, the record, the extractor with its options and our version.
+    text's and WARC's sha256, the record, the extractor with its options, the installed
+    extractor's version and our version. The page's whole text, which the comparison reads
+    as well as the article, is computed once per response and cached with that result.
     """
     if manifest.text is None or not manifest.captures:
         return Fidelity([], None)

@@ -13,6 +13,7 @@ from archiver.extract import (
     extract,
     extract_with,
     installed_extractor,
+    page_text,
 )
 from archiver.manifest import Extractor
 
@@ -142,3 +143,39 @@ def test_extract_leaves_scripts_and_styles_out_of_the_text() -> None:
         b"</head>", b'<style>p  {\n  color: red }</style><script>var  a = "\n  b";</script></head>'
     ).replace(b"</article>", b"<script>track(  'read'\n)</script></article>")
     assert extract(scripted, URL).text == extract(page(), URL).text
+
+
+@pytest.mark.parametrize(
+    "separated",
+    [
+        '<a href="/deal">save $100</a>\non',
+        '<a href="/deal">save $100</a>\r\n\t  on',
+        '<strong><a href="/deal">save $100</a></strong>\non',
+        '<a href="/deal"><em>save $100</em></a>\n<span>on</span>',
+        '<a href="/deal">save $100\n</a>on',
+        '<a href="/deal">save $100</a><!-- ad -->\non',
+    ],
+)
+def test_a_link_keeps_the_space_a_line_break_makes_before_the_next_word(separated: str) -> None:
+    html = (f"<html><body><article><p>Today only you can {separated} the retail price of the "
+            "12-inch MacBook, a deal we have not seen since the spring sales ended.</p><p>"
+            "A second paragraph gives the article enough text to be one.</p></article>"
+            "</body></html>")
+    text = extract(html.encode(), URL).text
+    assert "[save $100](https://news.example.org/deal) on the retail" in text
+
+
+def test_page_text_is_every_shown_text_one_block_a_line_without_scripts() -> None:
+    html = page().replace(b"</head>", b'<meta property="og:description" content="A summary '
+                          b'shown in previews."><style>p { color: red }</style>'
+                          b'<script>var hidden = "no";</script></head>').replace(
+        b"<footer>", b'<figure><img src="x.jpg" alt="Delegates in Geneva"><figcaption>The '
+        b"council in session</figcaption></figure><footer>")
+    lines = page_text(html).split("\n")
+    assert lines[0] == "Rights body needs to step up | Example News"
+    assert "A summary shown in previews." in lines and "Delegates in Geneva" in lines
+    assert "The council in session" in lines and "Copyright Example News" in lines
+    assert any(line.startswith("The United Nations Human Rights Council should address the "
+                               "worsening crisis") for line in lines)  # source wrapping gone
+    assert not any("hidden" in line or "color" in line for line in lines)
+    assert page_text(b"") == ""

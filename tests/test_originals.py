@@ -13,6 +13,7 @@ import pytest
 from archiver.cache import CACHE_PATH, Cache
 from archiver.cli import main
 from archiver.extract import extract
+from archiver.fileio import sha256_bytes
 from archiver.manifest import load_manifest, save_manifest
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -107,8 +108,10 @@ def test_a_damaged_warc_fails_fixity_and_integrity(captured, capsys) -> None:
     assert {"hash-mismatch", "warc-truncated"} <= codes
 
 
-def test_an_extractor_that_is_not_installed_leaves_fidelity_unverified(captured, capsys
+def test_a_capture_still_gets_a_verdict_after_the_extractor_is_upgraded(captured, capsys
                                                                        ) -> None:
+    """A manifest written by a real capture, its extractor version set to one that is not
+    installed (as after an upgrade, or on a fresh machine years later)."""
     root, source_id = captured
     path = root / f"manifests/{source_id}.json"
     manifest = load_manifest(path)
@@ -118,9 +121,40 @@ def test_an_extractor_that_is_not_installed_leaves_fidelity_unverified(captured,
     code, report = verify_json(capsys, root)
     assert code == 0
     [doc] = report["documents"]
+    assert doc["findings"] == [] and doc["fidelity_score"] == 1.0
+    # damage is still found; what the text lacks is judged with the installed extractor
+    text = root / manifest.text.path
+    changed = text.read_text(encoding="utf-8").replace(
+        "turning point", "small step").replace(
+        "The Human Rights Council adopted a resolution on Tuesday that recognises access to "
+        "clean water as a human right, after three weeks of negotiations between "
+        "delegations.\n", "")
+    assert changed.count("\n") == text.read_text(encoding="utf-8").count("\n") - 1
+    text.write_text(changed, encoding="utf-8")
+    manifest.files = [f.model_copy(update={"sha256": sha256_bytes(changed.encode()),
+                                           "size": len(changed.encode())})
+                      if f.path == manifest.text.path else f for f in manifest.files]
+    save_manifest(path, manifest)
+    code, report = verify_json(capsys, root)
+    assert code == 1
+    findings = {f["code"]: f["message"] for f in report["documents"][0]["findings"]}
+    assert set(findings) == {"quote-altered", "text-missing"}
+    assert "the text was extracted with 0.0.1" in findings["text-missing"]
+
+
+def test_an_extractor_archiver_cannot_run_leaves_fidelity_unverified(captured, capsys) -> None:
+    root, source_id = captured
+    path = root / f"manifests/{source_id}.json"
+    manifest = load_manifest(path)
+    assert manifest.text is not None
+    manifest.text.origin.extractor.name = "readability"  # type: ignore[union-attr]
+    save_manifest(path, manifest)
+    code, report = verify_json(capsys, root)
+    assert code == 0
+    [doc] = report["documents"]
     assert [(f["code"], f["path"]) for f in doc["findings"]] == [
         ("fidelity-unverified", manifest.text.path)]
-    assert "0.0.1" in doc["findings"][0]["message"]
+    assert "readability" in doc["findings"][0]["message"]
     assert "fidelity_score" not in doc
 
 
