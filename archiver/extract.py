@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
@@ -171,11 +172,15 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     # the page's text before any step changes the tree; a copy costs a quarter of a parse
     shown = _shown_text(copy.deepcopy(tree)) if whole else ""
     for step in extractor.preprocessing:
-        _STEPS[step](tree)
+        _STEPS[step](tree, url)
     try:
         text = trafilatura.extract(tree, url=url, **extractor.options)
-    except TypeError as exc:  # an option this trafilatura does not know
-        raise ArchiverError(url, f"cannot re-run extractor options: {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        # The options come from a manifest: one this trafilatura does not know, or a value it
+        # cannot use (``output_format: "bogus"`` fails inside it with AttributeError), is
+        # unusable input, never a traceback. Only this call is guarded.
+        raise ArchiverError(url, f"cannot re-run extractor options {extractor.options}: "
+                                 f"{type(exc).__name__}: {exc}") from None
     page_metadata = _metadata(tree, url) if metadata else PageMetadata()
     return Extraction(text or "", page_metadata, extractor, used, source, shown)
 
@@ -192,10 +197,47 @@ def _collapse_whitespace(tree: Any) -> None:
             element.tail = _HTML_SPACE.sub(" ", tail)
 
 
+def document_base(tree: Any, url: str) -> str:
+    """The URL the page's relative links resolve against, as a browser resolves them: its
+    first ``<base href>`` joined to the page's own URL, else that URL."""
+    bases = tree.xpath("//base[@href]/@href")
+    try:
+        return urljoin(url, bases[0].strip()) if bases else url
+    except ValueError:  # a <base href> no URL parser accepts: browsers ignore it too
+        return url
+
+
+def absolute_link(base: str, href: str) -> str:
+    """``href`` resolved against ``base`` as a browser follows it; a lost target (empty or a
+    bare ``#``) and an href no URL parser accepts stay as written."""
+    target = href.strip()
+    if target in ("", "#"):
+        return target
+    try:
+        return urljoin(base, target)
+    except ValueError:
+        return target
+
+
+def _absolute_links(tree: Any, url: str) -> None:
+    """Resolve every link as a browser does. trafilatura joins a relative href to the page's
+    scheme and host only, ignoring ``<base href>`` and the page's folder: its text would hold
+    URLs the page never linked to."""
+    base = document_base(tree, url)
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        if href is not None:
+            anchor.set("href", absolute_link(base, href))
+
+
 # What this tool does to a parsed page before trafilatura sees it, by the step names that go
-# into the manifest: a text is re-derived with the steps its manifest names.
-_STEPS: dict[str, Callable[[Any], None]] = {"collapse-whitespace": _collapse_whitespace}
-PREPROCESSING = ["collapse-whitespace"]
+# into the manifest: a text is re-derived with the steps its manifest names (a page's URL is
+# the second argument), so texts made before a step existed re-derive as they were made.
+_STEPS: dict[str, Callable[[Any, str], None]] = {
+    "collapse-whitespace": lambda tree, _url: _collapse_whitespace(tree),
+    "absolute-links": _absolute_links,
+}
+PREPROCESSING = ["collapse-whitespace", "absolute-links"]
 
 
 # Elements that start a new line of the page's text, so words of two blocks never meet.

@@ -19,7 +19,13 @@ from trafilatura.utils import safe_base_url, safe_relative_url
 from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.extract import decode_html, extract_with, installed_extractor
+from archiver.extract import (
+    absolute_link,
+    decode_html,
+    document_base,
+    extract_with,
+    installed_extractor,
+)
 from archiver.fidelity import BARE_PLACEHOLDER, LINK, align, joined, parse_passage, parse_text
 from archiver.fileio import sha256_bytes
 from archiver.manifest import (
@@ -226,12 +232,15 @@ class _Aligned:
 class _Page:
     """The archived page as lxml sees it: its blocks by content, and its anchors."""
 
-    def __init__(self, html: bytes, url: str, charset: str) -> None:
+    def __init__(self, html: bytes, url: str, charset: str, extractor: Extractor) -> None:
         page, _, _ = decode_html(html, charset)
         self.root = lxml.html.document_fromstring(page) if page.strip() else None
-        # the extractor's own rule for relative links, so a URL found here is the one its
-        # text of the page has: trafilatura joins them to the page's scheme and host
-        self.base = safe_base_url(url)
+        # the rule the text's extraction followed for relative links, so a URL found here is
+        # the one its text of the page has: a browser's with the absolute-links step, else
+        # trafilatura's own (the page's scheme and host only)
+        self.browser = "absolute-links" in extractor.preprocessing
+        self.base = (document_base(self.root, url) if self.root is not None else url
+                     ) if self.browser else safe_base_url(url)
         self._blocks: dict[str, list[lxml.html.HtmlElement]] | None = None
 
     def blocks(self, key: str) -> list[lxml.html.HtmlElement]:
@@ -261,6 +270,8 @@ class _Page:
         href = (anchor.get("href") or "").strip()
         if href in _LOST_TARGETS or href.lower().startswith("javascript:"):
             return None
+        if self.browser:
+            return absolute_link(self.base, href)
         return (safe_relative_url(self.base, href) or href) if self.base else href
 
     def evidence(self, name: tuple[str, ...], url: str) -> str:
@@ -293,7 +304,7 @@ def propose_repairs(
     stored_lines, original_lines = stored_text.split("\n"), extraction.text.split("\n")
     by_line = {line: i for i, p in enumerate(stored) for line in p.lines}
     matches = {i: m for m in align(stored, original) for i in m.stored}
-    page = _Page(html, url, extraction.charset)
+    page = _Page(html, url, extraction.charset, extractor)
     aligned: dict[int, _Aligned] = {}
     edits: list[RepairEdit] = []
     unresolved: list[Unresolved] = []

@@ -34,8 +34,8 @@ from archiver.repair import apply_repairs, plan_source_repairs, propose_repairs,
 
 URL = "https://news.example.org/2020/03/12/xinjiang.html"
 BASE = "https://cdn.example.org/site/"
-# The extractor joins a relative href to the page's scheme and host, not to <base href>: the
-# exact URL is the one the original's extracted text has, so repair gives that one.
+# With the absolute-links step a relative href resolves against <base href>, as a browser
+# follows it; texts extracted without that step have trafilatura's rule (scheme and host only).
 HOST = "https://news.example.org/"
 REAL = Path("/work/shared/real-pages")
 
@@ -77,14 +77,14 @@ Donate now (#) to support our work"""
 
 REPAIRED = """Rights body needs to step up on Xinjiang abuses
 
-The [United Nations](https://news.example.org/un/hrc) Human Rights Council should address \
+The [United Nations](https://cdn.example.org/site/un/hrc) Human Rights Council should address \
 the worsening human rights crisis in [China](https://www.hrw.org/asia/china) as a matter of \
 priority, the groups said today.
 
 Activists have also started to draw more attention to China's \
-[harassment of Uyghur diaspora](https://news.example.org/reports/diaspora)
+[harassment of Uyghur diaspora](https://cdn.example.org/site/reports/diaspora)
 
-[communities](https://news.example.org/reports/diaspora) abroad, including in the United \
+[communities](https://cdn.example.org/site/reports/diaspora) abroad, including in the United \
 States and in UN fora.
 
 The statement lists a [report](#) and a second report from 2020 that document the abuses in \
@@ -96,14 +96,23 @@ Donate now (#) to support our work"""
 def test_placeholders_take_the_aligned_anchors_url() -> None:
     plan = propose_repairs(TEXT, PAGE, URL, installed_extractor())
     assert [(e.line, e.before, e.url) for e in plan.edits] == [
-        (3, "[United Nations](#)", HOST + "un/hrc"),  # not the navigation's link
+        (3, "[United Nations](#)", BASE + "un/hrc"),  # not the navigation's link
         (3, "[China](#)", "https://www.hrw.org/asia/china"),
-        (5, "[harassment of Uyghur diaspora](#)", HOST + "reports/diaspora"),
-        (7, "[communities](#)", HOST + "reports/diaspora"),  # both halves of the split link
+        (5, "[harassment of Uyghur diaspora](#)", BASE + "reports/diaspora"),
+        (7, "[communities](#)", BASE + "reports/diaspora"),  # both halves of the split link
     ]
     assert plan.edits[0].evidence == "/html/body/article/p[1]/a[1]"
     assert plan.edits[3].evidence == "/html/body/article/p[2]/a"
     assert plan.apply(TEXT) == REPAIRED
+
+
+def test_texts_extracted_before_the_absolute_links_step_keep_the_extractors_rule() -> None:
+    # a manifest made before the step re-derives without it: the URLs its text would have are
+    # trafilatura's, joined to the page's scheme and host, and repair gives those
+    older = installed_extractor().model_copy(update={"preprocessing": ["collapse-whitespace"]})
+    plan = propose_repairs(TEXT, PAGE, URL, older)
+    assert [e.url for e in plan.edits] == [HOST + "un/hrc", "https://www.hrw.org/asia/china",
+                                           HOST + "reports/diaspora", HOST + "reports/diaspora"]
 
 
 def test_ambiguous_and_unmatchable_placeholders_are_not_guessed() -> None:
@@ -127,7 +136,7 @@ def test_render_diff_is_a_unified_diff() -> None:
     diff = render_diff(plan, TEXT, "corpus/x.txt")
     assert diff.startswith("--- a/corpus/x.txt\n+++ b/corpus/x.txt\n")
     assert "-[communities](#) abroad" in diff
-    assert "+[communities](https://news.example.org/reports/diaspora) abroad" in diff
+    assert "+[communities](https://cdn.example.org/site/reports/diaspora) abroad" in diff
 
 
 def write_warc(path: Path, url: str, body: bytes) -> tuple[str, str, str]:
@@ -208,7 +217,7 @@ def test_apply_repairs_rewrites_text_and_chains_history(
     assert [c.line for c in history.changes] == [3, 5, 7]
     assert history.changes[2].before == "[communities](#) abroad, including in the United " \
         "States and in UN fora."
-    assert history.changes[2].after.startswith("[communities](https://news.example.org/")
+    assert history.changes[2].after.startswith("[communities](https://cdn.example.org/site/")
     assert all(c.evidence == evidence for c in history.changes)
 
 
@@ -354,4 +363,5 @@ def test_passage_the_extractor_left_out_is_repaired_from_the_pages_anchors() -> 
                    "in the region.")
     plan = propose_repairs(text, page, URL, installed_extractor())
     last = plan.edits[-1]
-    assert (last.line, last.url, last.evidence) == (13, HOST + "annual", "/html/body/div/p/a")
+    assert (last.line, last.url, last.evidence) == (13, "https://cdn.example.org/annual",
+                                                    "/html/body/div/p/a")
