@@ -67,6 +67,13 @@ _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _TOKEN = re.compile(rf"[^\W_]+(?:(?:'|[{_INVISIBLE}]+)[^\W_]+)*")
 _UNSEEN = dict.fromkeys(map(ord, _INVISIBLE))
 _DOUBLE_QUOTED = re.compile(r'"([^"\n]+)"')
+# Quotations read by their own marks before the marks are folded into one: an opening mark
+# the page never closes (`des « financements […] des « appels »`) pairs the folded marks
+# wrongly, and the directional pass still finds each quotation that is opened and closed.
+_DIRECTIONAL_QUOTED = re.compile(
+    "\u00ab([^\u00ab\u00bb\n]+)\u00bb|\u00bb([^\u00ab\u00bb\n]+)\u00ab"  # « » and » «
+    "|\u201c([^\u201c\u201d\n]+)\u201d|\u201e([^\u201e\u201c\u201d\n]+)[\u201c\u201d]"  # “ ” „ “
+)
 # A single-quoted passage opens before a non-space and closes before a non-letter; an
 # apostrophe followed by a letter (China's) stays inside.
 _SINGLE_QUOTED = re.compile(r"(?<!\w)'(?=\S)((?:[^']|'(?=\w))+?)'(?!\w)")
@@ -138,13 +145,17 @@ def parse_passage(line: str, number: int) -> Passage:
         plain += (before, " ", m.group(1), " ")
         size, pos = start + len(m.group(1)) + 1, m.end()
     plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
-    text = _MARKUP.sub(lambda m: " " * len(m.group()), "".join(plain)).translate(_QUOTE_KINDS)
+    marked = _MARKUP.sub(lambda m: " " * len(m.group()), "".join(plain))
+    text = marked.translate(_QUOTE_KINDS)
     flat = text.replace("\n", " ")
-    quote_spans = sorted(
+    directional = {(m.start(), m.end(), next(g for g in m.groups() if g is not None)
+                    .translate(_QUOTE_KINDS))
+                   for m in _DIRECTIONAL_QUOTED.finditer(marked.replace("\n", " "))}
+    quote_spans = sorted(directional | {
         (m.start(), m.end(), m.group(1))
         for pattern in (_DOUBLE_QUOTED, _SINGLE_QUOTED)
         for m in pattern.finditer(flat)
-    )
+    })
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(flat.replace('"', " "))]
     words = [word.translate(_UNSEEN) for _, _, word in tokens]
     breaks = [i for i, c in enumerate(text) if c == "\n"]

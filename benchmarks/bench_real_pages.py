@@ -46,6 +46,7 @@ from rich.table import Table
 
 from archiver.cli import main as archiver
 from archiver.collection import Collection
+from archiver.fidelity import LINK
 from archiver.manifest import load_manifest
 from benchmarks.bench_capture import PageHandler, PageServer
 
@@ -109,9 +110,10 @@ class Damaged:
 
 
 def _outside_links(line: str) -> list[tuple[int, int]]:
-    """The spans of ``line`` outside Markdown links (and images)."""
+    """The spans of ``line`` outside Markdown links (and images), as verify reads links: a
+    link's text may hold brackets (Wikipedia's ``[\\[3\\]](url)``)."""
     spans, pos = [], 0
-    for m in re.finditer(r"!?\[[^\[\]\n]*\]\([^()\n]*\)", line):
+    for m in re.finditer(rf"!?{LINK.pattern}", line):
         spans.append((pos, m.start()))
         pos = m.end()
     return [*spans, (pos, len(line))]

@@ -162,6 +162,23 @@ def test_verbatim_quote_is_not_altered_even_when_mark_style_differs() -> None:
     assert codes_and_lines(changed.findings) == [("quote-altered", 1)]
 
 
+@pytest.mark.parametrize(("opening", "closing"), [
+    ("\u00ab ", " \u00bb"),  # French guillemets
+    ("\u201e", "\u201c"),  # German low-high quotes
+    ("\u201c", "\u201d"),
+])
+def test_a_quotation_after_a_mark_the_page_never_closes_is_still_a_quotation(
+        opening: str, closing: str) -> None:
+    # soundofscience.fr: an opening mark the page never closes pairs folded marks wrongly;
+    # each quotation opened and closed by its own marks is still checked word for word
+    line = (f"The letter asks for {opening}steady funding [\u2026] and less of {opening}short "
+            f"calls{closing}, more time and an end to {opening}the split between managers and "
+            f"the researchers{closing}.")
+    assert compare(line, line, PATH).findings == []
+    changed = line.replace("the researchers", "the quarry")
+    assert codes_and_lines(compare(changed, line, PATH).findings) == [("quote-altered", 1)]
+
+
 def test_quote_in_added_passage_is_checked_against_the_whole_original() -> None:
     original = "The minister said \u201cwe welcome visitors\u201d at the session today."
     stored = ("The minister said \u201cwe welcome visitors\u201d at the session today.\n\n"
