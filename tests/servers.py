@@ -24,8 +24,6 @@ from pathlib import Path
 import pytest
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "pages"
-if not REAL_PAGES.is_dir():  # a worktree under /work, or a checkout beside shared/
-    REAL_PAGES = Path("/work/shared/real-pages/pages")
 # Six real pages of different sizes and sites, the number the bug report fetched.
 PAGES = ("aljazeera.com-7916ecca.html", "gregoryszorc.com-750955e5.html",
          "polygraph.info-1ee91d1f.html", "sciencealert.com-359fee22.html",

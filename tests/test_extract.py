@@ -190,7 +190,7 @@ def test_page_text_is_every_shown_text_one_block_a_line_without_scripts() -> Non
     assert page_text(b"") == ""
 
 
-REAL_PAGES = Path("/work/shared/real-pages")
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
 
 
 @pytest.mark.parametrize(("page", "browser", "extractors_own"), [

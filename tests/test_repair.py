@@ -37,7 +37,7 @@ BASE = "https://cdn.example.org/site/"
 # With the absolute-links step a relative href resolves against <base href>, as a browser
 # follows it; texts extracted without that step have trafilatura's rule (scheme and host only).
 HOST = "https://news.example.org/"
-REAL = Path("/work/shared/real-pages")
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
 
 # The navigation has links named like body links; the page sets a <base href>; the last
 # paragraph has two links with the same name.
