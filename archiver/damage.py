@@ -36,9 +36,10 @@ _LINK_RE = r"\[[^\[\]\n]*\]\([^()\s]*\)"
 _TRAILING_LINK_RE = re.compile(rf"({_LINK_RE})\s*$")
 _LEADING_LINK_RE = re.compile(rf"\s*{_LINK_RE}")
 
-_QUOTE_MARK_RE = re.compile("[\u201c\u201d\"\u2018\u2019]")
+_QUOTE_MARK_RE = re.compile("[\u201c\u201d\u201e\"\u2018\u2019]")
 _OPEN_DOUBLE, _CLOSE_DOUBLE, _OPEN_SINGLE, _CLOSE_SINGLE = "\u201c\u201d\u2018\u2019"
 _STRAIGHT = '"'
+_LOW_DOUBLE = "\u201e"  # German and other languages open with it and close with U+201C
 _BEFORE_OPENING = "([\u201c\""  # besides whitespace and the start of the line
 
 # Page chrome, matched against a whole line (trimmed, case-insensitive, trailing ``.:!``
@@ -202,7 +203,8 @@ def _quote_marks(line: str) -> tuple[list[str], int | None, int | None]:
     """Problems with the quotation marks of one paragraph, and where a double and a single
     quotation left open at its end were opened.
 
-    Doubles: U+201C opens and U+201D closes; a straight " opens after whitespace, the line's
+    Doubles: U+201C opens and U+201D closes; U+201E opens and U+201C or U+201D closes it (as
+    German writes „…“); a straight " opens after whitespace, the line's
     start or an opening bracket or mark, and closes after anything else (a lone " between
     spaces, or a closing " with nothing open, such as an inch mark, is ignored). A stray U+201D
     is reported. Singles are kept conservative: U+2018 opens unless a digit follows (a '90s
@@ -224,8 +226,10 @@ def _quote_marks(line: str) -> tuple[list[str], int | None, int | None]:
         elif mark == _CLOSE_SINGLE:
             if single is not None and not _is_apostrophe(before, after):
                 single = None
-        elif mark == _OPEN_DOUBLE or (mark == _STRAIGHT and opening_context
-                                      and not after.isspace()):
+        elif mark == _OPEN_DOUBLE and double is not None and line[double] == _LOW_DOUBLE:
+            double = None  # „…“ closes with the mark English opens with
+        elif mark in (_OPEN_DOUBLE, _LOW_DOUBLE) or (mark == _STRAIGHT and opening_context
+                                                     and not after.isspace()):
             if double is not None:
                 problems.append(_unclosed(line, double, at))
             double = at
@@ -247,7 +251,7 @@ def _unbalanced_quotes(lines: list[str]) -> _Hits:
     for (n, line), (_, next_line) in pairwise([*_nonblank(lines), (0, "")]):
         problems, double, single = _quote_marks(line)
         following = _first_char(next_line)
-        for at, continued in ((double, following in (_OPEN_DOUBLE, _STRAIGHT)),
+        for at, continued in ((double, following in (_OPEN_DOUBLE, _LOW_DOUBLE, _STRAIGHT)),
                               (single, following == _OPEN_SINGLE)):
             if at is not None and not continued:
                 problems.append(_unclosed(line, at, len(line)))

@@ -109,6 +109,7 @@ def test_duplicate_line_ignores_short_labels_blanks_and_rules() -> None:
     ("He said \u201cfirst and \u201csecond.\u201d", 1, "never closed: `\u201cfirst and`"),
     ("They left,\u201d she said.", 1, "closing \u201d without an opening mark"),
     ("She called it \u2018unfettered access.\n\nThen she left.", 1, "opened with \u2018"),
+    ("Er nannte es \u201eeinen Skandal und ging.\n\nDann nichts.", 1, "opened with \u201e"),
 ])
 def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     found = hits(text, "unbalanced-quote")
@@ -126,6 +127,9 @@ def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     "\u201cFirst paragraph of the quote.\n\n\u201cSecond paragraph ends.\u201d",
     "\u2018First part.\n\u2018Second part.\u2019",
     "> \u201cFirst paragraph of the quote.\n>\n> \u201cSecond paragraph ends.\u201d",
+    # German marks (basicthinking.de, rechtambild.de, netzpolitik.org, heise.de)
+    "Er nannte es \u201eeinen Skandal\u201c und ging; \u201ezweitens\u201d auch.",
+    "\u201eErster Absatz des Zitats.\n\n\u201eZweiter Absatz endet.\u201c",
 ])
 def test_unbalanced_quote_near_misses(text: str) -> None:
     assert hits(text, "unbalanced-quote") == []
