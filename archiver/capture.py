@@ -201,7 +201,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions) 
         if manifest_path.exists():
             raise CaptureError(url, f"source {source_id} already exists; "
                                     f"add a capture with --id {source_id}")
-        stored = _prepare(collection, source_id, fetcher.fetch(url), options, archive,
+        stored = _prepare(source_id, fetcher.fetch(url), options, archive,
                           extract_text=True)
         warnings = _text_warnings(stored)
         manifest = Manifest(
@@ -228,7 +228,7 @@ def _existing_source_task(collection: Collection, source_id: str,
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
-        stored = _prepare(collection, source_id, fetcher.fetch(url), options, archive,
+        stored = _prepare(source_id, fetcher.fetch(url), options, archive,
                           extract_text=False)
         manifest.files.append(stored.file)
         manifest.captures.append(stored.capture)
@@ -259,7 +259,6 @@ class _Stored:
     """A capture WARC ready to write: its bytes, manifest entries, final response read back,
     and the text extracted from it, if asked for and possible."""
 
-    path: Path
     file: FileEntry
     capture: Capture
     response: ArchivedResponse
@@ -267,7 +266,7 @@ class _Stored:
     data: bytes
 
 
-def _prepare(collection: Collection, source_id: str, fetched: Fetch, options: CaptureOptions,
+def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
              archive: _Archive, *, extract_text: bool) -> _Stored:
     """Serialise ``fetched`` as a new WARC of ``source_id``, read it back and (if
     ``extract_text``) extract its text, with ``archive``; write nothing."""
@@ -299,8 +298,7 @@ def _prepare(collection: Collection, source_id: str, fetched: Fetch, options: Ca
     )
     file = FileEntry(path=relpath, sha256=capture.warc_sha256, size=len(warc.data),
                      media_type=WARC_MEDIA_TYPE, role=FileRole.WARC)
-    return _Stored(collection.resolve(relpath), file, capture, archived.response,
-                   archived.extraction, warc.data)
+    return _Stored(file, capture, archived.response, archived.extraction, warc.data)
 
 
 def _write(staged: Staging, stored: _Stored) -> None:
