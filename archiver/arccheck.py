@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-from archiver.findings import Finding
-from archiver.warcreport import RecordInfo, WarcReport, describe
-from archiver.warcstream import Readable, Reader, Source
-from archiver.warcwalk import MemberLayout
+from archiver.warcreport import RecordInfo, WarcReport
+from archiver.warcstream import Readable
+from archiver.warcwalk import RecordWalk
 
 _LINE_LIMIT = 1 << 16  # an ARC header line longer than this is corrupt
 _DATE = re.compile(r"\d{14}")  # YYYYMMDDhhmmss
@@ -21,28 +20,14 @@ _DATE = re.compile(r"\d{14}")  # YYYYMMDDhhmmss
 _FIELDS_AFTER_URL = {"1": 4, "2": 9}
 
 
-class _ArcWalker:
+class _ArcWalker(RecordWalk):
     """Reads ARC records one after another, each a header line, a block and a newline."""
 
     def __init__(self, report: WarcReport, fh: Readable) -> None:
-        self.report = report
-        self.source = Source(fh, self.find)
-        self.reader = Reader(self.source.chunks)
-        self.members = MemberLayout(self.source, self.find)
+        super().__init__(report, fh)
         self.version = "1"
 
-    def find(self, code: str, message: str, info: RecordInfo | None = None) -> None:
-        text = f"{describe(info)}: {message}" if info else message
-        self.report.findings.append(Finding(code, text, path=str(self.report.path)))
-
-    def run(self) -> None:
-        while not self.reader.at_end():
-            if not self.record():
-                break
-        else:
-            if self.source.failure:
-                self.find(*self.source.failure)
-        self.members.close()
+    def ends(self) -> None:
         if self.report.records:
             self.find("warc-unverified", f"content of {len(self.report.records)} ARC records "
                       "not verified: ARC records carry no digests")

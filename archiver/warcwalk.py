@@ -30,22 +30,23 @@ def check_stream(report: WarcReport, fh: Readable, keep: str | None = None) -> N
     _Walker(report, fh, keep).run()
 
 
-class _Walker:
-    """Reads records one after another: frames each, streams its block through its digests."""
+class RecordWalk:
+    """The walk shared by WARC and ARC files: records one after another over one stream, with
+    its gzip members' layout judged; a subclass reads one ``record`` and says what ``ends``."""
 
-    def __init__(self, report: WarcReport, fh: Readable, keep: str | None = None) -> None:
+    def __init__(self, report: WarcReport, fh: Readable) -> None:
         self.report = report
-        self.keep = keep
         self.source = Source(fh, self.find)
         self.reader = Reader(self.source.chunks)
         self.members = MemberLayout(self.source, self.find)
-        self.first_offsets: dict[str, int] = {}
 
     def find(self, code: str, message: str, info: RecordInfo | None = None) -> None:
+        """Add a finding to the report, naming the record when there is one."""
         text = f"{describe(info)}: {message}" if info else message
         self.report.findings.append(Finding(code, text, path=str(self.report.path)))
 
     def run(self) -> None:
+        """Walk every record to the end of the data, or to the first that cannot be read."""
         while not self.reader.at_end():
             if not self.record():
                 break
@@ -53,6 +54,25 @@ class _Walker:
             if self.source.failure:
                 self.find(*self.source.failure)
         self.members.close()
+        self.ends()
+
+    def record(self) -> bool:
+        """Read one record; False when the walk cannot go on."""
+        raise NotImplementedError
+
+    def ends(self) -> None:
+        """The findings about the whole file, once every record is read."""
+
+
+class _Walker(RecordWalk):
+    """Reads records one after another: frames each, streams its block through its digests."""
+
+    def __init__(self, report: WarcReport, fh: Readable, keep: str | None = None) -> None:
+        super().__init__(report, fh)
+        self.keep = keep
+        self.first_offsets: dict[str, int] = {}
+
+    def ends(self) -> None:
         if not self.report.records and not self.report.findings:
             self.find("warc-empty", "the file holds no WARC record")
 
