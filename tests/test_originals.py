@@ -14,7 +14,7 @@ from archiver.cache import CACHE_PATH, Cache
 from archiver.cli import main
 from archiver.extract import extract
 from archiver.fileio import sha256_bytes
-from archiver.manifest import load_manifest, save_manifest
+from archiver.manifest import Extracted, Manifest, load_manifest, save_manifest
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Council adopts resolution on water rights</title></head><body>
@@ -108,16 +108,23 @@ def test_a_damaged_warc_fails_fixity_and_integrity(captured, capsys) -> None:
     assert {"hash-mismatch", "warc-truncated"} <= codes
 
 
+def _record_extractor(root: Path, source_id: str, **fields: str) -> tuple[Path, Manifest]:
+    """Rewrite the extractor a real capture's manifest records (``name``, ``version``), as a
+    collection made elsewhere or long ago would record it; return the manifest and its path."""
+    path = root / f"manifests/{source_id}.json"
+    manifest = load_manifest(path)
+    assert manifest.text is not None and isinstance(manifest.text.origin, Extracted)
+    manifest.text.origin.extractor = manifest.text.origin.extractor.model_copy(update=fields)
+    save_manifest(path, manifest)
+    return path, manifest
+
+
 def test_a_capture_still_gets_a_verdict_after_the_extractor_is_upgraded(captured, capsys
                                                                        ) -> None:
     """A manifest written by a real capture, its extractor version set to one that is not
     installed (as after an upgrade, or on a fresh machine years later)."""
     root, source_id = captured
-    path = root / f"manifests/{source_id}.json"
-    manifest = load_manifest(path)
-    assert manifest.text is not None
-    manifest.text.origin.extractor.version = "0.0.1"  # type: ignore[union-attr]
-    save_manifest(path, manifest)
+    path, manifest = _record_extractor(root, source_id, version="0.0.1")
     code, report = verify_json(capsys, root)
     assert code == 0
     [doc] = report["documents"]
@@ -144,11 +151,7 @@ def test_a_capture_still_gets_a_verdict_after_the_extractor_is_upgraded(captured
 
 def test_an_extractor_archiver_cannot_run_leaves_fidelity_unverified(captured, capsys) -> None:
     root, source_id = captured
-    path = root / f"manifests/{source_id}.json"
-    manifest = load_manifest(path)
-    assert manifest.text is not None
-    manifest.text.origin.extractor.name = "readability"  # type: ignore[union-attr]
-    save_manifest(path, manifest)
+    _, manifest = _record_extractor(root, source_id, name="readability")
     code, report = verify_json(capsys, root)
     assert code == 0
     [doc] = report["documents"]
