@@ -133,7 +133,7 @@ _METADATA_HELP = {
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check every source; report all findings."""
     from archiver.auditlog import append_log
-    from archiver.report import RENDERERS
+    from archiver.report.formats import RENDERERS
     from archiver.verify import verify
 
     collection = _open(args)
@@ -168,8 +168,8 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 def cmd_check_warc(args: argparse.Namespace) -> int:
     """Check the integrity of WARC files."""
-    from archiver.report import WARC_RENDERERS
-    from archiver.warccheck import check_warc
+    from archiver.report.formats import WARC_RENDERERS
+    from archiver.warc.check import check_warc
 
     reports = [check_warc(Path(f)) for f in args.files]
     _emit(lambda out: WARC_RENDERERS[args.format](reports, out), args.output)
@@ -180,7 +180,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     """Capture URLs as new sources, or the URLs of existing sources."""
     if sum(map(bool, (args.urls, args.id, args.pending))) != 1:
         raise ArchiverError(None, "capture: give URLs, or --id ID, or --pending (one of them)")
-    from archiver.capture import CaptureOptions
+    from archiver.capture.pages import CaptureOptions
 
     collection = _open(args)
     options = CaptureOptions(
@@ -192,7 +192,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def _capture(collection: Collection, args: argparse.Namespace, options: object) -> int:
-    from archiver.capture import capture_existing, capture_urls, pending_ids
+    from archiver.capture.pages import capture_existing, capture_urls, pending_ids
 
     if args.urls:
         total, outcomes = len(set(args.urls)), capture_urls(collection, args.urls, options)
@@ -226,8 +226,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def _repair(collection: Collection, args: argparse.Namespace) -> int:
+    from archiver.fidelity.repair import apply_repairs, plan_source_repairs, render_diff
     from archiver.manifest import load_manifest
-    from archiver.repair import apply_repairs, plan_source_repairs, render_diff
 
     manifest = load_manifest(collection.manifest_path(args.id))
     if manifest.text is not None and not collection.resolve(manifest.text.path).is_file():

@@ -8,15 +8,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver import damage
 from archiver.cache import Cache
 from archiver.collection import Collection, UnsafePathError
 from archiver.errors import ArchiverError
+from archiver.fidelity import damage
+from archiver.fidelity.originals import check_captures, check_text_fidelity, original_capture
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
 from archiver.manifest import Acceptance, ManifestError, load_manifest
-from archiver.originals import check_captures, check_text_fidelity, original_capture
-from archiver.warccheck import WarcReport, check_capture_warc, check_warc_cached
+from archiver.warc.check import WarcReport, check_capture_warc, check_warc_cached
 from archiver.workers import default_jobs, process_pool
 
 

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 _WATCH_SECONDS = 0.5  # how often a worker looks for its parent
 
 # Imported once by the fork server, so that each worker starts with them loaded.
-_PRELOAD = ["archiver.capture", "archiver.verify"]
+_PRELOAD = ["archiver.capture.pages", "archiver.verify"]
 
 
 def default_jobs() -> int:

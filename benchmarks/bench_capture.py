@@ -44,7 +44,7 @@ from pathlib import Path
 
 import requests
 
-from archiver.capture import CaptureOptions, capture_urls
+from archiver.capture.pages import CaptureOptions, capture_urls
 from archiver.collection import Collection
 
 WORDS = ["archive", "provenance", "court", "ruling", "minister", "report", "council", "rights",

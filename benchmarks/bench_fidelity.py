@@ -11,8 +11,8 @@ import random
 import statistics
 import time
 
-from archiver.extract import extract, installed_extractor
-from archiver.fidelity import check_fidelity
+from archiver.fidelity.compare import check_fidelity
+from archiver.fidelity.extract import extract, installed_extractor
 
 _WORDS = (
     "the", "council", "human", "rights", "report", "commissioner", "government", "region",

@@ -14,8 +14,8 @@ import collections
 import time
 from pathlib import Path
 
-from archiver.extract import installed_extractor
-from archiver.fidelity import check_fidelity
+from archiver.fidelity.compare import check_fidelity
+from archiver.fidelity.extract import installed_extractor
 from archiver.findings import RULES, Severity
 from benchmarks.peer_extractors import REAL_PAGES, peer_texts, real_pages
 

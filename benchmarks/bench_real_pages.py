@@ -46,7 +46,7 @@ from rich.table import Table
 
 from archiver.cli import main as archiver
 from archiver.collection import Collection
-from archiver.fidelity import LINK
+from archiver.fidelity.compare import LINK
 from archiver.manifest import load_manifest
 from benchmarks.bench_capture import PageHandler, PageServer
 

@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archiver.capture import CaptureOptions, capture_urls
+from archiver.capture.pages import CaptureOptions, capture_urls
 from archiver.collection import Collection
-from archiver.fetch import Fetch, HttpExchange
 from archiver.manifest import dump_manifest, load_manifest, parse_manifest
-from archiver.warc import build_capture
+from archiver.warc.exchange import Fetch, HttpExchange
+from archiver.warc.records import build_capture
 from archiver.workers import default_jobs
 from benchmarks.bench_capture import PageHandler, PageServer, make_page
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.extract import decode_html
+from archiver.fidelity.extract import decode_html
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
 

@@ -1,4 +1,4 @@
-"""Tests for archiver.arccheck: warcio's own ARC test files, and ARCs damaged here."""
+"""Tests for archiver.warc.arc: warcio's own ARC test files, and ARCs damaged here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.findings import Severity
-from archiver.warccheck import WarcReport, check_warc
+from archiver.warc.check import WarcReport, check_warc
 
 DATA = Path(__file__).parent / "data" / "arc"
 

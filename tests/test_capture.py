@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.capture import (
+from archiver.capture.pages import (
     CaptureOptions,
     CaptureOutcome,
     capture_existing,
@@ -201,7 +201,7 @@ def test_failed_write_after_the_warc_removes_the_warc(collection, http_site):
 
 def test_killed_capture_leaves_nothing(collection, http_site):
     url = http_site.add("/cap/killed", ARTICLE, delay=5.0)
-    code = ("import sys; from pathlib import Path; from archiver.capture import *; "
+    code = ("import sys; from pathlib import Path; from archiver.capture.pages import *; "
             "from archiver.collection import Collection; "
             "list(capture_urls(Collection(Path(sys.argv[1])), [sys.argv[2]], "
             "CaptureOptions(allow_private=True)))")

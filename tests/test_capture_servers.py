@@ -18,11 +18,11 @@ from servers import PAGES
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 
-from archiver.capture import CaptureOptions, CaptureOutcome, capture_urls
+from archiver.capture.pages import CaptureOptions, CaptureOutcome, capture_urls
 from archiver.collection import Collection
-from archiver.contentcoding import ACCEPT_ENCODING
 from archiver.manifest import load_manifest
-from archiver.warc import read_response
+from archiver.warc.coding import ACCEPT_ENCODING
+from archiver.warc.records import read_response
 
 OPTIONS = CaptureOptions(allow_private=True, timeout=10)
 

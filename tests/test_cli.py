@@ -194,8 +194,9 @@ def test_version_and_help_load_no_heavy_library() -> None:
 
 
 def test_format_choices_and_user_agent_are_the_libraries() -> None:
-    from archiver import cli, fetch
-    from archiver.report import RENDERERS, WARC_RENDERERS
+    from archiver import cli
+    from archiver.capture import fetch
+    from archiver.report.formats import RENDERERS, WARC_RENDERERS
 
     assert list(cli.FORMATS) == sorted(RENDERERS)
     assert list(cli.WARC_FORMATS) == sorted(WARC_RENDERERS)

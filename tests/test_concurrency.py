@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from archiver.capture import source_id_for
+from archiver.capture.pages import source_id_for
 from archiver.cli import main
 from archiver.collection import Collection
-from archiver.extract import extract
+from archiver.fidelity.extract import extract
 from archiver.manifest import load_manifest
 from tests.conftest import Site
 from tests.test_originals import PAGE as ORIGINAL

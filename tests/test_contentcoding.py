@@ -10,7 +10,7 @@ import brotli
 import pytest
 import zstandard
 
-from archiver.contentcoding import ACCEPT_ENCODING, DECODERS, DecodingError, dechunk, decode
+from archiver.warc.coding import ACCEPT_ENCODING, DECODERS, DecodingError, dechunk, decode
 
 BODY = ("<p>" + "Caf\u00e9 words, and more words. " * 3000 + "</p>").encode()
 

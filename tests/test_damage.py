@@ -1,4 +1,4 @@
-"""Tests for archiver.damage: each detector fires on made damage and stays quiet on near misses."""
+"""Tests for archiver.fidelity.damage: each detector fires on made damage, quiet on near misses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.damage import scan_text
+from archiver.fidelity.damage import scan_text
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 

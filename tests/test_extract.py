@@ -9,7 +9,7 @@ import pytest
 import trafilatura
 
 from archiver.errors import ArchiverError
-from archiver.extract import (
+from archiver.fidelity.extract import (
     OPTIONS,
     PREPROCESSING,
     decode_html,

@@ -8,9 +8,9 @@ from itertools import pairwise
 
 import pytest
 
+from archiver.capture.fetch import DEFAULT_USER_AGENT, Fetcher, FetchOptions, HostThrottle
+from archiver.capture.netpolicy import address_problem
 from archiver.errors import CaptureError
-from archiver.fetch import DEFAULT_USER_AGENT, Fetcher, FetchOptions, HostThrottle
-from archiver.netpolicy import address_problem
 
 ALLOW = FetchOptions(allow_private=True, timeout=5)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from archiver.errors import ArchiverError
-from archiver.extract import extract, installed_extractor
-from archiver.fidelity import check_fidelity, compare
+from archiver.fidelity.compare import check_fidelity, compare
+from archiver.fidelity.extract import extract, installed_extractor
 from archiver.findings import Severity
 from benchmarks.peer_extractors import REAL_PAGES, RealPage, peer_texts, real_pages
 

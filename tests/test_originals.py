@@ -12,7 +12,7 @@ import pytest
 
 from archiver.cache import CACHE_PATH, Cache
 from archiver.cli import main
-from archiver.extract import extract
+from archiver.fidelity.extract import extract
 from archiver.fileio import sha256_bytes
 from archiver.manifest import Extracted, Manifest, load_manifest, save_manifest
 

@@ -16,8 +16,14 @@ from warcio.warcwriter import WARCWriter
 
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.extract import extract, installed_extractor
-from archiver.fidelity import LINK
+from archiver.fidelity.compare import LINK
+from archiver.fidelity.extract import extract, installed_extractor
+from archiver.fidelity.repair import (
+    apply_repairs,
+    plan_source_repairs,
+    propose_repairs,
+    render_diff,
+)
 from archiver.fileio import sha256_bytes
 from archiver.manifest import (
     Capture,
@@ -30,7 +36,6 @@ from archiver.manifest import (
     load_manifest,
     save_manifest,
 )
-from archiver.repair import apply_repairs, plan_source_repairs, propose_repairs, render_diff
 
 URL = "https://news.example.org/2020/03/12/xinjiang.html"
 BASE = "https://cdn.example.org/site/"

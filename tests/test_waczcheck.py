@@ -1,4 +1,4 @@
-"""Tests for archiver.waczcheck: a WACZ made by py-wacz from a WARC archiver wrote, then damaged."""
+"""Tests for archiver.warc.wacz: a WACZ made by py-wacz from a WARC archiver wrote, then damaged."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archiver.capture.fetch import Fetcher, FetchOptions
 from archiver.errors import ArchiverError
-from archiver.fetch import Fetcher, FetchOptions
 from archiver.findings import RULES, Severity
-from archiver.warc import build_capture
-from archiver.warccheck import WarcReport, check_warc
+from archiver.warc.check import WarcReport, check_warc
+from archiver.warc.records import build_capture
 
 WACZ_CLI = Path(sys.executable).with_name("wacz")  # py-wacz, from the test extra
 PAGE = "<html><head><title>WACZ</title></head><body><p>" + "packaged words " * 300 + "</p>"

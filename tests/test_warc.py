@@ -15,8 +15,14 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver import __version__
-from archiver.fetch import Fetch, Fetcher, FetchOptions
-from archiver.warc import CaptureWarc, WarcError, build_capture, check_capture, read_response
+from archiver.capture.fetch import Fetch, Fetcher, FetchOptions
+from archiver.warc.records import (
+    CaptureWarc,
+    WarcError,
+    build_capture,
+    check_capture,
+    read_response,
+)
 
 PAGE = ("<html><head><title>Caf\u00e9</title></head><body><p>\u201cQuoted\u201d "
         "na\u00efve caf\u00e9 " + "text " * 400 + "</p></body></html>")

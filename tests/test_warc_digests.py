@@ -6,9 +6,9 @@ import gzip
 import re
 from pathlib import Path
 
-from archiver.fetch import Fetcher, FetchOptions
-from archiver.warc import PAYLOAD_DIGEST, build_capture, sha256_digest
-from archiver.warccheck import check_warc
+from archiver.capture.fetch import Fetcher, FetchOptions
+from archiver.warc.check import check_warc
+from archiver.warc.records import PAYLOAD_DIGEST, build_capture, sha256_digest
 
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 2616 token, as the WARC grammar uses
 PAGE = "<html><body><p>" + "chunked words " * 500 + "</p></body></html>"

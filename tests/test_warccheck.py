@@ -1,4 +1,4 @@
-"""Tests for archiver.warccheck: peer projects' WARCs, and WARCs written here then damaged."""
+"""Tests for archiver.warc.check: peer projects' WARCs, and WARCs written here then damaged."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from archiver.cache import Cache
 from archiver.cli import main
 from archiver.errors import ArchiverError
 from archiver.findings import Finding, Severity
-from archiver.warccheck import (
+from archiver.warc.check import (
     NotArchiveError,
     WarcReport,
     check_capture_warc,
@@ -705,7 +705,7 @@ def test_damaged_first_record_is_still_a_warc(tmp_path: Path) -> None:
 def test_verify_reports_a_capture_that_is_no_warc(tmp_path: Path, http_site,
                                                   use_cache: bool) -> None:
     """In verify a file that is no WARC is a finding on its capture, and the run goes on."""
-    from archiver.capture import CaptureOptions, capture_urls
+    from archiver.capture.pages import CaptureOptions, capture_urls
     from archiver.collection import Collection
     from archiver.verify import verify
 

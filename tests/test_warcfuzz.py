@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from archiver.errors import ArchiverError
 from archiver.findings import RULES
-from archiver.warccheck import check_warc
+from archiver.warc.check import check_warc
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT.parent / "shared" / "peer-warcs"

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from archiver.findings import Finding, Severity
 from archiver.verify import DocumentReport, VerifyResult
-from archiver.warccheck import WarcReport
+from archiver.warc.check import WarcReport
 
 _STYLE = {"error": "bold red", "warning": "yellow", "accepted": "dim", "ok": "green",
           "errors": "bold red", "warnings": "yellow"}

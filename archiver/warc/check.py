@@ -17,9 +17,9 @@ from archiver.cache import Cache
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
 from archiver.findings import Finding
-from archiver.warcreport import RecordInfo, WarcReport
-from archiver.warcstream import GZIP_MAGIC, HashingFile
-from archiver.warcwalk import check_stream
+from archiver.warc.stream import GZIP_MAGIC, HashingFile
+from archiver.warc.verdict import RecordInfo, WarcReport
+from archiver.warc.walk import check_stream
 
 # RecordInfo and WarcReport live in warcreport; callers of the check take them from here
 __all__ = ["NotArchiveError", "RecordInfo", "WarcReport", "check_capture_warc", "check_warc",
@@ -52,10 +52,10 @@ def check_warc(path: Path, *, sha256: bool = False, keep: str | None = None) -> 
                 raise NotArchiveError(path, "not a WARC, ARC or WACZ file")
             fh = HashingFile(raw) if sha256 else raw
             if kind == "wacz":
-                from archiver.waczcheck import check_wacz  # zip handling only for a WACZ
+                from archiver.warc.wacz import check_wacz  # zip handling only for a WACZ
                 check_wacz(report, path)
             elif kind == "arc":
-                from archiver.arccheck import check_arc  # warcio only for an ARC
+                from archiver.warc.arc import check_arc  # warcio only for an ARC
                 check_arc(report, fh)
             elif kind == "empty":
                 report.findings.append(Finding("warc-empty", "the file holds no record",

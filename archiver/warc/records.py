@@ -25,9 +25,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archiver import __version__
-from archiver.contentcoding import DecodingError, dechunk, decode
 from archiver.errors import ArchiverError
-from archiver.fetch import Fetch, HttpExchange
+from archiver.warc.coding import DecodingError, dechunk, decode
+from archiver.warc.exchange import Fetch, HttpExchange
 
 WARC_VERSION = "WARC/1.1"
 FORMAT = "WARC File Format 1.1"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from archiver.warcreport import RecordInfo, WarcReport
-from archiver.warcstream import Readable
-from archiver.warcwalk import RecordWalk
+from archiver.warc.stream import Readable
+from archiver.warc.verdict import RecordInfo, WarcReport
+from archiver.warc.walk import RecordWalk
 
 _LINE_LIMIT = 1 << 16  # an ARC header line longer than this is corrupt
 _DATE = re.compile(r"\d{14}")  # YYYYMMDDhhmmss

@@ -27,9 +27,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from archiver import __version__
-from archiver.contentcoding import ACCEPT_ENCODING
+from archiver.capture.netpolicy import address_problem, check_url, without_credentials
 from archiver.errors import ArchiverError, CaptureError
-from archiver.netpolicy import address_problem, check_url, without_credentials
+from archiver.warc.coding import ACCEPT_ENCODING
+from archiver.warc.exchange import Fetch, HttpExchange
 
 DEFAULT_USER_AGENT = f"archiver/{__version__}"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -58,33 +59,6 @@ def require_at_least(*checks: tuple[str, float, float]) -> None:
             raise ArchiverError(option, f"must be a finite number, not {value}")
         if value < least:
             raise ArchiverError(option, f"must be at least {least}, not {value}")
-
-
-@dataclass(frozen=True)
-class HttpExchange:
-    """One request and its response exactly as they crossed the wire (one redirect hop)."""
-
-    url: str
-    request: bytes
-    response: bytes
-    status: int
-    content_type: str | None
-    location: str | None  # absolute redirect target, when the response is a redirect
-    ip_address: str
-    started_at: datetime
-
-
-@dataclass(frozen=True)
-class Fetch:
-    """Every exchange made for one requested URL, the last one being the final response."""
-
-    requested_url: str
-    exchanges: tuple[HttpExchange, ...]
-
-    @property
-    def final(self) -> HttpExchange:
-        """The exchange whose response is not a followed redirect."""
-        return self.exchanges[-1]
 
 
 class _Abort(Exception):

@@ -7,15 +7,15 @@ import re
 from collections.abc import Callable
 
 from archiver.findings import Finding
-from archiver.warcdigest import (
+from archiver.warc.digest import (
     BlockHasher,
     Digest,
     MalformedDigestError,
     UnsupportedDigestError,
 )
-from archiver.warcfields import content_length, judge_fields, parse_fields
-from archiver.warcreport import Check, RecordInfo, WarcReport, describe
-from archiver.warcstream import Readable, Reader, Source
+from archiver.warc.fields import content_length, judge_fields, parse_fields
+from archiver.warc.stream import Readable, Reader, Source
+from archiver.warc.verdict import Check, RecordInfo, WarcReport, describe
 
 _HEADER_LIMIT = 1 << 20  # a WARC header longer than this is corrupt
 _TRAILER = b"\r\n\r\n"

@@ -9,7 +9,7 @@ from typing import Literal
 
 from archiver import __version__
 from archiver.findings import Finding, Severity
-from archiver.warcdigest import Convention
+from archiver.warc.digest import Convention
 
 Verdict = Literal["intact", "damaged", "non-conformant"]
 Check = Literal["verified", "mismatch", "absent", "unsupported", "not-checked", "revisit"]

@@ -19,14 +19,21 @@ from trafilatura.utils import safe_base_url, safe_relative_url
 from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.extract import (
+from archiver.fidelity.compare import (
+    BARE_PLACEHOLDER,
+    LINK,
+    align,
+    joined,
+    parse_passage,
+    parse_text,
+)
+from archiver.fidelity.extract import (
     absolute_link,
     decode_html,
     document_base,
     extract_with,
     installed_extractor,
 )
-from archiver.fidelity import BARE_PLACEHOLDER, LINK, align, joined, parse_passage, parse_text
 from archiver.fileio import sha256_bytes
 from archiver.manifest import (
     Extracted,
@@ -37,7 +44,7 @@ from archiver.manifest import (
     Tool,
     now,
 )
-from archiver.warc import read_response
+from archiver.warc.records import read_response
 
 _LOST_TARGETS = ("", "#")
 _VERSION = re.compile(r"\.v\d+$")

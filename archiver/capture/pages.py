@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver import __version__
+from archiver.capture.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
+from archiver.capture.netpolicy import check_url
 from archiver.collection import Collection, Staging
 from archiver.errors import ArchiverError, CaptureError
-from archiver.extract import Extraction, PageMetadata, extract
-from archiver.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
+from archiver.fidelity.extract import Extraction, PageMetadata, extract
 from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
 from archiver.manifest import (
@@ -42,8 +43,7 @@ from archiver.manifest import (
     load_manifest,
     now,
 )
-from archiver.netpolicy import check_url
-from archiver.warc import (
+from archiver.warc.records import (
     ArchivedResponse,
     CaptureWarc,
     WarcError,

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
 
 from archiver.errors import ArchiverError
-from archiver.extract import rederive
+from archiver.fidelity.extract import rederive
 from archiver.findings import Finding
 from archiver.manifest import Extractor
 

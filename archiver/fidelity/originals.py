@@ -12,12 +12,12 @@ from archiver import __version__
 from archiver.cache import Cache
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.extract import installed_extractor
-from archiver.fidelity import check_fidelity
+from archiver.fidelity.compare import check_fidelity
+from archiver.fidelity.extract import installed_extractor
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
-from archiver.warc import read_response, response_from_record
-from archiver.warccheck import RecordInfo, WarcReport, check_capture_warc
+from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
+from archiver.warc.records import read_response, response_from_record
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from archiver.findings import Finding
-from archiver.warccheck import sniff
-from archiver.warcreport import WarcReport
-from archiver.warcstream import HashingFile
-from archiver.warcwalk import check_stream
+from archiver.warc.check import sniff
+from archiver.warc.stream import HashingFile
+from archiver.warc.verdict import WarcReport
+from archiver.warc.walk import check_stream
 
 _PACKAGE = "datapackage.json"
 _DIGEST = "datapackage-digest.json"
