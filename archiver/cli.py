@@ -180,6 +180,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     """Capture URLs as new sources, or the URLs of existing sources."""
     if sum(map(bool, (args.urls, args.id, args.pending))) != 1:
         raise ArchiverError(None, "capture: give URLs, or --id ID, or --pending (one of them)")
+    if args.new_id is not None and not args.urls:
+        raise ArchiverError(args.new_id, "--new-id names the new source of one URL: give it")
     from archiver.capture.pages import CaptureOptions
 
     collection = _open(args)
@@ -195,7 +197,8 @@ def _capture(collection: Collection, args: argparse.Namespace, options: object) 
     from archiver.capture.pages import capture_existing, capture_urls, pending_ids
 
     if args.urls:
-        total, outcomes = len(set(args.urls)), capture_urls(collection, args.urls, options)
+        total = len(set(args.urls))
+        outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id)
     else:
         ids = pending_ids(collection) if args.pending else args.id
         total, outcomes = len(ids), capture_existing(collection, ids, options)
@@ -318,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("capture", cmd_capture, "archive pages as WARC, extract their text, record them")
     p.add_argument("urls", nargs="*", metavar="URL", help="make a new source for each URL")
+    p.add_argument("--new-id", metavar="NAME",
+                   help="the id of the new source made from the one URL given (default: its "
+                        "host and a hash of the URL); refused if a source has it")
     p.add_argument("--id", action="append", default=[], metavar="ID",
                    help="capture the URL of this existing source (repeatable)")
     p.add_argument("--pending", action="store_true",
@@ -345,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("accept", cmd_accept, "record a reviewed finding as accepted, with the reason")
     p.add_argument("id")
     p.add_argument("code")
-    p.add_argument("--line", type=_positive_int)
+    p.add_argument("--line", type=_positive_int,
+                   help="the finding's line (needed only when the code fires on more than "
+                        "one line)")
     p.add_argument("--path", help="the finding's file, if the code fires on more than one")
     p.add_argument("--reason", required=True)
     p.add_argument("--by", default=getpass.getuser(), help="who reviewed it")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
-from archiver.findings import RULES
+from archiver.findings import RULES, Finding
 from archiver.manifest import (
     Acceptance,
     FileEntry,
@@ -111,12 +111,24 @@ def is_integrity(code: str) -> bool:
     return code in INTEGRITY_CODES or code.startswith(_INTEGRITY_PREFIXES)
 
 
+def _only_line(manifest_path: Path, code: str, findings: list[Finding]) -> int | None:
+    """The line of the one open finding of ``code`` (accept without --line), or None if
+    there is none; several are refused with their lines, since the choice is the reviewer's."""
+    lines = sorted({f.line for f in findings if f.counts and f.line is not None})
+    if len(lines) > 1:
+        shown = ", ".join(map(str, lines[:20])) + (" and more" if len(lines) > 20 else "")
+        raise ArchiverError(manifest_path, f"{len(lines)} open {code} findings (at lines "
+                                           f"{shown}): give --line")
+    return lines[0] if lines else None
+
+
 def accept_finding(collection: Collection, source_id: str, code: str, *, line: int | None,
                    reason: str, path: str | None = None, by: str | None = None) -> Acceptance:
     """Record that a person reviewed a current finding and accepts it, with the reason.
 
     The acceptance is bound to the finding's line content: once that line changes, it no
-    longer applies. Refuses to accept a finding that ``verify`` does not report.
+    longer applies. Without ``line``, the one open finding of ``code`` is meant (several are
+    refused, naming their lines). Refuses to accept a finding that ``verify`` does not report.
     """
     if code not in RULES:
         raise ArchiverError(code, "not a finding code (see the README's table)")
@@ -127,11 +139,12 @@ def accept_finding(collection: Collection, source_id: str, code: str, *, line: i
         raise ArchiverError(code, "an acceptance needs a reason")
     manifest_path = collection.manifest_path(source_id)
     manifest = load_manifest(manifest_path)
-    findings = check_source(collection, source_id).findings
-    if path is None:
-        candidates = [f for f in findings if f.code == code and f.line == line]
-    else:
-        candidates = [f for f in findings if f.code == code and f.line == line and f.path == path]
+    findings = [f for f in check_source(collection, source_id).findings
+                if f.code == code and (path is None or f.path == path)]
+    candidates = [f for f in findings if f.line == line]
+    if line is None and not candidates:
+        line = _only_line(manifest_path, code, findings)
+        candidates = [f for f in findings if f.line == line]
     if not candidates:
         where = f" at line {line}" if line is not None else ""
         raise ArchiverError(manifest_path, f"no {code} finding{where} to accept")

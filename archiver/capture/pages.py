@@ -112,11 +112,21 @@ def pending_ids(collection: Collection) -> list[str]:
             if load_manifest(collection.manifest_path(sid)).capture_pending is not None]
 
 
-def capture_urls(collection: Collection, urls: Iterable[str],
-                 options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once)."""
-    tasks = [(url, None, _new_source_task(collection, url, options))
-             for url in dict.fromkeys(urls)]
+def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOptions,
+                 new_id: str | None = None) -> Iterator[CaptureOutcome]:
+    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once).
+
+    ``new_id`` names the new source of a single URL; an id that is taken or reserved is
+    refused here, before anything is fetched."""
+    unique = list(dict.fromkeys(urls))
+    if new_id is not None:
+        if len(unique) != 1:
+            raise ArchiverError(new_id, "--new-id names one new source: give exactly one URL")
+        if collection.new_manifest_path(new_id).exists():
+            raise ArchiverError(new_id, f"source {new_id!r} exists already; add a capture to "
+                                        f"it with --id {new_id}")
+    tasks = [(url, new_id, _new_source_task(collection, url, options, new_id))
+             for url in unique]
     return _run(tasks, options)
 
 
@@ -193,10 +203,11 @@ def _archive(fetched: Fetch, filename: str, info: Mapping[str, str], max_body: i
     return _Archived(warc, response, extraction)
 
 
-def _new_source_task(collection: Collection, url: str, options: CaptureOptions) -> _Task:
+def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
+                     new_id: str | None = None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         check_url(url)
-        source_id = source_id_for(url)
+        source_id = new_id or source_id_for(url)
         manifest_path = collection.manifest_path(source_id)
         if manifest_path.exists():
             raise CaptureError(url, f"source {source_id} already exists; "
