@@ -26,6 +26,15 @@ if TYPE_CHECKING:
 FORMATS = ("github", "json", "junit", "text")
 WARC_FORMATS = ("json", "text")
 DEFAULT_USER_AGENT = f"archiver/{__version__}"
+STATUS_HELP = """\
+what the report's words mean:
+  errors    the source has at least one open error: its files, WARC or quotations are
+            not what was recorded or published; the run fails (exit 1)
+  warnings  the source has open warnings only: damage or differences a person should
+            review (repair, or accept with a reason); fails only with --strict
+  ok        the source has no open finding (it may have accepted ones)
+  accepted  a finding a reviewer accepted, with the reason; still listed, never fails
+  error / warning before a finding: its severity (the README's table lists every code)"""
 
 
 def _open(args: argparse.Namespace) -> Collection:
@@ -133,9 +142,12 @@ _METADATA_HELP = {
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check every source; report all findings."""
     from archiver.auditlog import append_log
-    from archiver.report.formats import RENDERERS
+    from archiver.report.formats import RENDERERS, render_text
     from archiver.verify import verify
 
+    if args.problems_only and args.format != "text":
+        raise ArchiverError(None, "--problems-only shapes the text report; the other formats "
+                                  "list every finding")
     collection = _open(args)
     # the read lock: no writer commits between listing the manifests and the corpus
     with (collection.reading(wait=args.wait, on_wait=_waiting(collection, args)),
@@ -143,7 +155,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
         result = verify(collection, args.ids or None, jobs=args.jobs,
                         use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
-    _emit(lambda out: RENDERERS[args.format](result, out), args.output)
+    if args.format == "text":
+        _emit(lambda out: render_text(result, out, problems_only=args.problems_only),
+              args.output)
+    else:
+        _emit(lambda out: RENDERERS[args.format](result, out), args.output)
     if args.log:
         try:
             append_log(Path(args.log), result, collection.root)
@@ -304,10 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="who gave the text (default: the current user)")
 
     p = add("verify", cmd_verify, "check fixity, WARC integrity, fidelity and text damage")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = STATUS_HELP
     p.add_argument("ids", nargs="*", metavar="ID", help="sources to check (default: all)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", help="write the report to this file instead of stdout")
     p.add_argument("--strict", action="store_true", help="fail on warnings not accepted")
+    p.add_argument("--problems-only", action="store_true",
+                   help="text report: only the sources with open findings, and no accepted "
+                        "finding (the counts still cover every source)")
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
     p.add_argument("--no-cache", action="store_true",

@@ -35,6 +35,8 @@ class DocumentReport:
 
     id: str
     findings: list[Finding] = field(default_factory=list)
+    title: str | None = None  # the manifest's title and URL, when known, to name the source
+    url: str | None = None
     files: list[FileVerdict] = field(default_factory=list)
     claimed: list[str] = field(default_factory=list)
     fidelity_score: float | None = None
@@ -168,6 +170,7 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
         report.findings.append(Finding(
             "manifest-invalid", f"id: {manifest.id!r} does not match the file name",
             path=manifest_rel))
+    report.title, report.url = manifest.metadata.title.value, manifest.metadata.url.value
     report.claimed = [f.path for f in manifest.files]
     warc_paths = {c.warc_path for c in manifest.captures}
     # the response a text is compared with: kept as its WARC is checked, not read twice

@@ -120,8 +120,12 @@ def test_version_and_module_entry_point() -> None:
 def test_text_report(root: Path, capsys) -> None:
     code, out, _ = run(capsys, "verify", "--root", str(root))
     assert code == 0
-    assert "note  warnings  (1 capture-pending, 1 link-placeholder)" in out
-    assert "corpus/note.txt:3  warning link-placeholder:" in out
+    assert out.startswith("1 sources: 0 with errors, 1 with warnings, 0 ok\n"
+                          "open findings by code: 1 capture-pending, 1 link-placeholder\n")
+    # no title given: the URL names it
+    assert ("\nnote  warnings  https://e.org/n\n"
+            "  warning capture-pending  manifests/note.json\n") in out
+    assert "\n  warning link-placeholder  corpus/note.txt\n      line 3: " in out
     assert out.rstrip().endswith("1 sources: 0 errors, 2 warnings, 0 accepted")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any
 from xml.etree import ElementTree as ET
 
@@ -56,7 +57,7 @@ def summary(result: VerifyResult) -> dict[str, Any]:
 
 
 def _document_dict(d: DocumentReport) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": d.id, "status": d.status,
+    out: dict[str, Any] = {"id": d.id, "title": d.title, "url": d.url, "status": d.status,
                            "findings": [finding_dict(f) for f in d.findings]}
     if d.fidelity_score is not None:
         out["fidelity_score"] = round(d.fidelity_score, 4)
@@ -116,30 +117,102 @@ def render_junit(result: VerifyResult, out: IO[str]) -> None:
     out.write("\n")
 
 
-def render_text(result: VerifyResult, out: IO[str]) -> None:
-    """A readable per-source summary; colour only when ``out`` is a terminal."""
+def name_of(d: DocumentReport) -> str:
+    """How a reader knows the source besides its id: its title, else its URL, else nothing."""
+    return d.title or d.url or ""
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings of one code on one file of one source, with the lines of each message: the
+    same finding at six lines is one entry, not six."""
+
+    code: str
+    label: str  # error, warning or accepted
+    path: str | None
+    messages: dict[str, list[int]]  # message -> its lines (empty: the file as a whole)
+    accepted: dict[str, str]  # message -> the reviewer's reason, for accepted findings
+    count: int
+
+
+_RANK = {"error": 0, "warning": 1, "accepted": 2}
+_STATUS_RANK = {"errors": 0, "warnings": 1, "ok": 2}
+
+
+def group_findings(findings: list[Finding]) -> list[FindingGroup]:
+    """Findings grouped by label, code and file: open errors first, then open warnings,
+    then accepted ones; each message once, with its lines."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((_label(f), f.code, f.path or ""), []).append(f)
+    out = []
+    for (label, code, path), members in sorted(
+            groups.items(), key=lambda item: (_RANK[item[0][0]], item[0][1], item[0][2])):
+        messages: dict[str, list[int]] = {}
+        for f in sorted(members, key=lambda f: f.line or 0):
+            lines = messages.setdefault(f.message, [])
+            if f.line is not None:
+                lines.append(f.line)
+        accepted = {f.message: f.accepted for f in members if f.accepted is not None}
+        out.append(FindingGroup(code, label, path or None, messages, accepted, len(members)))
+    return out
+
+
+def _lines(lines: list[int]) -> str:
+    if not lines:
+        return ""
+    return f"line {lines[0]}: " if len(lines) == 1 else (
+        "lines " + ", ".join(map(str, lines)) + ": ")
+
+
+def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = False) -> None:
+    """Counts first; then the sources with open findings (errors first), each beside its
+    title or URL, its findings grouped by code; the sources that are ok in one line.
+
+    ``problems_only`` leaves out accepted findings and the sources with none open.
+    Colour only when ``out`` is a terminal."""
     console = Console(file=out, highlight=False, soft_wrap=True)
-    for d in result.documents:
-        by_code = Counter(f.code for f in d.findings)
-        codes = ", ".join(f"{n} {c}" for c, n in sorted(by_code.items()))
-        console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
-                      + (f"  ({escape(codes)})" if codes else ""))
-        for f in d.findings:
-            _print_finding(console, f)
-    if result.collection_findings:
-        console.print("[bold](collection)[/]")
-        for f in result.collection_findings:
-            _print_finding(console, f)
     s = summary(result)
+    console.print(f"{s['documents']} sources: {s['documents_with_errors']} with errors, "
+                  f"{s['documents_with_warnings']} with warnings, {s['documents_ok']} ok")
+    if s["by_code"]:
+        console.print("open findings by code: " + ", ".join(
+            f"{n} {c}" for c, n in sorted(s["by_code"].items(), key=lambda i: (-i[1], i[0]))))
+    problems = sorted((d for d in result.documents if d.status != "ok"),
+                      key=lambda d: (_STATUS_RANK[d.status], d.id))
+    for d in problems:
+        name = name_of(d)
+        console.print()
+        console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
+                      + (f"  {escape(name)}" if name else ""))
+        _print_groups(console, d.findings, problems_only)
+    ok = [d for d in result.documents if d.status == "ok"]
+    if ok and not problems_only:
+        with_accepted = sum(1 for d in ok if d.findings)
+        console.print()
+        console.print(f"[{_STYLE['ok']}]ok[/]  {len(ok)} source(s) with no open finding"
+                      + (f" ({with_accepted} with accepted findings only)"
+                         if with_accepted else ""))
+    if any(f.counts or not problems_only for f in result.collection_findings):
+        console.print()
+        console.print("[bold](collection)[/]  files that belong to no one source")
+        _print_groups(console, result.collection_findings, problems_only)
+    console.print()
     console.print(f"{s['documents']} sources: {s['errors']} errors, {s['warnings']} warnings, "
                   f"{s['accepted']} accepted")
 
 
-def _print_finding(console: Console, f: Finding) -> None:
-    label = _label(f)
-    accepted = f" [dim](accepted: {escape(f.accepted)})[/]" if f.accepted is not None else ""
-    console.print(f"  {escape(_where(f))}  [{_STYLE[label]}]{label}[/] {f.code}: "
-                  f"{escape(f.message)}{accepted}")
+def _print_groups(console: Console, findings: list[Finding], problems_only: bool) -> None:
+    for group in group_findings(findings):
+        if problems_only and group.label == "accepted":
+            continue
+        times = f" x{group.count}" if group.count > 1 else ""
+        where = f"  {escape(group.path)}" if group.path else ""
+        console.print(f"  [{_STYLE[group.label]}]{group.label}[/] {group.code}{times}{where}")
+        for message, lines in group.messages.items():
+            reason = group.accepted.get(message)
+            accepted = f" [dim](accepted: {escape(reason)})[/]" if reason is not None else ""
+            console.print(f"      {_lines(lines)}{escape(message)}{accepted}")
 
 
 RENDERERS: dict[str, Callable[[VerifyResult, IO[str]], None]] = {

@@ -1,0 +1,115 @@
+"""The text report at 60 sources made by the tool: counts per status, problem sources first
+beside their titles, ok ones in one line, identical findings grouped, --problems-only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import Site
+
+from archiver.cli import main
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour report {n}</title></head><body><article><h1>Harbour report {n}</h1>
+<p>The harbour authority published its report number {n} on the state of the docks, and
+said that the repairs would take until the end of the year to finish.</p>
+<p>Fishing boats may use the northern quay while the southern one is closed for work.</p>
+</article></body></html>"""
+CAPTURED, ADDED, ALTERED = 52, 6, 2  # 60 sources: 52 ok, 6 with warnings, 2 with errors
+PLACEHOLDERS = "A letter\n\nSee [the annex](#).\n\nAgain, [the annex](#).\n\nAnd [a map](#).\n"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory, http_site: Site) -> Path:
+    """60 sources: 54 captured from the local server (two then altered on disk), six texts
+    given with `add` (never captured), one of them with an accepted finding."""
+    root = tmp_path_factory.mktemp("sixty") / "col"
+    assert main(["init", "--root", str(root)]) == 0
+    urls = [http_site.add(f"/sixty/{n}", PAGE.format(n=n)) for n in range(CAPTURED + ALTERED)]
+    assert main(["capture", *urls, "--root", str(root), "--allow-private", "--jobs", "2"]) == 0
+    given = root.parent / "given"
+    given.mkdir()
+    for n in range(ADDED):
+        text = given / f"letter-{n}.txt"
+        text.write_text(PLACEHOLDERS, encoding="utf-8")
+        assert main(["add", str(text), "--root", str(root), "--title", f"Letter number {n}",
+                     "--url", f"https://example.org/letters/{n}"]) == 0
+    assert main(["accept", "letter-0", "capture-pending", "--root", str(root),
+                 "--reason", "received on paper"]) == 0
+    for manifest in sorted((root / "manifests").glob("127-*.json"))[:ALTERED]:
+        text = root / json.loads(manifest.read_text())["text"]["path"]
+        text.write_text(text.read_text() + "\nA sentence nobody published.\n")
+    return root
+
+
+def verify_text(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> list[str]:
+    code = main(["verify", "--root", str(root), "--jobs", "2", *extra])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    return out.splitlines()
+
+
+def test_counts_order_titles_and_grouping(root: Path, capsys) -> None:
+    lines = verify_text(capsys, root)
+    assert lines[0] == (f"{CAPTURED + ALTERED + ADDED} sources: {ALTERED} with errors, "
+                        f"{ADDED} with warnings, {CAPTURED} ok")
+    assert lines[1] == ("open findings by code: 18 link-placeholder, 5 capture-pending, "
+                        "2 hash-mismatch, 2 text-added")
+    heads = [line for line in lines if re.match(r"^\S+  (errors|warnings)  ", line)]
+    # the sources with errors come first, then those with warnings; each beside its title
+    assert [h.split("  ")[1] for h in heads] == ["errors"] * ALTERED + ["warnings"] * ADDED
+    assert all(re.fullmatch(r"127-0-0-1-[0-9a-f]{12}  errors  Harbour report \d+", h)
+               for h in heads[:ALTERED])
+    assert heads[ALTERED:] == [f"letter-{n}  warnings  Letter number {n}" for n in range(ADDED)]
+    # the same finding on two lines is one entry with both lines; each code is said once
+    block = lines[lines.index("letter-1  warnings  Letter number 1"):]
+    assert block[1:6] == [
+        "  warning capture-pending  manifests/letter-1.json",
+        "      no archived original: registered from a text; not captured yet",
+        "  warning link-placeholder x3  corpus/letter-1.txt",
+        "      lines 3, 5: link without a target: `[the annex](#)`",
+        "      line 7: link without a target: `[a map](#)`",
+    ]
+    # the accepted finding is listed with its reason in its source
+    first = lines[lines.index("letter-0  warnings  Letter number 0"):]
+    assert first[4:6] == ["  accepted capture-pending  manifests/letter-0.json",
+                          "      no archived original: registered from a text; not captured "
+                          "yet (accepted: received on paper)"]
+    # the ok sources in one line, none of them listed
+    assert f"ok  {CAPTURED} source(s) with no open finding" in lines
+    assert not any(line.startswith("127-") and "  ok" in line for line in lines)
+    assert lines[-1] == (f"{CAPTURED + ALTERED + ADDED} sources: {ALTERED} errors, "
+                         f"{ADDED * 3 + ADDED - 1 + ALTERED} warnings, 1 accepted")
+    assert len(lines) < 70
+
+
+def test_problems_only(root: Path, capsys) -> None:
+    everything = verify_text(capsys, root)
+    lines = verify_text(capsys, root, "--problems-only")
+    assert lines[:2] == everything[:2] and lines[-1] == everything[-1]
+    assert not any(line.startswith("ok  ") for line in lines)
+    assert not any("accepted capture-pending" in line for line in lines)
+    assert "letter-0  warnings  Letter number 0" in lines  # its placeholders are still open
+    assert sum(1 for line in lines if re.match(r"^\S+  (errors|warnings)  ", line)) == 8
+
+
+def test_json_names_each_source(root: Path, capsys) -> None:
+    main(["verify", "--root", str(root), "--jobs", "2", "--format", "json", "letter-2"])
+    [doc] = json.loads(capsys.readouterr().out)["documents"]
+    assert (doc["title"], doc["url"]) == ("Letter number 2", "https://example.org/letters/2")
+
+
+def test_problems_only_is_for_the_text_report(root: Path, capsys) -> None:
+    assert main(["verify", "--root", str(root), "--format", "json", "--problems-only"]) == 2
+    assert capsys.readouterr().err == ("archiver: --problems-only shapes the text report; "
+                                       "the other formats list every finding\n")
+
+
+def test_status_words_are_explained_in_help(capsys) -> None:
+    assert main(["verify", "--help"]) == 0
+    out = capsys.readouterr().out
+    for word in ("errors ", "warnings ", "ok ", "accepted "):
+        assert f"\n  {word}" in out
