@@ -169,6 +169,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.failed(strict=args.strict) else EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report of the collection (or of the sources named) for reviewers."""
+    from archiver.manifest import now
+    from archiver.report.html import render_html
+    from archiver.report.view import build_report
+    from archiver.verify import verify
+
+    collection = _open(args)
+    with (collection.reading(wait=args.wait, on_wait=_waiting(collection, args)),
+          _progress() as progress):
+        bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
+        result = verify(collection, args.ids or None, jobs=args.jobs,
+                        use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
+        page = render_html(build_report(collection, result, now()))
+    _emit(lambda out: out.write(page), args.output)
+    print(f"wrote the report of {len(result.documents)} source(s) to {args.output}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_accept(args: argparse.Namespace) -> int:
     """Record a reviewed finding as accepted."""
     from archiver.sources import accept_finding
@@ -334,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="check every WARC and recompute fidelity instead of using results "
                         "cached by hashes (.archiver-cache/cache.sqlite)")
+
+    p = add("report", cmd_report, "write a self-contained HTML report for reviewers: each "
+            "source's facts, files, captures, custody, fidelity and findings")
+    p.add_argument("ids", nargs="*", metavar="ID", help="sources to report (default: all)")
+    p.add_argument("--output", required=True, metavar="PATH",
+                   help="the HTML file to write (one page; opens offline, prints by source)")
+    p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="check every WARC and recompute fidelity instead of using the cache")
 
     p = add("check-warc", cmd_check_warc, "check the integrity of WARC files")
     p.add_argument("files", nargs="+", metavar="FILE")
