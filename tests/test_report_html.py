@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,24 @@ def test_report_of_named_sources_and_bad_output(captured: Path, tmp_path: Path,
     code, _, err = run(capsys, "report", "nobody", "--root", str(captured), "--output",
                        str(out))
     assert code == 2 and err == "archiver: nobody: no such source in this collection\n"
+
+
+def test_report_of_a_damaged_collection(captured: Path, tmp_path: Path, capsys) -> None:
+    """A WARC with a flipped byte, a text gone, a manifest that is no JSON: the report is
+    still written, says what is lost, and holds no raw control bytes of the damaged WARC."""
+    root = tmp_path / "col"
+    shutil.copytree(captured, root)
+    manifest = json.loads((root / "manifests/harbour.json").read_text())
+    warc = root / manifest["captures"][0]["warc_path"]
+    data = bytearray(warc.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    warc.write_bytes(bytes(data))
+    (root / "corpus/hostile.txt").unlink()
+    (root / "manifests/broken.json").write_text("{not json")
+    html = report(root, tmp_path / "report.html", capsys).read_text(encoding="utf-8")
+    harbour = html[html.index('id="src-harbour"'):html.index('id="src-hostile"')]
+    assert "it is no longer evidence of what was sent" in harbour
+    assert "hash-mismatch" in harbour and "Not compared: " in harbour
+    assert 'id="src-broken"' in html and "manifest-invalid" in html
+    assert "the stored text cannot be read" in html  # hostile.txt is gone
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", html)

@@ -15,6 +15,7 @@ from archiver.findings import RULES, Finding
 from archiver.manifest import Extracted, Manifest, ManifestError, load_manifest
 from archiver.report.alignment import SideBySide, side_by_side
 from archiver.report.formats import name_of, summary
+from archiver.sources import is_integrity
 from archiver.verify import DocumentReport, VerifyResult
 
 # The manifest's own fields; any other (a seal, a signature, a timestamp) is custody data that
@@ -128,24 +129,25 @@ def _plain_language(view: SourceView) -> None:
         shows.append("Nothing: the manifest that records this source cannot be read.")
         lacks.append("Anything about the source until its manifest is restored from a backup.")
         return
-    codes = {f.code for f in d.findings if f.counts}
     changed = [v.path for v in d.files if not v.ok]
-    if d.files and not changed and not codes & {"path-unsafe"}:
+    if d.files and not changed and not any(f.code == "path-unsafe" for f in d.findings):
         files = "The file" if len(d.files) == 1 else f"Each of the {len(d.files)} files"
         shows.append(f"{files} listed below has today exactly the size and sha256 recorded "
                      "for it: nothing has changed since it was recorded.")
     elif changed:
         shows.append(f"{len(changed)} file(s) are missing or differ from what was recorded "
                      f"({', '.join(changed)}): they are not the evidence that was recorded.")
+    damaged = {f.path for f in d.findings if f.counts and is_integrity(f.code)}
     for c in m.captures:
         hops = f", after {len(c.redirects)} redirect(s) from {c.requested_url}" \
             if c.redirects else ""
         ip = f" at {c.ip_address}" if c.ip_address else ""
+        held = ("But its WARC file is damaged, missing or not what was recorded (see the "
+                "findings): it is no longer evidence of what was sent."
+                if c.warc_path in damaged else "The WARC file holds the bytes it sent.")
         shows.append(f"On {c.captured_at:%Y-%m-%d at %H:%M:%S} UTC, {c.tool.name} "
                      f"{c.tool.version} requested {c.final_url}{hops}; the server{ip} answered "
-                     f"HTTP {c.http_status}. The WARC file holds the bytes it sent.")
-    if any(code.startswith(("warc-", "capture-record", "capture-mismatch")) for code in codes):
-        shows.append("A WARC file is damaged or disagrees with the manifest: see the findings.")
+                     f"HTTP {c.http_status}. {held}")
     if m.text is not None:
         origin = m.text.origin
         if isinstance(origin, Extracted):
