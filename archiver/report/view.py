@@ -35,7 +35,7 @@ class FindingView:
     number: int
     finding: Finding
     label: str  # error, warning or accepted
-    doc: str
+    doc: str  # what the code means and what to do: at the code's first finding, else ""
     fix: str
 
 
@@ -91,9 +91,17 @@ def _anchor(source_id: str) -> str:
 
 
 def _findings(anchor: str, findings: list[Finding]) -> list[FindingView]:
-    return [FindingView(f"{anchor}-f{n}", n, f, "accepted" if not f.counts else f.severity.value,
-                        RULES[f.code].meaning, RULES[f.code].fix)
-            for n, f in enumerate(findings, 1)]
+    """Numbered findings; what a code means is said at its first finding only."""
+    seen: set[str] = set()
+    out = []
+    for n, f in enumerate(findings, 1):
+        first = f.code not in seen
+        seen.add(f.code)
+        out.append(FindingView(f"{anchor}-f{n}", n, f,
+                               "accepted" if not f.counts else f.severity.value,
+                               RULES[f.code].meaning if first else "",
+                               RULES[f.code].fix if first else ""))
+    return out
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
