@@ -163,6 +163,12 @@ def test_report_of_a_captured_collection(browser: Browser, captured: Path, tmp_p
     browser.call("Emulation.setEmulatedMedia", media="print")
     assert browser.evaluate(
         "getComputedStyle(document.querySelector('section.source')).breakBefore") == "page"
+    # and the version, collection and time are on every sheet: one fixed line repeats
+    stamp = "getComputedStyle(document.querySelector('.print-stamp'))"
+    assert browser.evaluate(f"[{stamp}.display, {stamp}.position]") == ["block", "fixed"]
+    assert re.fullmatch(rf"archiver 0\.1\.0 · collection {re.escape(str(captured))} · "
+                        r"generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC",
+                        browser.evaluate("document.querySelector('.print-stamp').innerText"))
     browser.call("Emulation.setEmulatedMedia", media="")
     browser.pdf("report-captured.pdf")
 
