@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver import __version__
 from archiver.capture.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
 from archiver.capture.netpolicy import check_url
 from archiver.collection import Collection, Staging
@@ -27,6 +26,7 @@ from archiver.errors import ArchiverError, CaptureError
 from archiver.fidelity.extract import Extraction, PageMetadata, extract
 from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
+from archiver.history import ARCHIVER, record, require_active, require_intact
 from archiver.manifest import (
     Capture,
     Claim,
@@ -34,12 +34,10 @@ from archiver.manifest import (
     Extracted,
     FileEntry,
     FileRole,
-    HistoryEntry,
     Manifest,
     Metadata,
     Status,
     TextRecord,
-    Tool,
     load_manifest,
     now,
 )
@@ -54,7 +52,6 @@ from archiver.workers import default_jobs, process_pool
 
 WARC_MEDIA_TYPE = "application/warc"
 TEXT_MEDIA_TYPE = "text/markdown; charset=utf-8"
-TOOL = Tool(name="archiver", version=__version__)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -107,23 +104,30 @@ def source_id_for(url: str) -> str:
 
 
 def pending_ids(collection: Collection) -> list[str]:
-    """Every source whose capture is pending (what ``capture --pending`` captures)."""
-    return [sid for sid in collection.ids()
-            if load_manifest(collection.manifest_path(sid)).capture_pending is not None]
+    """Every source whose capture is pending (what ``capture --pending`` captures); withdrawn
+    sources are left out."""
+    pending = []
+    for sid in collection.ids():
+        manifest = load_manifest(collection.manifest_path(sid))
+        if manifest.capture_pending is not None and manifest.withdrawal is None:
+            pending.append(sid)
+    return pending
 
 
-def capture_urls(collection: Collection, urls: Iterable[str],
-                 options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once)."""
-    tasks = [(url, None, _new_source_task(collection, url, options))
+def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOptions,
+                 *, by: str | None = None) -> Iterator[CaptureOutcome]:
+    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once);
+    ``by`` is who captures (default: the login user), for the history."""
+    tasks = [(url, None, _new_source_task(collection, url, options, by))
              for url in dict.fromkeys(urls)]
     return _run(tasks, options)
 
 
-def capture_existing(collection: Collection, ids: Iterable[str],
-                     options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is."""
-    tasks = [(None, sid, _existing_source_task(collection, sid, options))
+def capture_existing(collection: Collection, ids: Iterable[str], options: CaptureOptions,
+                     *, by: str | None = None) -> Iterator[CaptureOutcome]:
+    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is;
+    refuses a withdrawn source."""
+    tasks = [(None, sid, _existing_source_task(collection, sid, options, by))
              for sid in dict.fromkeys(ids)]
     return _run(tasks, options)
 
@@ -193,7 +197,8 @@ def _archive(fetched: Fetch, filename: str, info: Mapping[str, str], max_body: i
     return _Archived(warc, response, extraction)
 
 
-def _new_source_task(collection: Collection, url: str, options: CaptureOptions) -> _Task:
+def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
+                     by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         check_url(url)
         source_id = source_id_for(url)
@@ -213,18 +218,20 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions) 
         )
         with (_write_errors(manifest_path),
               collection.staging() as staged):
-            _write(staged, stored)
-            text = _add_text(staged, manifest, stored.capture, stored.extraction)
+            _write(staged, stored, manifest, by)
+            text = _add_text(staged, manifest, stored.capture, stored.extraction, by)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
 
 
 def _existing_source_task(collection: Collection, source_id: str,
-                          options: CaptureOptions) -> _Task:
+                          options: CaptureOptions, by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         manifest_path = collection.manifest_path(source_id)
         manifest = load_manifest(manifest_path)
+        require_active(manifest)  # before fetching: nothing is sent for a refused source
+        require_intact(manifest)
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
@@ -234,7 +241,7 @@ def _existing_source_task(collection: Collection, source_id: str,
         manifest.captures.append(stored.capture)
         manifest.capture_pending = None
         with _write_errors(manifest_path), collection.staging() as staged:
-            _write(staged, stored)
+            _write(staged, stored, manifest, by)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, None, _http_warnings(stored))
     return task
@@ -289,7 +296,7 @@ def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
         content_type=final.content_type,
         payload_digest=ids.payload_digest,
         ip_address=final.ip_address or None,
-        tool=TOOL,
+        tool=ARCHIVER,
         redirects=[
             Exchange(url=hop.url, http_status=hop.status, request_record_id=hop_ids.request_id,
                      response_record_id=hop_ids.response_id, location=hop.location)
@@ -301,8 +308,13 @@ def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
     return _Stored(file, capture, archived.response, archived.extraction, warc.data)
 
 
-def _write(staged: Staging, stored: _Stored) -> None:
-    staged.write(stored.file.path, (stored.data,))  # never replaces a WARC
+def _write(staged: Staging, stored: _Stored, manifest: Manifest, by: str | None) -> None:
+    """Write the capture's WARC (never replacing one) and record it in ``manifest``'s history."""
+    staged.write(stored.file.path, (stored.data,))
+    capture = stored.capture
+    record(manifest, "captured", f"captured {capture.requested_url} (HTTP "
+           f"{capture.http_status})", by=by, path=stored.file.path,
+           sha256_after=stored.file.sha256, at=capture.captured_at)
 
 
 def _warcinfo(options: CaptureOptions) -> dict[str, str]:
@@ -340,7 +352,7 @@ def _text_warnings(stored: _Stored) -> tuple[Finding, ...]:
 
 
 def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
-              extraction: Extraction | None) -> str | None:
+              extraction: Extraction | None, by: str | None) -> str | None:
     """Record the page metadata and write the text of a new source's capture into
     ``manifest``; return the text's path (None when there is no text)."""
     if extraction is None:
@@ -357,9 +369,8 @@ def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
     extracted_at = now()
     manifest.text = TextRecord(path=relpath, origin=Extracted(
         capture_id=capture.id, extractor=extraction.extractor, extracted_at=extracted_at))
-    manifest.history.append(HistoryEntry(
-        at=extracted_at, action="extracted", path=relpath, sha256_after=digest,
-        reason=f"extracted from capture {capture.id} of {capture.final_url}", tool=TOOL))
+    record(manifest, "extracted", f"extracted from capture {capture.id} of "
+           f"{capture.final_url}", by=by, path=relpath, sha256_after=digest, at=extracted_at)
     return relpath
 
 

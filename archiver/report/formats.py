@@ -60,6 +60,8 @@ def _document_dict(d: DocumentReport) -> dict[str, Any]:
                            "findings": [finding_dict(f) for f in d.findings]}
     if d.fidelity_score is not None:
         out["fidelity_score"] = round(d.fidelity_score, 4)
+    if d.withdrawn is not None:
+        out["withdrawn"] = d.withdrawn
     return out
 
 
@@ -122,8 +124,9 @@ def render_text(result: VerifyResult, out: IO[str]) -> None:
     for d in result.documents:
         by_code = Counter(f.code for f in d.findings)
         codes = ", ".join(f"{n} {c}" for c, n in sorted(by_code.items()))
+        withdrawn = f"  [dim]withdrawn: {escape(d.withdrawn)}[/]" if d.withdrawn else ""
         console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
-                      + (f"  ({escape(codes)})" if codes else ""))
+                      + (f"  ({escape(codes)})" if codes else "") + withdrawn)
         for f in d.findings:
             _print_finding(console, f)
     if result.collection_findings:
