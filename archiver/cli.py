@@ -101,7 +101,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from archiver.history import current_user
-    from archiver.manifest import Metadata
+    from archiver.manifest import FIELD_FORMATS, Metadata
     from archiver.sources import add_source, check_url
 
     collection = _open(args)
@@ -115,20 +115,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])
-        raise ArchiverError(text, f"--{field}: {_METADATA_HELP.get(field, 'not valid')}"
+        raise ArchiverError(text, f"--{field}: {FIELD_FORMATS.get(field, 'not valid')}"
                             ) from None
     with _writing(collection, args):
         manifest = add_source(collection, text, args.id or text.stem, metadata,
                               received_from=args.received_from or current_user(), by=args.by)
     print(f"added {manifest.id}: {manifest.files[0].path}", file=sys.stderr)
     return EXIT_OK
-
-
-_METADATA_HELP = {
-    "published": "use YYYY-MM-DD, or an ISO date and time with its zone "
-                 "(2024-05-01T12:00:00+02:00)",
-    "language": "use a BCP 47 language tag, such as en or pt-BR",
-}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

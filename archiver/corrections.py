@@ -14,6 +14,7 @@ from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.history import claim_json, record, require_active
 from archiver.manifest import (
+    FIELD_FORMATS,
     FieldChange,
     HistoryEntry,
     Manifest,
@@ -66,7 +67,8 @@ def set_field(collection: Collection, source_id: str, field: str, value: str, *,
     try:
         metadata = Metadata.model_validate({**manifest.metadata.model_dump(), field: claim})
     except ValidationError as exc:
-        raise ArchiverError(field, describe_error(exc)[1]) from None
+        raise ArchiverError(field, FIELD_FORMATS.get(field) or describe_error(exc)[1]
+                            ) from None
     before, after = (claim_json(getattr(m, field)) for m in (manifest.metadata, metadata))
     if before == after:
         raise ArchiverError(field, "the claim is unchanged: nothing to record")

@@ -107,6 +107,12 @@ class Metadata(_Model):
     mirrors: list[Claim[str]] = Field(default_factory=list)
 
 
+_WHEN = "use YYYY-MM-DD, or an ISO date and time with its zone (2024-05-01T12:00:00+02:00)"
+# How to write a metadata value that failed validation, in plain words (add, set).
+FIELD_FORMATS = {"published": _WHEN, "updated": _WHEN,
+                 "language": "use a BCP 47 language tag, such as en or pt-BR"}
+
+
 class FileRole(StrEnum):
     """What a file is to its source."""
 

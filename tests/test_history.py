@@ -27,6 +27,7 @@ from archiver.fileio import sha256_bytes
 from archiver.history import canonical_bytes, chain_breaks, current_user, entry_sha256, genesis
 from archiver.manifest import Status, load_manifest
 from archiver.verify import verify
+from tests.test_concurrency import hold, kill9
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "000_47ab86cb897dd57c"
@@ -173,7 +174,9 @@ def test_set_records_the_old_and_the_new_claim(tmp_path, capsys) -> None:
     (["src", "colour", "red"],
      f"archiver: colour: not a metadata field set can change (one of: {', '.join(SETTABLE)})\n"),
     (["src", "mirrors", "https://example.org/b"], "archiver: mirrors: not a metadata field"),
-    (["src", "published", "12 March 2020"], "archiver: published: "),
+    (["src", "published", "12 March 2020"], "archiver: published: use YYYY-MM-DD, or an ISO "
+                                            "date and time with its zone"),
+    (["src", "language", "english"], "archiver: language: use a BCP 47 language tag"),
     (["src", "url", "ftp://example.org/a"], "archiver: ftp://example.org/a: --url: give"),
     (["src", "title", "x", "--status", "unknown"], "archiver: title: a claim with status "
                                                    "unknown has no value"),
@@ -475,3 +478,21 @@ def test_the_readme_jq_recipe_recomputes_the_chain(tmp_path, capsys) -> None:
     raw = json.loads(path.read_bytes())
     assert hashes == [hashlib.sha256(b"src").hexdigest(),
                       *(entry_sha256(e) for e in raw["history"])]
+
+
+def test_edit_set_and_withdraw_hold_the_collection_lock(tmp_path, capsys) -> None:
+    root, sid = build(tmp_path, capsys)
+    before = manifest_path(root, sid).read_bytes()
+    other = tmp_path / "other.txt"
+    other.write_text("Other.\n", encoding="utf-8")
+    holder = hold(root, "pass")
+    try:
+        for args in (["edit", sid, "--text", str(other)], ["set", sid, "publisher", "ISHR"],
+                     ["withdraw", sid]):
+            code, err = cli(capsys, root, *args, "--reason", "r", "--wait", "0")
+            assert code == 2
+            assert err.endswith(f"archiver: {root.resolve()}: collection is busy: another "
+                                "archiver run has held its lock for 0 s; try again later\n")
+    finally:
+        kill9(holder)
+    assert manifest_path(root, sid).read_bytes() == before
