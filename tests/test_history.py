@@ -496,3 +496,16 @@ def test_edit_set_and_withdraw_hold_the_collection_lock(tmp_path, capsys) -> Non
     finally:
         kill9(holder)
     assert manifest_path(root, sid).read_bytes() == before
+
+
+def test_edit_refuses_a_text_that_changed_since_its_manifest(tmp_path, capsys) -> None:
+    root, sid = build(tmp_path, capsys)
+    (root / "corpus/src.v2.txt").write_text("changed by hand\n", encoding="utf-8")
+    before = manifest_path(root, sid).read_bytes()
+    new = tmp_path / "new.txt"
+    new.write_text("A new text.\n", encoding="utf-8")
+    code, err = cli(capsys, root, "edit", sid, "--text", str(new), "--reason", "r")
+    assert (code, err) == (2, "archiver: corpus/src.v2.txt: the text does not match its "
+                              "manifest hash; verify and restore it before changing it\n")
+    assert manifest_path(root, sid).read_bytes() == before
+    assert not (root / "corpus/src.v3.txt").exists()
