@@ -236,13 +236,11 @@ class FieldChange(_Model):
     after: Claim[Any] | None = None
 
 
+# New fields of a history entry must default to None (omitted when stored): an entry's stored
+# bytes are hashed, so a field that appeared in old entries on re-saving would break the chain.
 class HistoryEntry(_Model):
     """One change to the source, who made it with which tool, and the sha256 that chains it
-    to the entry before it (see archiver.history).
-
-    New fields must default to None (omitted when stored): an entry's stored bytes are hashed,
-    so a field that appeared in old entries on re-saving would break their chain.
-    """
+    to the entry before it (see archiver.history)."""
 
     at: Timestamp
     action: Action
