@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from archiver import __version__
+from archiver.history import ARCHIVER
 from archiver.manifest import now
 from archiver.verify import VerifyResult
 
@@ -17,7 +17,7 @@ def log_entry(result: VerifyResult, root: Path) -> dict[str, object]:
     counts = result.counts()
     return {
         "time": now().isoformat(),
-        "tool": {"name": "archiver", "version": __version__},
+        "tool": ARCHIVER.model_dump(),
         "collection": str(root),
         "errors": counts["error"],
         "warnings": counts["warning"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +34,7 @@ what the report's words mean:
   ok        the source has no open finding (it may have accepted ones)
   accepted  a finding a reviewer accepted, with the reason; still listed, never fails
   error / warning before a finding: its severity (the README's table lists every code)"""
+BY_HELP = "who makes the change, for the history (default: the login user name)"
 
 
 def _open(args: argparse.Namespace) -> Collection:
@@ -109,7 +109,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Register an existing text as a new source."""
     from pydantic import ValidationError
 
-    from archiver.manifest import Metadata
+    from archiver.history import current_user
+    from archiver.manifest import FIELD_FORMATS, Metadata
     from archiver.sources import add_source, check_url
 
     collection = _open(args)
@@ -123,20 +124,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])
-        raise ArchiverError(text, f"--{field}: {_METADATA_HELP.get(field, 'not valid')}"
+        raise ArchiverError(text, f"--{field}: {FIELD_FORMATS.get(field, 'not valid')}"
                             ) from None
     with _writing(collection, args):
         manifest = add_source(collection, text, args.id or text.stem, metadata,
-                              received_from=args.received_from)
+                              received_from=args.received_from or current_user(), by=args.by)
     print(f"added {manifest.id}: {manifest.files[0].path}", file=sys.stderr)
     return EXIT_OK
-
-
-_METADATA_HELP = {
-    "published": "use YYYY-MM-DD, or an ISO date and time with its zone "
-                 "(2024-05-01T12:00:00+02:00)",
-    "language": "use a BCP 47 language tag, such as en or pt-BR",
-}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -191,12 +185,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_accept(args: argparse.Namespace) -> int:
     """Record a reviewed finding as accepted."""
+    from archiver.history import current_user
     from archiver.sources import accept_finding
 
     collection = _open(args)
     with _writing(collection, args):
         acceptance = accept_finding(collection, args.id, args.code, line=args.line,
-                                    reason=args.reason, path=args.path, by=args.by)
+                                    reason=args.reason, path=args.path,
+                                    by=args.by or current_user())
     where = f":{acceptance.line}" if acceptance.line else ""
     print(f"accepted {acceptance.code} at {acceptance.path}{where}", file=sys.stderr)
     return EXIT_OK
@@ -234,10 +230,10 @@ def _capture(collection: Collection, args: argparse.Namespace, options: object) 
 
     if args.urls:
         total = len(set(args.urls))
-        outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id)
+        outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id, by=args.by)
     else:
         ids = pending_ids(collection) if args.pending else args.id
-        total, outcomes = len(ids), capture_existing(collection, ids, options)
+        total, outcomes = len(ids), capture_existing(collection, ids, options, by=args.by)
     worst = EXIT_OK
     with _progress() as progress:
         bar = progress.add_task("capturing", total=total)
@@ -280,7 +276,7 @@ def _repair(collection: Collection, args: argparse.Namespace) -> int:
         print(f"archiver: {manifest.text.path}:{item.line}: unresolved {item.text!r}: "
               f"{item.reason}", file=sys.stderr)
     if args.apply and plan.edits:
-        updated = apply_repairs(collection, manifest, plan, evidence)
+        updated = apply_repairs(collection, manifest, plan, evidence, by=args.by)
         assert updated.text is not None
         print(f"restored {len(plan.edits)} link target(s) into {updated.text.path} "
               f"(from {evidence})", file=sys.stderr)
@@ -288,6 +284,44 @@ def _repair(collection: Collection, args: argparse.Namespace) -> int:
         print(f"{len(plan.edits)} link target(s) can be restored; run again with --apply",
               file=sys.stderr)
     return EXIT_FINDINGS if plan.unresolved else EXIT_OK
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    """Record a changed text as a new text version."""
+    from archiver.corrections import edit_text
+
+    collection = _open(args)
+    with _writing(collection, args):
+        manifest = edit_text(collection, args.id, Path(args.text), reason=args.reason,
+                             by=args.by)
+    assert manifest.text is not None
+    print(f"{manifest.id}: recorded the new text as {manifest.text.path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    """Correct one metadata claim."""
+    from archiver.corrections import set_field
+    from archiver.manifest import Status
+
+    collection = _open(args)
+    with _writing(collection, args):
+        set_field(collection, args.id, args.field, args.value, reason=args.reason,
+                  status=Status(args.status), note=args.note, by=args.by)
+    print(f"{args.id}: set {args.field} ({args.status})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """Withdraw a source from the active collection, keeping its files."""
+    from archiver.corrections import withdraw_source
+
+    collection = _open(args)
+    with _writing(collection, args):
+        withdraw_source(collection, args.id, reason=args.reason, by=args.by)
+    print(f"{args.id}: withdrawn; its files stay and verify still checks them",
+          file=sys.stderr)
+    return EXIT_OK
 
 
 def _wait(text: str) -> float:
@@ -336,8 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publisher")
     p.add_argument("--published", help="YYYY-MM-DD or an ISO datetime with zone")
     p.add_argument("--language", help="BCP 47 tag, e.g. en")
-    p.add_argument("--received-from", default=getpass.getuser(),
-                   help="who gave the text (default: the current user)")
+    p.add_argument("--received-from", help="who gave the text (default: the current user)")
+    p.add_argument("--by", help=BY_HELP)
 
     p = add("verify", cmd_verify, "check fixity, WARC integrity, fidelity and text damage")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -392,11 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback, private and link-local addresses")
+    p.add_argument("--by", help=BY_HELP)
 
     p = add("repair", cmd_repair, "restore lost link targets from the archived original")
     p.add_argument("id")
     p.add_argument("--apply", action="store_true",
                    help="write the repaired text as a new version and record it")
+    p.add_argument("--by", help=BY_HELP)
 
     p = add("accept", cmd_accept, "record a reviewed finding as accepted, with the reason")
     p.add_argument("id")
@@ -406,7 +442,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "one line)")
     p.add_argument("--path", help="the finding's file, if the code fires on more than one")
     p.add_argument("--reason", required=True)
-    p.add_argument("--by", default=getpass.getuser(), help="who reviewed it")
+    p.add_argument("--by", help="who reviewed it (default: the login user name)")
+
+    p = add("edit", cmd_edit, "record a changed text as the source's new text version")
+    p.add_argument("id")
+    p.add_argument("--text", required=True, metavar="FILE", help="the new text (UTF-8)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by", help=BY_HELP)
+
+    p = add("set", cmd_set, "correct one metadata claim, recording the old and the new")
+    p.add_argument("id")
+    p.add_argument("field", metavar="FIELD", help="title, publisher, authors (';' between "
+                   "names), published, updated, language or url")
+    p.add_argument("value", metavar="VALUE", help="the new value ('' with --status unknown)")
+    p.add_argument("--status", choices=("confirmed", "inferred", "unknown"), default="inferred",
+                   help="confirmed: seen in the original or a stored copy; inferred: reasoned "
+                        "from evidence, given in --note (default); unknown: not established")
+    p.add_argument("--note", help="the evidence for the claim")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by", help=BY_HELP)
+
+    p = add("withdraw", cmd_withdraw, "withdraw a source from the active collection; its "
+            "files stay and verify still checks them")
+    p.add_argument("id")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by", help=BY_HELP)
     return parser
 
 

@@ -47,6 +47,19 @@ RULES: dict[str, Rule] = {
              "Nothing was recorded from it; delete it."),
         Rule("text-undecodable", _E, "A text file is not valid UTF-8, so it cannot be checked.",
              "Re-derive the text from its capture, or convert it and record the change."),
+        # --- history: every change through the tool, chained by sha256
+        Rule("history-broken", _E,
+             "A manifest's history does not chain: an entry was removed, reordered, inserted "
+             "or altered (its `chain_sha256` or `history_head` does not match), or an entry's "
+             "old state is not the one the history last recorded (a text version's "
+             "`sha256_before`, a `set` entry's old claim).",
+             "Restore the manifest from a backup; the history cannot be repaired in place."),
+        Rule("history-mismatch", _E,
+             "A manifest's present state is not the one its history records: a file's sha256, "
+             "a file no entry records, a recorded file no longer listed, `text.path` not the "
+             "latest text version, a metadata field not the value last `set`.",
+             "Restore the manifest from a backup, then make the change with `archiver edit`, "
+             "`set` or `withdraw`."),
         # --- text damage (flagged for repair)
         Rule("link-placeholder", _W,
              "A link whose target was lost: `[text](#)`, `[text]()`, `(#)`.",

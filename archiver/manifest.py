@@ -107,6 +107,12 @@ class Metadata(_Model):
     mirrors: list[Claim[str]] = Field(default_factory=list)
 
 
+_WHEN = "use YYYY-MM-DD, or an ISO date and time with its zone (2024-05-01T12:00:00+02:00)"
+# How to write a metadata value that failed validation, in plain words (add, set).
+FIELD_FORMATS = {"published": _WHEN, "updated": _WHEN,
+                 "language": "use a BCP 47 language tag, such as en or pt-BR"}
+
+
 class FileRole(StrEnum):
     """What a file is to its source."""
 
@@ -214,18 +220,50 @@ class LinkEdit(_Model):
     evidence: str | None = None
 
 
+# What each history action is: one that brings a file into the source (a text version, a
+# capture's WARC) names it, with its sha256; the others change no file.
+FILE_ACTIONS = frozenset({"received", "extracted", "captured", "repaired", "edited"})
+TEXT_ACTIONS = frozenset({"received", "extracted", "repaired", "edited"})
+Action = Literal["received", "extracted", "captured", "repaired", "edited", "set", "withdrawn"]
+
+
+class FieldChange(_Model):
+    """A metadata correction: the field, and its claim (value, status, note) before and after;
+    None where the field was or is absent (``updated``)."""
+
+    field: str
+    before: Claim[Any] | None = None
+    after: Claim[Any] | None = None
+
+
+# New fields of a history entry must default to None (omitted when stored): an entry's stored
+# bytes are hashed, so a field that appeared in old entries on re-saving would break the chain.
 class HistoryEntry(_Model):
-    """A change to the stored text, with the hashes that chain it to the previous state."""
+    """One change to the source, who made it with which tool, and the sha256 that chains it
+    to the entry before it (see archiver.history)."""
 
     at: Timestamp
-    action: Literal["received", "extracted", "repaired", "edited"]
-    path: RelPath
+    action: Action
+    path: RelPath | None = None  # the file this change brought in (file actions only)
     previous_path: RelPath | None = None  # an edit writes a new version; the old one is kept
     sha256_before: Sha256 | None = None
-    sha256_after: Sha256
+    sha256_after: Sha256 | None = None
     reason: str
     tool: Tool | None = None
     changes: list[LinkEdit] = Field(default_factory=list)
+    field_change: FieldChange | None = None  # "set" only
+    by: str | None = None  # who ran the tool (absent in entries made before it was recorded)
+    chain_sha256: Sha256 | None = None  # absent in the legacy prefix (made before the chain)
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> HistoryEntry:
+        if self.action in FILE_ACTIONS and (self.path is None or self.sha256_after is None):
+            raise ValueError(f"a {self.action!r} entry needs path and sha256_after")
+        if self.action not in FILE_ACTIONS and self.path is not None:
+            raise ValueError(f"a {self.action!r} entry changes no file: it has no path")
+        if (self.action == "set") != (self.field_change is not None):
+            raise ValueError("field_change belongs to 'set' entries, and each needs one")
+        return self
 
 
 class Acceptance(_Model):
@@ -251,6 +289,8 @@ class Manifest(_Model):
     captures: list[Capture] = Field(default_factory=list)
     capture_pending: PendingCapture | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    # sha256 of the last history entry's canonical bytes, so a removed last entry shows
+    history_head: Sha256 | None = None
     accepted: list[Acceptance] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -281,6 +321,11 @@ class Manifest(_Model):
     def capture(self, capture_id: str) -> Capture | None:
         """The capture with ``capture_id``, if any."""
         return next((c for c in self.captures if c.id == capture_id), None)
+
+    @property
+    def withdrawal(self) -> HistoryEntry | None:
+        """The entry that withdrew the source from the active collection, if one did."""
+        return next((e for e in self.history if e.action == "withdrawn"), None)
 
 
 def now() -> datetime:
@@ -320,13 +365,19 @@ def parse_manifest(data: bytes, path: Path) -> Manifest:
         raise ManifestError(path, summary, unsafe=kind == "path_unsafe") from None
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Read and validate the manifest at ``path``."""
+def read_manifest(path: Path) -> tuple[Manifest, bytes]:
+    """Read and validate the manifest at ``path``; return it with the bytes it was read from
+    (its history chain is checked on those, as an outsider would check it)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ManifestError(path, f"cannot read: {exc.strerror}") from None
-    return parse_manifest(data, path)
+    return parse_manifest(data, path), data
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate the manifest at ``path``."""
+    return read_manifest(path)[0]
 
 
 def dump_manifest(manifest: Manifest) -> bytes:

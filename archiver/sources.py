@@ -11,11 +11,11 @@ from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
 from archiver.findings import RULES, Finding
+from archiver.history import record
 from archiver.manifest import (
     Acceptance,
     FileEntry,
     FileRole,
-    HistoryEntry,
     Manifest,
     Metadata,
     PendingCapture,
@@ -32,7 +32,7 @@ TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 # away, or a later, different change to the same file would be accepted with them.
 INTEGRITY_CODES = frozenset({"hash-mismatch", "file-missing", "path-unsafe", "manifest-invalid",
                              "file-claimed-twice"})
-_INTEGRITY_PREFIXES = ("warc-", "capture-record-", "capture-mismatch")
+_INTEGRITY_PREFIXES = ("warc-", "capture-record-", "capture-mismatch", "history-")
 
 
 def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -42,7 +42,8 @@ def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
 
 
 def add_source(collection: Collection, text: Path, source_id: str, metadata: Metadata,
-               *, received_from: str, note: str | None = None) -> Manifest:
+               *, received_from: str, note: str | None = None, by: str | None = None
+               ) -> Manifest:
     """Copy ``text`` into corpus/ byte for byte and write its manifest; refuse an existing id.
 
     Nothing is written when the id exists or is reserved, or the input is not a non-empty
@@ -72,9 +73,9 @@ def add_source(collection: Collection, text: Path, source_id: str, metadata: Met
                                                           received_at=at, note=note)),
             capture_pending=PendingCapture(reason="registered from a text; not captured yet",
                                            since=at),
-            history=[HistoryEntry(at=at, action="received", path=relpath, sha256_after=sha256,
-                                  reason=f"added from {text.name}")],
         )
+        record(manifest, "received", f"added from {text.name}", by=by, path=relpath,
+               sha256_after=sha256, at=at)
         staged.commit(manifest)
     return manifest
 

@@ -15,7 +15,8 @@ from archiver.fidelity import damage
 from archiver.fidelity.originals import check_captures, check_text_fidelity, original_capture
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
-from archiver.manifest import Acceptance, ManifestError, load_manifest
+from archiver.history import check_history
+from archiver.manifest import Acceptance, ManifestError, read_manifest
 from archiver.warc.check import WarcReport, check_capture_warc, check_warc_cached
 from archiver.workers import default_jobs, process_pool
 
@@ -41,6 +42,7 @@ class DocumentReport:
     claimed: list[str] = field(default_factory=list)
     fidelity_score: float | None = None
     manifest_valid: bool = True
+    withdrawn: str | None = None  # why, when the source left the active collection
 
     @property
     def status(self) -> str:
@@ -156,11 +158,14 @@ def acceptance_applies(acceptance: Acceptance, finding: Finding,
 
 def check_source(collection: Collection, source_id: str, *, use_cache: bool = True
                  ) -> DocumentReport:
-    """Run every check on one source; fidelity results may come from the cache."""
+    """Run every check on one source; fidelity results may come from the cache.
+
+    A withdrawn source keeps its custody checks (fixity, WARC integrity, captures, history);
+    its text is no longer judged for fidelity or damage, nor its capture awaited."""
     report = DocumentReport(source_id)
     manifest_rel = f"manifests/{source_id}.json"
     try:
-        manifest = load_manifest(collection.manifest_path(source_id))
+        manifest, data = read_manifest(collection.manifest_path(source_id))
     except ManifestError as exc:
         code = "path-unsafe" if exc.unsafe else "manifest-invalid"
         report.findings.append(Finding(code, exc.reason, path=manifest_rel))
@@ -172,6 +177,9 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
             path=manifest_rel))
     report.title, report.url = manifest.metadata.title.value, manifest.metadata.url.value
     report.claimed = [f.path for f in manifest.files]
+    report.findings += check_history(manifest, data, manifest_rel)
+    if (withdrawal := manifest.withdrawal) is not None:
+        report.withdrawn = withdrawal.reason
     warc_paths = {c.warc_path for c in manifest.captures}
     # the response a text is compared with: kept as its WARC is checked, not read twice
     original = original_capture(manifest) if manifest.text is not None else None
@@ -183,7 +191,8 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
                for e in manifest.files}
     report.findings += check_captures(manifest, present, warcs)
     texts: dict[str, list[str]] = {}
-    if manifest.text is not None and (text_path := present.get(manifest.text.path)):
+    active = report.withdrawn is None
+    if active and manifest.text is not None and (text_path := present.get(manifest.text.path)):
         rel = manifest.text.path
         text, findings = _read_text(text_path, rel)
         report.findings += findings
@@ -195,11 +204,11 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
                                            warcs=warcs)
             report.findings += fidelity.findings
             report.fidelity_score = fidelity.score
-    if manifest.text is None and manifest.captures:
+    if active and manifest.text is None and manifest.captures:
         report.findings.append(Finding("text-not-extracted",
                                        "no text could be extracted from its captures",
                                        path=manifest_rel))
-    if not manifest.captures:
+    if active and not manifest.captures:
         reason = manifest.capture_pending.reason if manifest.capture_pending else ""
         report.findings.append(Finding("capture-pending", f"no archived original: {reason}",
                                        path=manifest_rel))

@@ -30,18 +30,13 @@ from archiver.errors import ArchiverError, CaptureError
 from archiver.fileio import sha256_bytes, sha256_file
 from archiver.manifest import (
     Claim,
-    FileEntry,
     FileRole,
     Manifest,
     Metadata,
-    PendingCapture,
-    Received,
     Status,
-    TextRecord,
     load_manifest,
-    now,
-    save_manifest,
 )
+from archiver.sources import add_source
 from archiver.verify import verify
 
 OPTIONS = CaptureOptions(allow_private=True, timeout=5)
@@ -115,7 +110,9 @@ def test_new_source_from_a_redirected_windows_1252_page(collection, http_site):
     assert manifest.text.origin.capture_id == capture.id
     assert manifest.text.origin.extractor.name == "trafilatura"
     assert manifest.file(manifest.text.path).media_type == "text/markdown; charset=utf-8"
-    [entry] = manifest.history
+    [captured, entry] = manifest.history
+    assert (captured.action, captured.path, captured.sha256_after) == (
+        "captured", capture.warc_path, capture.warc_sha256)
     assert (entry.action, entry.path, entry.sha256_before) == ("extracted", manifest.text.path,
                                                                None)
     assert entry.sha256_after == sha256_bytes(text.encode("utf-8"))
@@ -265,21 +262,12 @@ def test_errors_keep_their_kind_across_processes():
 
 
 def pending_source(collection: Collection, source_id: str, url: str | None) -> Manifest:
-    """A source as it is received: a text, no capture yet."""
-    text = b"A received text.\n"
-    relpath = f"corpus/{source_id}.txt"
-    collection.resolve(relpath).write_bytes(text)
-    manifest = Manifest(
-        id=source_id,
-        metadata=Metadata(url=Claim(value=url, status=Status.INFERRED, note="a guess")
-                          if url else Claim(status=Status.UNKNOWN)),
-        files=[FileEntry(path=relpath, sha256=sha256_bytes(text), size=len(text),
-                         media_type="text/plain; charset=utf-8", role=FileRole.TEXT)],
-        text=TextRecord(path=relpath, origin=Received(received_from="a colleague")),
-        capture_pending=PendingCapture(reason="not fetched yet", since=now()),
-    )
-    save_manifest(collection.manifest_path(source_id), manifest)
-    return manifest
+    """A source as it is received (through the tool): a text, no capture yet."""
+    received = collection.root.parent / f"{source_id}-received.txt"
+    received.write_bytes(b"A received text.\n")
+    metadata = Metadata(url=Claim(value=url, status=Status.INFERRED, note="a guess")
+                        if url else Claim(status=Status.UNKNOWN))
+    return add_source(collection, received, source_id, metadata, received_from="a colleague")
 
 
 def test_existing_source_gets_captures_and_keeps_its_text(collection, http_site):
@@ -297,7 +285,8 @@ def test_existing_source_gets_captures_and_keeps_its_text(collection, http_site)
     assert after.capture_pending is None
     assert pending_ids(collection) == []
     assert after.text == before.text and after.metadata == before.metadata
-    assert after.history == []
+    assert [(e.action, e.path) for e in after.history] == [("received", "corpus/seed.txt")] + [
+        ("captured", c.warc_path) for c in after.captures]
     assert collection.resolve("corpus/seed.txt").read_bytes() == text_bytes
     first_warc, second_warc = (c.warc_path for c in after.captures)
     assert first_warc != second_warc  # a WARC is never overwritten or appended to

@@ -14,6 +14,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.fidelity.compare import LINK
@@ -203,7 +204,7 @@ def test_apply_repairs_rewrites_text_and_chains_history(
     plan, evidence = plan_source_repairs(collection, manifest)
     response_id = manifest.captures[0].response_record_id
     assert evidence == f"corpus/src.warc.gz#{response_id}"
-    updated = apply_repairs(collection, manifest, plan, evidence)
+    updated = apply_repairs(collection, manifest, plan, evidence, by="Ana")
 
     # the text as it was stays; the repaired text is a new version
     assert (collection.corpus_dir / "src.txt").read_text() == TEXT
@@ -224,6 +225,8 @@ def test_apply_repairs_rewrites_text_and_chains_history(
         "States and in UN fora."
     assert history.changes[2].after.startswith("[communities](https://cdn.example.org/site/")
     assert all(c.evidence == evidence for c in history.changes)
+    assert history.by == "Ana" and history.tool == Tool(name="archiver", version=__version__)
+    assert history.chain_sha256 == sha256_bytes(b"src")  # the first entry: the source id's
 
 
 def test_apply_refuses_a_text_that_changed_since_its_manifest(

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver import __version__
 from archiver.capture.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
 from archiver.capture.netpolicy import check_url
 from archiver.collection import Collection, Staging
@@ -27,6 +26,7 @@ from archiver.errors import ArchiverError, CaptureError
 from archiver.fidelity.extract import Extraction, PageMetadata, extract
 from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
+from archiver.history import ARCHIVER, record, require_active, require_intact
 from archiver.manifest import (
     Capture,
     Claim,
@@ -34,12 +34,10 @@ from archiver.manifest import (
     Extracted,
     FileEntry,
     FileRole,
-    HistoryEntry,
     Manifest,
     Metadata,
     Status,
     TextRecord,
-    Tool,
     load_manifest,
     now,
 )
@@ -54,7 +52,6 @@ from archiver.workers import default_jobs, process_pool
 
 WARC_MEDIA_TYPE = "application/warc"
 TEXT_MEDIA_TYPE = "text/markdown; charset=utf-8"
-TOOL = Tool(name="archiver", version=__version__)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -107,17 +104,24 @@ def source_id_for(url: str) -> str:
 
 
 def pending_ids(collection: Collection) -> list[str]:
-    """Every source whose capture is pending (what ``capture --pending`` captures)."""
-    return [sid for sid in collection.ids()
-            if load_manifest(collection.manifest_path(sid)).capture_pending is not None]
+    """Every source whose capture is pending (what ``capture --pending`` captures); withdrawn
+    sources are left out."""
+    pending = []
+    for sid in collection.ids():
+        manifest = load_manifest(collection.manifest_path(sid))
+        if manifest.capture_pending is not None and manifest.withdrawal is None:
+            pending.append(sid)
+    return pending
 
 
 def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOptions,
-                 new_id: str | None = None) -> Iterator[CaptureOutcome]:
+                 new_id: str | None = None, *, by: str | None = None
+                 ) -> Iterator[CaptureOutcome]:
     """Capture each URL as a new source, yielding outcomes as they finish (duplicates once).
 
     ``new_id`` names the new source of a single URL; an id that is taken or reserved is
-    refused here, before anything is fetched."""
+    refused here, before anything is fetched. ``by`` is who captures (default: the login
+    user), for the history."""
     unique = list(dict.fromkeys(urls))
     if new_id is not None:
         if len(unique) != 1:
@@ -125,15 +129,16 @@ def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOp
         if collection.new_manifest_path(new_id).exists():
             raise ArchiverError(new_id, f"source {new_id!r} exists already; add a capture to "
                                         f"it with --id {new_id}")
-    tasks = [(url, new_id, _new_source_task(collection, url, options, new_id))
+    tasks = [(url, new_id, _new_source_task(collection, url, options, new_id, by))
              for url in unique]
     return _run(tasks, options)
 
 
-def capture_existing(collection: Collection, ids: Iterable[str],
-                     options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is."""
-    tasks = [(None, sid, _existing_source_task(collection, sid, options))
+def capture_existing(collection: Collection, ids: Iterable[str], options: CaptureOptions,
+                     *, by: str | None = None) -> Iterator[CaptureOutcome]:
+    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is;
+    refuses a withdrawn source."""
+    tasks = [(None, sid, _existing_source_task(collection, sid, options, by))
              for sid in dict.fromkeys(ids)]
     return _run(tasks, options)
 
@@ -204,7 +209,7 @@ def _archive(fetched: Fetch, filename: str, info: Mapping[str, str], max_body: i
 
 
 def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
-                     new_id: str | None = None) -> _Task:
+                     new_id: str | None, by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         check_url(url)
         source_id = new_id or source_id_for(url)
@@ -224,18 +229,20 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
         )
         with (_write_errors(manifest_path),
               collection.staging() as staged):
-            _write(staged, stored)
-            text = _add_text(staged, manifest, stored.capture, stored.extraction)
+            _write(staged, stored, manifest, by)
+            text = _add_text(staged, manifest, stored.capture, stored.extraction, by)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
 
 
 def _existing_source_task(collection: Collection, source_id: str,
-                          options: CaptureOptions) -> _Task:
+                          options: CaptureOptions, by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
         manifest_path = collection.manifest_path(source_id)
         manifest = load_manifest(manifest_path)
+        require_active(manifest)  # before fetching: nothing is sent for a refused source
+        require_intact(manifest)
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
@@ -245,7 +252,7 @@ def _existing_source_task(collection: Collection, source_id: str,
         manifest.captures.append(stored.capture)
         manifest.capture_pending = None
         with _write_errors(manifest_path), collection.staging() as staged:
-            _write(staged, stored)
+            _write(staged, stored, manifest, by)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, None, _http_warnings(stored))
     return task
@@ -300,7 +307,7 @@ def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
         content_type=final.content_type,
         payload_digest=ids.payload_digest,
         ip_address=final.ip_address or None,
-        tool=TOOL,
+        tool=ARCHIVER,
         redirects=[
             Exchange(url=hop.url, http_status=hop.status, request_record_id=hop_ids.request_id,
                      response_record_id=hop_ids.response_id, location=hop.location)
@@ -312,8 +319,13 @@ def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
     return _Stored(file, capture, archived.response, archived.extraction, warc.data)
 
 
-def _write(staged: Staging, stored: _Stored) -> None:
-    staged.write(stored.file.path, (stored.data,))  # never replaces a WARC
+def _write(staged: Staging, stored: _Stored, manifest: Manifest, by: str | None) -> None:
+    """Write the capture's WARC (never replacing one) and record it in ``manifest``'s history."""
+    staged.write(stored.file.path, (stored.data,))
+    capture = stored.capture
+    record(manifest, "captured", f"captured {capture.requested_url} (HTTP "
+           f"{capture.http_status})", by=by, path=stored.file.path,
+           sha256_after=stored.file.sha256, at=capture.captured_at)
 
 
 def _warcinfo(options: CaptureOptions) -> dict[str, str]:
@@ -351,7 +363,7 @@ def _text_warnings(stored: _Stored) -> tuple[Finding, ...]:
 
 
 def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
-              extraction: Extraction | None) -> str | None:
+              extraction: Extraction | None, by: str | None) -> str | None:
     """Record the page metadata and write the text of a new source's capture into
     ``manifest``; return the text's path (None when there is no text)."""
     if extraction is None:
@@ -368,9 +380,8 @@ def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
     extracted_at = now()
     manifest.text = TextRecord(path=relpath, origin=Extracted(
         capture_id=capture.id, extractor=extraction.extractor, extracted_at=extracted_at))
-    manifest.history.append(HistoryEntry(
-        at=extracted_at, action="extracted", path=relpath, sha256_after=digest,
-        reason=f"extracted from capture {capture.id} of {capture.final_url}", tool=TOOL))
+    record(manifest, "extracted", f"extracted from capture {capture.id} of "
+           f"{capture.final_url}", by=by, path=relpath, sha256_after=digest, at=extracted_at)
     return relpath
 
 

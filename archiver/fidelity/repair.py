@@ -9,14 +9,12 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import lxml.html
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from trafilatura.utils import safe_base_url, safe_relative_url
 
-from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.fidelity.compare import (
@@ -35,19 +33,12 @@ from archiver.fidelity.extract import (
     installed_extractor,
 )
 from archiver.fileio import sha256_bytes
-from archiver.manifest import (
-    Extracted,
-    Extractor,
-    HistoryEntry,
-    LinkEdit,
-    Manifest,
-    Tool,
-    now,
-)
+from archiver.history import require_active
+from archiver.manifest import Extracted, Extractor, LinkEdit, Manifest
+from archiver.versions import current_text, write_text_version
 from archiver.warc.records import read_response
 
 _LOST_TARGETS = ("", "#")
-_VERSION = re.compile(r"\.v\d+$")
 _BLOCKS = (
     "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dd", "dt", "td", "th",
     "figcaption", "caption", "pre", "div", "section", "article", "summary", "address",
@@ -473,7 +464,8 @@ def render_diff(plan: RepairPlan, stored_text: str, path: str = "text") -> str:
 
 
 def apply_repairs(
-    collection: Collection, manifest: Manifest, plan: RepairPlan, evidence_record: str
+    collection: Collection, manifest: Manifest, plan: RepairPlan, evidence_record: str,
+    *, by: str | None = None,
 ) -> Manifest:
     """Write the repaired text as a new version and record the edits in the manifest's history.
 
@@ -481,65 +473,25 @@ def apply_repairs(
     for, so the history chain stays unbroken. The previous version stays in the collection;
     the new file is staged, so a run killed before the manifest is saved loses nothing.
     """
-    if manifest.text is None:
-        raise ArchiverError(manifest.id, "the source has no text to repair")
-    relpath = manifest.text.path
-    entry = manifest.file(relpath)
-    path = collection.resolve(relpath)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArchiverError(relpath, f"cannot read: {exc.strerror}") from None
-    sha = sha256_bytes(data)
-    if entry is None or (sha, len(data)) != (entry.sha256, entry.size):
-        raise ArchiverError(relpath, "the text does not match its manifest hash; "
-                            "verify and restore it before repairing")
-    if sha != plan.text_sha256:
-        raise ArchiverError(relpath, "the repair plan was made for another version of the text")
+    data = current_text(collection, manifest)
+    assert manifest.text is not None  # current_text refuses a source without text
+    if sha256_bytes(data) != plan.text_sha256:
+        raise ArchiverError(manifest.text.path,
+                            "the repair plan was made for another version of the text")
     if not plan.edits:
         return manifest
     text = data.decode("utf-8")
-    repaired = plan.apply(text).encode("utf-8")
-    before_lines, after_lines = text.split("\n"), repaired.decode("utf-8").split("\n")
+    repaired = plan.apply(text)
+    before_lines, after_lines = text.split("\n"), repaired.split("\n")
     changes = [
         LinkEdit(line=n, before=before_lines[n - 1], after=after_lines[n - 1],
                  evidence=evidence_record)
         for n in sorted({e.line for e in plan.edits})
     ]
-    after = sha256_bytes(repaired)
-    new_path = next_version(manifest, relpath)
-    updated = manifest.model_copy(deep=True)
-    updated.files.append(entry.model_copy(update={"path": new_path, "sha256": after,
-                                                  "size": len(repaired)}))
-    updated.text = manifest.text.model_copy(update={"path": new_path})
-    updated.history.append(HistoryEntry(
-        at=now(),
-        action="repaired",
-        path=new_path,
-        previous_path=relpath,
-        sha256_before=sha,
-        sha256_after=after,
+    return write_text_version(
+        collection, manifest, repaired.encode("utf-8"), action="repaired", by=by,
         reason=f"restored {len(plan.edits)} link target(s) from the archived original",
-        tool=Tool(name="archiver", version=__version__),
-        changes=changes,
-    ))
-    with collection.staging() as staged:
-        staged.write(new_path, (repaired,))
-        staged.commit(updated)
-    return updated
-
-
-def next_version(manifest: Manifest, relpath: str) -> str:
-    """The path of the next version of a text: ``corpus/x.txt`` -> ``corpus/x.v2.txt``, ...
-
-    Versions are never overwritten, so the text as received stays in the collection.
-    """
-    path = PurePosixPath(relpath)
-    base = _VERSION.sub("", path.stem)
-    n = 2
-    while manifest.file(candidate := str(path.with_name(f"{base}.v{n}{path.suffix}"))):
-        n += 1
-    return candidate
+        changes=changes)
 
 
 def plan_source_repairs(collection: Collection, manifest: Manifest) -> tuple[RepairPlan, str]:
@@ -547,6 +499,7 @@ def plan_source_repairs(collection: Collection, manifest: Manifest) -> tuple[Rep
     evidence record (``<warc path>#<WARC-Record-ID>``) to pass to apply_repairs."""
     if manifest.text is None:
         raise ArchiverError(manifest.id, "the source has no text to repair")
+    require_active(manifest)
     origin = manifest.text.origin
     capture = (manifest.capture(origin.capture_id) if isinstance(origin, Extracted)
                else (manifest.captures[-1] if manifest.captures else None))

@@ -61,6 +61,8 @@ def _document_dict(d: DocumentReport) -> dict[str, Any]:
                            "findings": [finding_dict(f) for f in d.findings]}
     if d.fidelity_score is not None:
         out["fidelity_score"] = round(d.fidelity_score, 4)
+    if d.withdrawn is not None:
+        out["withdrawn"] = d.withdrawn
     return out
 
 
@@ -165,6 +167,10 @@ def _lines(lines: list[int]) -> str:
         "lines " + ", ".join(map(str, lines)) + ": ")
 
 
+def _withdrawn(d: DocumentReport) -> str:
+    return f"  [dim]withdrawn: {escape(d.withdrawn)}[/]" if d.withdrawn is not None else ""
+
+
 def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = False) -> None:
     """Counts first; then the sources with open findings (errors first), each beside its
     title or URL, its findings grouped by code; the sources that are ok in one line.
@@ -184,7 +190,7 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         name = name_of(d)
         console.print()
         console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
-                      + (f"  {escape(name)}" if name else ""))
+                      + (f"  {escape(name)}" if name else "") + _withdrawn(d))
         _print_groups(console, d.findings, problems_only)
     ok = [d for d in result.documents if d.status == "ok"]
     if ok and not problems_only:
@@ -193,6 +199,9 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         console.print(f"[{_STYLE['ok']}]ok[/]  {len(ok)} source(s) with no open finding"
                       + (f" ({with_accepted} with accepted findings only)"
                          if with_accepted else ""))
+        for d in ok:
+            if d.withdrawn is not None:
+                console.print(f"  [bold]{escape(d.id)}[/]{_withdrawn(d)}")
     if any(f.counts or not problems_only for f in result.collection_findings):
         console.print()
         console.print("[bold](collection)[/]  files that belong to no one source")

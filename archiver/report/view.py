@@ -20,8 +20,7 @@ from archiver.verify import DocumentReport, VerifyResult
 
 # The manifest's own fields; any other (a seal, a signature, a timestamp) is custody data that
 # a later stage records, shown as it is stored.
-_MANIFEST_FIELDS = frozenset({"schema_version", "id", "metadata", "files", "text", "captures",
-                              "capture_pending", "history", "accepted"})
+_MANIFEST_FIELDS = frozenset(Manifest.model_fields)
 _STATUS_ORDER = {"errors": 0, "warnings": 1, "ok": 2}  # problems first, as in the text report
 _HISTORY_FIELDS = ("at", "action", "path", "previous_path", "sha256_before", "sha256_after",
                    "reason", "tool", "changes")
