@@ -19,7 +19,7 @@ from servers import REAL_PAGES
 
 from archiver.capture.pages import CaptureOptions, capture_urls
 from archiver.cli import main
-from archiver.collection import Collection
+from archiver.collection import LOCK_FILE, Collection
 
 BIN = Path(sys.executable).parent  # the console scripts of the test extra (py-wacz, bagit)
 # pywb lives in a venv of its own (see pyproject.toml): .ci/run makes it and names its bin/
@@ -60,6 +60,12 @@ def captured(http_site, stdlib_site, tmp_path_factory) -> Captured:
                  "--title", "Sent by hand", "--root", str(collection.root)]) == 0
     ids = [o.source_id for o in outcomes]
     return Captured(collection, *ids, "by-hand")  # type: ignore[arg-type]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the collection and its bytes (not the lock, which every run opens)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != LOCK_FILE}
 
 
 def _free_port() -> int:

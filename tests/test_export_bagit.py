@@ -12,7 +12,7 @@ from pathlib import Path
 
 import bagit
 import pytest
-from exportdata import BIN, Captured
+from exportdata import BIN, Captured, snapshot
 
 from archiver.cli import main
 from archiver.fileio import sha256_file
@@ -32,9 +32,11 @@ def validate(bag: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def bag(captured: Captured, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bag") / "deposit"
+    before = snapshot(captured.collection.root)
     assert export(captured, out, "--description", "Sources on the ruling.\nCaptured in 2026.",
                   "--info", "Source-Organization=Example Library",
                   "--info", "Contact-Email=archivist@example.org") == 0
+    assert snapshot(captured.collection.root) == before  # export changes nothing
     return out
 
 

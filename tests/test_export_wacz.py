@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from exportdata import BIN, HAND_TEXT, Captured, start_pywb
+from exportdata import BIN, HAND_TEXT, Captured, snapshot, start_pywb
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.cli import main
@@ -46,7 +46,9 @@ def key_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def wacz(captured: Captured, key_file: Path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wacz") / "collection.wacz"
+    before = snapshot(captured.collection.root)
     assert export(captured, out, "--sign-key-file", str(key_file), "--title", "Exported") == 0
+    assert snapshot(captured.collection.root) == before  # export changes nothing
     return out
 
 
@@ -270,3 +272,10 @@ def test_a_file_that_changed_since_its_manifest_stops_the_export(captured: Captu
     err = capsys.readouterr().err
     assert "differs from its manifest" in err and manifest.captures[0].warc_path in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["collection"]  # no OUT, no temp
+
+
+def test_export_waits_for_a_writer_to_commit(captured: Captured, tmp_path: Path, capsys) -> None:
+    with captured.collection.writing(wait=0):
+        assert export(captured, tmp_path / "out.wacz", "--wait", "0") == 2
+    assert "collection is busy" in capsys.readouterr().err
+    assert not (tmp_path / "out.wacz").exists()
