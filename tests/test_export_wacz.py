@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.cli import main
 from archiver.findings import Severity
-from archiver.manifest import load_manifest
+from archiver.manifest import load_manifest, save_manifest
 from archiver.warc.check import check_warc
 
 
@@ -279,3 +279,22 @@ def test_export_waits_for_a_writer_to_commit(captured: Captured, tmp_path: Path,
         assert export(captured, tmp_path / "out.wacz", "--wait", "0") == 2
     assert "collection is busy" in capsys.readouterr().err
     assert not (tmp_path / "out.wacz").exists()
+
+
+def test_a_text_that_is_not_utf8_goes_in_byte_for_byte(captured: Captured, tmp_path: Path
+                                                       ) -> None:
+    # only a hand-made manifest can record such a text (add and capture write UTF-8)
+    root = shutil.copytree(captured.collection.root, tmp_path / "collection")
+    path = root / "manifests" / f"{captured.stdlib}.json"
+    manifest = load_manifest(path)
+    latin1 = "Caf\u00e9 owners welcome the ruling.\n".encode("latin-1")
+    (root / manifest.text.path).write_bytes(latin1)
+    entry = manifest.file(manifest.text.path)
+    entry.sha256, entry.size = hashlib.sha256(latin1).hexdigest(), len(latin1)
+    save_manifest(path, manifest)
+    out = tmp_path / "out.wacz"
+    assert main(["export", "wacz", str(out), captured.stdlib, "--root", str(root)]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read(manifest.text.path) == latin1
+        (page,) = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()][1:]
+    assert page["text"] == "Caf\ufffd owners welcome the ruling.\n"

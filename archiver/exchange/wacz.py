@@ -35,7 +35,6 @@ from archiver.exchange.selection import (
 )
 from archiver.manifest import (
     SCHEMA_VERSION,
-    Capture,
     FileEntry,
     FileRole,
     Manifest,
@@ -121,7 +120,10 @@ def _pages(collection: Collection, sources: list[Source]) -> list[dict[str, Any]
     for source in sources:
         manifest = source.manifest
         entry = text_entry(manifest)
-        text = read_verified(collection, entry).decode("utf-8") if entry else None
+        # the page's text is a search aid; the text file itself goes in byte for byte, so a
+        # text that is not UTF-8 (verify's text-undecodable) is searched as best it reads
+        text = (read_verified(collection, entry).decode("utf-8", errors="replace")
+                if entry else None)
         origin = getattr(manifest.text.origin, "capture_id", None) if manifest.text else None
         latest = max(manifest.captures, key=lambda c: c.captured_at, default=None)
         text_capture = manifest.capture(origin) if origin else latest
@@ -136,14 +138,14 @@ def _pages(collection: Collection, sources: list[Source]) -> list[dict[str, Any]
     return pages
 
 
-def _warcs(sources: list[Source]) -> list[tuple[Capture, FileEntry]]:
-    """Each WARC the sources' captures name, once, with a capture that names it."""
-    seen: dict[str, tuple[Capture, FileEntry]] = {}
+def _warcs(sources: list[Source]) -> list[FileEntry]:
+    """Each WARC the sources' captures name, once, in the sources' order."""
+    seen: dict[str, FileEntry] = {}
     for source in sources:
         for capture in source.manifest.captures:
             entry = source.manifest.file(capture.warc_path)
             if entry is not None and entry.role is FileRole.WARC:
-                seen.setdefault(entry.path, (capture, entry))
+                seen.setdefault(entry.path, entry)
     return list(seen.values())
 
 
@@ -162,7 +164,7 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
     """Write the sources ``ids`` (default: all) as the WACZ ``out``; with ``sign_key`` (an
     ECDSA P-384 private key, see waczsign) the package is signed. Call under the read lock."""
     sources = choose(collection, ids)
-    warcs = [entry for _, entry in _warcs(sources)]
+    warcs = _warcs(sources)
     if not warcs:
         raise ArchiverError(out, "none of the chosen sources has a capture, and a WACZ needs "
                                  "WARCs (export bagit takes texts alone)")
