@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -324,6 +325,48 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_wacz(args: argparse.Namespace) -> int:
+    """Write chosen sources as a WACZ package, signed if given a key."""
+    from archiver.exchange.selection import describe
+    from archiver.exchange.wacz import export_wacz
+
+    collection = _open(args)
+    key = None
+    if args.sign_key_file:
+        from archiver.exchange.waczsign import load_signing_key
+
+        key = load_signing_key(Path(args.sign_key_file))
+    # the read lock: no writer commits while the package is read out of the collection
+    with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
+        result = export_wacz(collection, args.ids or None, Path(args.out),
+                             describe(collection, args.title, args.description), sign_key=key)
+    print(f"exported {result.sources} source(s), {result.warcs} WARC(s) and {result.pages} "
+          f"page(s) to {result.path}{', signed' if result.signed else ''}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export_bagit(args: argparse.Namespace) -> int:
+    """Write chosen sources as a BagIt bag."""
+    from archiver.exchange.bag import export_bag
+    from archiver.exchange.selection import describe
+
+    collection = _open(args)
+    with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
+        result = export_bag(collection, args.ids or None, Path(args.out),
+                            describe(collection, args.title, args.description), dict(args.info))
+    print(f"bagged {result.sources} source(s), {result.files} file(s) of {result.payload_bytes} "
+          f"bytes in {result.path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _bag_info(text: str) -> tuple[str, str]:
+    label, sep, value = text.partition("=")
+    if not (sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", label) and value.strip()):
+        raise argparse.ArgumentTypeError("use LABEL=VALUE, e.g. Source-Organization=Example "
+                                         "Library")
+    return label, value.strip()
+
+
 def _wait(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -433,6 +476,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true",
                    help="write the repaired text as a new version and record it")
     p.add_argument("--by", help=BY_HELP)
+
+    p = sub.add_parser("export", help="write sources as a WACZ package or a BagIt bag",
+                       description="write sources as a WACZ package or a BagIt bag")
+    export = p.add_subparsers(dest="package", required=True, metavar="FORMAT")
+    for name, func, target, help_ in (
+            ("wacz", cmd_export_wacz, "OUT.wacz",
+             "a WACZ 1.1.1 package for ReplayWeb.page and pywb"),
+            ("bagit", cmd_export_bagit, "DIR", "an RFC 8493 bag for a repository deposit")):
+        p = export.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=func)
+        p.add_argument("out", metavar=target, help="the package to write (must not exist)")
+        p.add_argument("ids", nargs="*", metavar="ID", help="sources to export (default: all)")
+        p.add_argument("--title", help="the package's title (default: named after the "
+                                       "collection's folder)")
+        p.add_argument("--description", help="what the package holds, in a few sentences")
+        if name == "wacz":
+            p.add_argument("--sign-key-file", metavar="PEM",
+                           help="sign the package with this ECDSA P-384 private key (WACZ "
+                                "signing, anonymous mode)")
+        else:
+            p.add_argument("--info", action="append", type=_bag_info, default=[],
+                           metavar="LABEL=VALUE",
+                           help="add a bag-info.txt field, e.g. Source-Organization=... "
+                                "(repeatable)")
 
     p = add("accept", cmd_accept, "record a reviewed finding as accepted, with the reason")
     p.add_argument("id")

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from exportdata import captured  # noqa: F401 (the collection the export tests export)
 from servers import nginx, raw_server, stdlib_site  # noqa: F401 (fixtures for every test)
 
 SITE_DIR = Path(__file__).parent / "data" / "site"

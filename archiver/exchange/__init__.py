@@ -1,0 +1,2 @@
+"""Exchange: the collection handed to other tools (WACZ for Webrecorder's replay tools, BagIt
+for institutional repositories), and other tools' files brought in."""

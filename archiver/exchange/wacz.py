@@ -1,0 +1,207 @@
+"""``archiver export wacz``: a WACZ 1.1.1 package of chosen sources, for ReplayWeb.page and pywb.
+
+The package holds each capture's WARC under ``archive/`` byte for byte (stored, not
+recompressed), a CDXJ index of them made by cdxj-indexer (``indexes/index.cdx``: the name
+wabac.js and pywb's ``wb-manager add --unpack-wacz`` both read), ``pages/pages.jsonl`` with
+each capture's URL, time, title and the source's text, and, so the package carries its
+provenance, every manifest (``manifests/``) and text version (``corpus/``) under the path it
+has in the collection. ``datapackage.json`` lists every file with its sha256 and size;
+``datapackage-digest.json`` holds its digest and, given a key, its signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archiver import __version__
+from archiver.collection import Collection
+from archiver.errors import ArchiverError
+from archiver.exchange.output import new_file
+from archiver.exchange.selection import (
+    Description,
+    Source,
+    choose,
+    read_verified,
+    text_entry,
+    verified_blocks,
+)
+from archiver.manifest import (
+    SCHEMA_VERSION,
+    FileEntry,
+    FileRole,
+    Manifest,
+    Status,
+    schema_text,
+)
+
+WACZ_VERSION = "1.1.1"
+INDEX = "indexes/index.cdx"
+PAGES = "pages/pages.jsonl"
+PACKAGE = "datapackage.json"
+DIGEST = "datapackage-digest.json"
+SCHEMA = f"schemas/manifest-v{SCHEMA_VERSION}.json"
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+
+_STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+
+
+@dataclass(frozen=True)
+class WaczResult:
+    """What was exported: sources, WARCs, pages, and whether the package is signed."""
+
+    path: Path
+    sources: int
+    warcs: int
+    pages: int
+    signed: bool
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Package:
+    """A zip being written, keeping the datapackage resource of every file put in it."""
+
+    def __init__(self, zf: zipfile.ZipFile, stamp: datetime) -> None:
+        self.zf = zf
+        self.date_time = stamp.astimezone(UTC).timetuple()[:6]
+        self.resources: list[dict[str, Any]] = []
+
+    def _info(self, name: str, compress: int) -> zipfile.ZipInfo:
+        if name in self.zf.NameToInfo:
+            raise ArchiverError(name, "two files of the export would have this name in the "
+                                      "package")
+        info = zipfile.ZipInfo(name, self.date_time)
+        info.compress_type = compress
+        info.external_attr = 0o644 << 16
+        return info
+
+    def add_blocks(self, name: str, blocks: Iterable[bytes], size: int, compress: int) -> None:
+        """Stream ``blocks`` into entry ``name``, hashing them on the way."""
+        digest = hashlib.sha256()
+        written = 0
+        with self.zf.open(self._info(name, compress), "w",
+                          force_zip64=size >= zipfile.ZIP64_LIMIT) as out:
+            for block in blocks:
+                digest.update(block)
+                written += len(block)
+                out.write(block)
+        self.resources.append({"name": name.rsplit("/", 1)[-1], "path": name,
+                               "hash": f"sha256:{digest.hexdigest()}", "bytes": written})
+
+    def add_bytes(self, name: str, data: bytes) -> None:
+        """Add a small file, deflated, listed as a resource."""
+        self.add_blocks(name, (data,), len(data), _DEFLATED)
+
+    def add_unlisted(self, name: str, data: bytes) -> None:
+        """Add datapackage.json or its digest: the two files the resources do not list."""
+        self.zf.writestr(self._info(name, _DEFLATED), data)
+
+
+def _title(manifest: Manifest) -> str | None:
+    claim = manifest.metadata.title
+    return claim.value if claim.status is not Status.UNKNOWN else None
+
+
+def _pages(collection: Collection, sources: list[Source]) -> list[dict[str, Any]]:
+    """One page per capture; the source's text goes with the capture it was extracted from,
+    or (a text received as given) with the source's latest capture."""
+    pages = []
+    for source in sources:
+        manifest = source.manifest
+        entry = text_entry(manifest)
+        # the page's text is a search aid; the text file itself goes in byte for byte, so a
+        # text that is not UTF-8 (verify's text-undecodable) is searched as best it reads
+        text = (read_verified(collection, entry).decode("utf-8", errors="replace")
+                if entry else None)
+        origin = getattr(manifest.text.origin, "capture_id", None) if manifest.text else None
+        latest = max(manifest.captures, key=lambda c: c.captured_at, default=None)
+        text_capture = manifest.capture(origin) if origin else latest
+        for capture in manifest.captures:
+            page: dict[str, Any] = {"id": capture.id, "url": capture.requested_url,
+                                    "ts": _rfc3339(capture.captured_at)}
+            if (title := _title(manifest)) is not None:
+                page["title"] = title
+            if text is not None and capture is text_capture:
+                page["text"] = text
+            pages.append(page)
+    return pages
+
+
+def _warcs(sources: list[Source]) -> list[FileEntry]:
+    """Each WARC the sources' captures name, once, in the sources' order."""
+    seen: dict[str, FileEntry] = {}
+    for source in sources:
+        for capture in source.manifest.captures:
+            entry = source.manifest.file(capture.warc_path)
+            if entry is not None and entry.role is FileRole.WARC:
+                seen.setdefault(entry.path, entry)
+    return list(seen.values())
+
+
+def _index(collection: Collection, warcs: list[FileEntry]) -> bytes:
+    """The CDXJ index of the WARCs, sorted, each line naming its WARC by its name in archive/."""
+    from cdxj_indexer import CDXJIndexer
+
+    out = io.StringIO()
+    CDXJIndexer(out, [str(collection.resolve(w.path)) for w in warcs], sort=True).process_all()
+    return out.getvalue().encode("utf-8")
+
+
+def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
+                about: Description, *,
+                sign_key: EllipticCurvePrivateKey | None = None) -> WaczResult:
+    """Write the sources ``ids`` (default: all) as the WACZ ``out``; with ``sign_key`` (an
+    ECDSA P-384 private key, see waczsign) the package is signed. Call under the read lock."""
+    sources = choose(collection, ids)
+    warcs = _warcs(sources)
+    if not warcs:
+        raise ArchiverError(out, "none of the chosen sources has a capture, and a WACZ needs "
+                                 "WARCs (export bagit takes texts alone)")
+    created = datetime.now(UTC).replace(microsecond=0)
+    pages = _pages(collection, sources)
+    inside = (collection.corpus_dir, collection.manifests_dir)
+    with new_file(out, not_in=inside) as tmp, zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+        package = _Package(zf, created)
+        for entry in warcs:
+            package.add_blocks(f"archive/{entry.path.rsplit('/', 1)[-1]}",
+                               verified_blocks(collection, entry), entry.size, _STORED)
+        package.add_bytes(INDEX, _index(collection, warcs))
+        header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages",
+                  "hasText": any("text" in p for p in pages)}
+        package.add_bytes(PAGES, "".join(json.dumps(line, ensure_ascii=False) + "\n"
+                                         for line in [header, *pages]).encode("utf-8"))
+        for source in sources:
+            package.add_bytes(source.manifest_relpath, source.manifest_bytes)
+        # not manifests/schema.json: Frictionless (py-wacz's validator) reads any resource
+        # named *schema.json as a Table Schema and rejects the package
+        package.add_bytes(SCHEMA, schema_text().encode("utf-8"))
+        for source in sources:
+            for entry in source.manifest.files:
+                if entry.role is FileRole.TEXT:
+                    package.add_bytes(entry.path, read_verified(collection, entry))
+        stamp = _rfc3339(created)
+        datapackage = {"profile": "data-package", "wacz_version": WACZ_VERSION,
+                       "title": about.title, "description": about.description,
+                       "created": stamp, "modified": stamp,
+                       "software": f"archiver {__version__}", "resources": package.resources}
+        package_bytes = json.dumps(datapackage, indent=2, ensure_ascii=False).encode("utf-8")
+        package.add_unlisted(PACKAGE, package_bytes)
+        digest: dict[str, Any] = {"path": PACKAGE,
+                                  "hash": f"sha256:{hashlib.sha256(package_bytes).hexdigest()}"}
+        if sign_key is not None:
+            from archiver.exchange.waczsign import signed_data
+
+            digest["signedData"] = signed_data(digest["hash"], stamp, sign_key)
+        package.add_unlisted(DIGEST, json.dumps(digest, indent=2).encode("utf-8"))
+    return WaczResult(out, len(sources), len(warcs), len(pages), sign_key is not None)
