@@ -251,6 +251,39 @@ def _repair(collection: Collection, args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if plan.unresolved else EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Register a capture another tool made (WARC, WARC.GZ, WACZ) as a source's capture."""
+    from archiver.exchange.importer import ImportOptions, ImportRefusedError, import_capture
+
+    collection = _open(args)
+    options = ImportOptions(url=args.url, source_id=args.id, record_id=args.record_id,
+                            accept_nonconformant=args.accept_nonconformant,
+                            accepted_by=args.by)
+    try:
+        with _writing(collection, args):
+            outcome = import_capture(collection, Path(args.file), options)
+    except ImportRefusedError as exc:
+        for finding in exc.findings:
+            print(f"archiver: {finding.path}: {finding.severity.value} {finding.code}: "
+                  f"{finding.message}", file=sys.stderr)
+        raise
+    capture = outcome.capture
+    made = f"made by {capture.tool.name} {capture.tool.version}"
+    print(f"{outcome.source_id}: imported {capture.final_url} (HTTP {capture.http_status}, "
+          f"{made}) as {capture.warc_path}"
+          + (f", text {outcome.text_path}" if outcome.text_path else ""))
+    imported = capture.imported
+    if imported is not None and imported.signature is not None:
+        signature = imported.signature
+        who = f" by {signature.signer}" if signature.signer else ""
+        print(f"archiver: {capture.warc_path}: signature: {signature.status}"
+              f"{f' ({signature.mode}{who})' if signature.mode else ''}", file=sys.stderr)
+    for warning in outcome.warnings:
+        print(f"archiver: {warning.path}: warning {warning.code}: {warning.message}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
 def _wait(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -336,6 +369,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback, private and link-local addresses")
+
+    p = add("import", cmd_import, "register a capture another tool made (WARC, WARC.GZ, WACZ) "
+                                  "as a source's capture")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--url", required=True, help="the URL whose response the file holds")
+    p.add_argument("--id", help="the source: an existing one keeps its text and gains the "
+                                "capture; a new one gets its text extracted (default: an id "
+                                "made from the URL)")
+    p.add_argument("--record-id", help="the response record to use (default: the latest "
+                                       "response for the URL)")
+    p.add_argument("--accept-nonconformant", action="store_true",
+                   help="import a file whose content is intact but whose framing breaks the "
+                        "standard; the acceptance is recorded")
+    p.add_argument("--by", default=getpass.getuser(),
+                   help="who accepts a non-conformant file (default: the current user)")
 
     p = add("repair", cmd_repair, "restore lost link targets from the archived original")
     p.add_argument("id")

@@ -214,7 +214,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions) 
         with (_write_errors(manifest_path),
               collection.staging() as staged):
             _write(staged, stored)
-            text = _add_text(staged, manifest, stored.capture, stored.extraction)
+            text = add_text(staged, manifest, stored.capture, stored.extraction)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
@@ -339,7 +339,7 @@ def _text_warnings(stored: _Stored) -> tuple[Finding, ...]:
     return ()
 
 
-def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
+def add_text(staged: Staging, manifest: Manifest, capture: Capture,
               extraction: Extraction | None) -> str | None:
     """Record the page metadata and write the text of a new source's capture into
     ``manifest``; return the text's path (None when there is no text)."""
