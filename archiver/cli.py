@@ -8,6 +8,7 @@ import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -186,7 +187,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     options = CaptureOptions(
         timeout=args.timeout, max_bytes=args.max_bytes, max_redirects=args.max_redirects,
         user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
-        per_host=args.per_host, delay=args.delay)
+        per_host=args.per_host, delay=args.delay, from_archive=args.from_archive,
+        at=args.at)
     with _writing(collection, args):
         return _capture(collection, args, options)
 
@@ -291,6 +293,17 @@ def _wait(text: str) -> float:
     return value
 
 
+def _moment(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use an ISO date and time with its zone, such as "
+                                         "2024-05-01T12:00:00Z") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the zone too, such as 2024-05-01T12:00:00Z")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -369,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback, private and link-local addresses")
+    p.add_argument("--from-archive", metavar="TIMEGATE",
+                   help="fetch the archived original from this web archive's Memento TimeGate "
+                        "prefix (http://host/collection/), raw as archived")
+    p.add_argument("--at", type=_moment, metavar="DATETIME",
+                   help="with --from-archive: the memento nearest this ISO time with its "
+                        "zone (default: the latest)")
 
     p = add("import", cmd_import, "register a capture another tool made (WARC, WARC.GZ, WACZ) "
                                   "as a source's capture")

@@ -245,6 +245,20 @@ class Capture(_Model):
     imported: Imported | None = None
     memento: Memento | None = None
 
+    @property
+    def page_url(self) -> str:
+        """The URL the page was published at, which its links resolve against: a memento's
+        original URL, else the final URL fetched."""
+        return self.memento.original_url if self.memento else self.final_url
+
+    @property
+    def described(self) -> str:
+        """What was captured, for a person: the URL, and for a memento who archived it when."""
+        if self.memento is None:
+            return self.final_url
+        return (f"{self.memento.original_url} as archived by {self.memento.archive} at "
+                f"{self.memento.memento_datetime:%Y-%m-%dT%H:%M:%SZ}")
+
 
 class PendingCapture(_Model):
     """Why a source has no archived original yet."""

@@ -123,7 +123,7 @@ def original_capture(manifest: Manifest) -> Capture | None:
 def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
     # the installed extractor draws the article's bounds when the recorded one is not installed
     basis = json.dumps([__version__, text_sha256, warc_sha256, capture.response_record_id,
-                        capture.final_url, extractor, installed_extractor().version],
+                        capture.page_url, extractor, installed_extractor().version],
                        sort_keys=True, default=str)
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
@@ -187,7 +187,7 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         if not response.is_html:
             raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                    "not HTML")
-        result = check_fidelity(text, text_rel, response.body, capture.final_url, extractor,
+        result = check_fidelity(text, text_rel, response.body, capture.page_url, extractor,
                                 response.charset)
     except ArchiverError as exc:
         return Fidelity([Finding("fidelity-unverified", str(exc), path=text_rel)], None)
