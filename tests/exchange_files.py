@@ -97,3 +97,93 @@ def edit_digest(wacz: Path, out: Path, change: dict[str, str]) -> Path:
         entries = [(info, old.read(info)) for info in old.infolist()]
     digest["signedData"].update(change)
     return rewrite(entries, out, {"datapackage-digest.json": json.dumps(digest).encode()})
+
+
+def certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: tuple | None = None, *,
+                ca: bool = False, timestamping: bool = False, dns: str | None = None):
+    """An X.509 certificate for ``subject`` (self-signed unless ``issuer`` = (cert, key))."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    issuer_cert, issuer_key = issuer or (None, key)
+    start = datetime.now(UTC) - timedelta(days=1)
+    builder = (x509.CertificateBuilder().subject_name(name)
+               .issuer_name(issuer_cert.subject if issuer_cert else name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(start).not_valid_after(start + timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if timestamping:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    if dns:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]),
+                                        critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def pem(*certs) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+
+
+def openssl_timestamp(data: bytes, tsa_cert, tsa_key, chain: list, folder: Path) -> bytes:
+    """An RFC 3161 TimeStampResp over ``data`` (sha256), made by OpenSSL's own TSA
+    (``openssl ts -query``, ``-reply``) with ``tsa_cert``: the DER that authsign stores."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "data").write_bytes(data)
+    (folder / "tsa.pem").write_text(pem(tsa_cert))
+    (folder / "chain.pem").write_text(pem(*chain))
+    (folder / "tsa.key").write_bytes(tsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    (folder / "serial").write_text("01\n")
+    (folder / "ts.cnf").write_text(f"""[ tsa ]
+default_tsa = tsa_config
+[ tsa_config ]
+dir = {folder}
+serial = $dir/serial
+signer_digest = sha256
+default_policy = 1.3.6.1.4.1.4146.2.3
+digests = sha256
+accuracy = secs:1
+ordering = no
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+""")
+    subprocess.run(["openssl", "ts", "-query", "-data", "data", "-sha256", "-cert", "-out",
+                    "req.tsq"], cwd=folder, check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "ts", "-reply", "-config", "ts.cnf", "-queryfile", "req.tsq",
+                    "-signer", "tsa.pem", "-inkey", "tsa.key", "-chain", "chain.pem", "-out",
+                    "resp.tsr"], cwd=folder, check=True, capture_output=True, timeout=60)
+    return (folder / "resp.tsr").read_bytes()
+
+
+def domain_signed(hash_text: str, folder: Path, *, domain: str = "signer.example",
+                  created: str | None = None) -> tuple[dict, list]:
+    """A domain-mode signedData of ``hash_text`` as authsign makes it (DER ECDSA signature of
+    the hash by the domain certificate's key; an RFC 3161 stamp of the signature text), with
+    a test CA for the domain and one for the TSA; returns it and the two roots."""
+    from datetime import UTC, datetime
+
+    root_key, tsa_root_key = ec.generate_private_key(ec.SECP384R1()), \
+        ec.generate_private_key(ec.SECP384R1())
+    root = certificate("Test Domain Root", root_key, ca=True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = certificate(domain, leaf_key, (root, root_key), dns=domain)
+    tsa_root = certificate("Test TSA Root", tsa_root_key, ca=True)
+    tsa_key = ec.generate_private_key(ec.SECP256R1())
+    tsa = certificate("Test TSA", tsa_key, (tsa_root, tsa_root_key), timestamping=True)
+    signature = base64.b64encode(leaf_key.sign(hash_text.encode(),
+                                               ec.ECDSA(hashes.SHA256()))).decode()
+    stamp = openssl_timestamp(signature.encode(), tsa, tsa_key, [tsa_root], folder)
+    signed = {
+        "hash": hash_text,
+        "created": created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "software": "authsign-like test signer", "signature": signature,
+        "domain": domain, "domainCert": pem(leaf, root),
+        "timeSignature": base64.b64encode(stamp).decode(), "timestampCert": pem(tsa, tsa_root),
+    }
+    return signed, [root, tsa_root]

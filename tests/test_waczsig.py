@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from exchange_files import edit_digest, py_wacz, sign_anonymous, warcio_warc
+from exchange_files import domain_signed, edit_digest, py_wacz, sign_anonymous, warcio_warc
 
 from archiver.warc.check import check_warc
 from archiver.warc.wacz import wacz_signature
@@ -97,3 +97,40 @@ def test_a_field_outside_the_format_is_invalid(unsigned, key, tmp_path) -> None:
 def test_signed_data_that_is_no_object_is_invalid() -> None:
     assert verify_digest({"hash": "sha256:00", "signedData": "yes"}, "00").status == "invalid"
     assert verify_digest({"hash": "sha256:00"}, "00").status == "unsigned"
+
+
+HASH = "sha256:" + "ab" * 32
+
+
+def digest(signed: dict) -> dict:
+    return {"path": "datapackage.json", "hash": signed["hash"], "signedData": signed}
+
+
+def test_a_domain_signature_verifies_with_its_roots(tmp_path) -> None:
+    signed, roots = domain_signed(HASH, tmp_path / "tsa")
+    result = verify_digest(digest(signed), "ab" * 32, roots)
+    assert (result.status, result.mode, result.signer) == ("verified", "domain",
+                                                           "signer.example"), result.problems
+    assert result.timestamp is not None
+    # the same signature, with roots nobody trusts: every check holds but trust
+    untrusted = verify_digest(digest(signed), "ab" * 32)
+    assert untrusted.status == "untrusted"
+    assert any("does not end at a trusted root" in p for p in untrusted.problems)
+
+
+@pytest.mark.parametrize("change", ["timeSignature", "no-stamp", "signature", "domain",
+                                    "created"])
+def test_a_domain_signature_that_does_not_hold_is_invalid(tmp_path, change) -> None:
+    signed, roots = domain_signed(HASH, tmp_path / "tsa")
+    if change == "timeSignature":
+        signed["timeSignature"] = flip(signed["timeSignature"], -40)
+    elif change == "no-stamp":
+        signed["timeSignature"] = base64.b64encode(b"not a timestamp").decode()
+    elif change == "signature":
+        signed["signature"] = flip(signed["signature"], 12)
+    elif change == "domain":
+        signed["domain"] = "other.example"
+    else:
+        signed["created"] = "2020-01-01T00:00:00Z"
+    result = verify_digest(digest(signed), "ab" * 32, roots)
+    assert result.status == "invalid", result

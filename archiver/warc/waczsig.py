@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 Status = Literal["unsigned", "verified", "untrusted", "invalid"]
@@ -205,7 +207,9 @@ def _store_fingerprints() -> frozenset[bytes]:
     """sha256 fingerprints of the roots in certifi's bundle (Mozilla's trust store)."""
     import certifi
 
-    with open(certifi.where(), "rb") as fh:
+    with open(certifi.where(), "rb") as fh, warnings.catch_warnings():
+        # a root in the bundle has a serial number RFC 5280 forbids; it is a root all the same
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         return frozenset(c.fingerprint(hashes.SHA256())
                          for c in x509.load_pem_x509_certificates(fh.read()))
 
@@ -275,6 +279,7 @@ def _timestamp(signed: dict[str, Any], chain: list[x509.Certificate]) -> datetim
     try:
         builder.build().verify_message(response, signed["signature"].encode("ascii"))
     except VerificationError as exc:
+        said = " ".join(str(exc).split())
         raise _Invalid(f"timeSignature does not verify as a timestamp of the signature by "
-                       f"the timestampCert ({exc})") from None
+                       f"the timestampCert ({said[:160]})") from None
     return response.tst_info.gen_time.astimezone(UTC)
