@@ -197,7 +197,7 @@ def test_a_nonconformant_warc_needs_acceptance_recorded(root, tmp_path, capsys) 
     assert (capture.tool.name, capture.tool.version) == ("Nutch", "1.0-dev")
     # its body says gzip and is not: kept as evidence, without a text
     assert "warning text-not-extracted" in capsys.readouterr().err
-    main(["verify", "--root", str(root), "--format", "json"])
+    assert main(["verify", "--root", str(root), "--format", "json"]) == 0
     findings = json.loads(capsys.readouterr().out)["documents"][0]["findings"]
     nonconformant = [f for f in findings if f["code"] == "warc-nonconformant"]
     assert nonconformant and all(f.get("accepted") for f in nonconformant)
