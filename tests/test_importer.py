@@ -148,8 +148,7 @@ def test_a_py_wacz_package_imports_unsigned(root, tmp_path, capsys) -> None:
     assert main(["import", str(wacz), "--url", URL, "--root", str(root)]) == 0
     [capture] = manifest(root, only_source(root)).captures
     assert capture.warc_path.endswith(".wacz") and capture.warc_member == "archive/warcio.warc.gz"
-    assert (capture.tool.name, capture.tool.version) == ("py-wacz", "0.6.0") or \
-        capture.tool.name == "py-wacz"
+    assert capture.tool.name == "py-wacz" and capture.tool.version[0].isdigit()
     assert capture.imported.warc_software == "warcio test writer"
     assert capture.imported.signature.status == "unsigned"
     assert "signature: unsigned" in capsys.readouterr().err

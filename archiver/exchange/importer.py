@@ -59,13 +59,6 @@ class ImportRefusedError(ArchiverError):
         super().__init__(path, reason)
         self.findings = findings
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return _refused, (self.path, self.reason, self.findings)
-
-
-def _refused(path: str, reason: str, findings: list[Finding]) -> ImportRefusedError:
-    return ImportRefusedError(path, reason, findings)
-
 
 @dataclass(frozen=True)
 class ImportOptions:

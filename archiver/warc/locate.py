@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -91,7 +91,8 @@ def _walk(path: Path, member: str | None) -> tuple[list[LocatedResponse], str | 
     where = f"{path}/{member}" if member else str(path)
     try:
         with open_warc(path, member) as stream:
-            for record in _records(stream):
+            # headers only: warcio skips each body unread (digests are check_warc's job)
+            for record in ArchiveIterator(stream, check_digests=False):
                 headers = record.rec_headers
                 kind = record.rec_type
                 if kind == "warcinfo" and software is None:
@@ -107,13 +108,9 @@ def _walk(path: Path, member: str | None) -> tuple[list[LocatedResponse], str | 
     return [_with_request(r, requests, request_ids) for r in found], software
 
 
-def _records(stream: object) -> Iterator:  # warcio's records; bodies are skipped unread
-    yield from ArchiveIterator(stream, check_digests=False)
-
-
-def _response(record: object, member: str | None) -> LocatedResponse:
-    headers = record.rec_headers  # type: ignore[attr-defined]
-    http = record.http_headers  # type: ignore[attr-defined]
+def _response(record: Any, member: str | None) -> LocatedResponse:
+    headers = record.rec_headers
+    http = record.http_headers
     status = None
     location = content_type = None
     if http is not None:
