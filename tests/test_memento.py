@@ -121,3 +121,19 @@ def test_at_needs_an_archive_and_a_zone(root, capsys) -> None:
     assert main(["capture", URL, "--from-archive", "http://127.0.0.1:9/", "--at",
                  "2024-05-01", "--root", str(root)]) == 2
     assert "give the zone too" in capsys.readouterr().err
+
+
+def test_a_timegate_that_redirects_names_its_memento(archive, http_site, root, capsys) -> None:
+    """Wayback's style: the TimeGate answers 302 to the memento; it is then fetched raw."""
+    chosen = f"{archive.timegate}20240801100000/{URL}"
+    http_site.redirect("/wayback/" + URL, chosen)
+    assert main(["capture", URL, "--from-archive", http_site.url("/wayback/"),
+                 "--allow-private", "--root", str(root)]) == 0
+    [source_id] = Collection(root).ids()
+    [capture] = load_manifest(Collection(root).manifest_path(source_id)).captures
+    assert capture.memento.memento_url == chosen
+    assert capture.memento.raw_url == f"{archive.timegate}20240801100000id_/{URL}"
+    assert [hop.http_status for hop in capture.redirects] == [302]
+    assert read_response(root / capture.warc_path, capture.response_record_id).body == AUGUST
+    capsys.readouterr()
+    assert main(["verify", "--root", str(root)]) == 0
