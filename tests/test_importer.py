@@ -136,6 +136,11 @@ def test_an_existing_source_keeps_its_text(root, tmp_path, capsys) -> None:
     assert m.capture_pending is None and len(m.captures) == 1
     assert m.text is not None and m.text.origin.kind == "received"
     assert (root / m.text.path).read_text("utf-8") == "A text received from a colleague.\n"
+    # a capture of another page is no capture of this source
+    assert main(["import", str(warc), "--url", "https://example.org/other", "--id", "story",
+                 "--root", str(root)]) == 2
+    assert f"story is the page at {URL}, not https://example.org/other" in \
+        capsys.readouterr().err
     # without --id the URL's own id is used, and a second import into it needs --id
     assert main(["import", str(warc), "--url", URL, "--root", str(root)]) == 0
     assert main(["import", str(warc), "--url", URL, "--root", str(root)]) == 2

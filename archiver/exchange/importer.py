@@ -98,6 +98,9 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
     elif options.source_id is None:
         raise ArchiverError(manifest_path, f"source {source_id} exists already; import into it "
                                            f"with --id {source_id}")
+    elif (known := existing.metadata.url.value) and not same_url(known, options.url):
+        raise ArchiverError(manifest_path, f"source {source_id} is the page at {known}, not "
+                                           f"{options.url}")
     imported_at = now()
     capture_id = f"{imported_at:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
     relpath = f"corpus/{source_id}/{source_id}-{capture_id}{suffix}"
