@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -221,7 +222,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     options = CaptureOptions(
         timeout=args.timeout, max_bytes=args.max_bytes, max_redirects=args.max_redirects,
         user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
-        per_host=args.per_host, delay=args.delay)
+        per_host=args.per_host, delay=args.delay, from_archive=args.from_archive,
+        at=args.at)
     with _writing(collection, args):
         return _capture(collection, args, options)
 
@@ -367,10 +369,54 @@ def _bag_info(text: str) -> tuple[str, str]:
     return label, value.strip()
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Register a capture another tool made (WARC, WARC.GZ, WACZ) as a source's capture."""
+    from archiver.exchange.importer import ImportOptions, ImportRefusedError, import_capture
+
+    collection = _open(args)
+    options = ImportOptions(url=args.url, source_id=args.id, record_id=args.record_id,
+                            accept_nonconformant=args.accept_nonconformant,
+                            by=args.by)
+    try:
+        with _writing(collection, args):
+            outcome = import_capture(collection, Path(args.file), options)
+    except ImportRefusedError as exc:
+        for finding in exc.findings:
+            print(f"archiver: {finding.path}: {finding.severity.value} {finding.code}: "
+                  f"{finding.message}", file=sys.stderr)
+        raise
+    capture = outcome.capture
+    made = f"made by {capture.tool.name} {capture.tool.version}"
+    print(f"{outcome.source_id}: imported {capture.final_url} (HTTP {capture.http_status}, "
+          f"{made}) as {capture.warc_path}"
+          + (f", text {outcome.text_path}" if outcome.text_path else ""))
+    imported = capture.imported
+    if imported is not None and imported.signature is not None:
+        signature = imported.signature
+        who = f" by {signature.signer}" if signature.signer else ""
+        print(f"archiver: {capture.warc_path}: signature: {signature.status}"
+              f"{f' ({signature.mode}{who})' if signature.mode else ''}", file=sys.stderr)
+    for warning in outcome.warnings:
+        print(f"archiver: {warning.path}: warning {warning.code}: {warning.message}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
 def _wait(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use an ISO date and time with its zone, such as "
+                                         "2024-05-01T12:00:00Z") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the zone too, such as 2024-05-01T12:00:00Z")
     return value
 
 
@@ -469,6 +515,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback, private and link-local addresses")
+    p.add_argument("--by", help=BY_HELP)
+    p.add_argument("--from-archive", metavar="TIMEGATE",
+                   help="fetch the archived original from this web archive's Memento TimeGate "
+                        "prefix (http://host/collection/), raw as archived")
+    p.add_argument("--at", type=_moment, metavar="DATETIME",
+                   help="with --from-archive: the memento nearest this ISO time with its "
+                        "zone (default: the latest)")
+
+    p = add("import", cmd_import, "register a capture another tool made (WARC, WARC.GZ, WACZ) "
+                                  "as a source's capture")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--url", required=True, help="the URL whose response the file holds")
+    p.add_argument("--id", help="the source: an existing one keeps its text and gains the "
+                                "capture; a new one gets its text extracted (default: an id "
+                                "made from the URL)")
+    p.add_argument("--record-id", help="the response record to use (default: the latest "
+                                       "response for the URL)")
+    p.add_argument("--accept-nonconformant", action="store_true",
+                   help="import a file whose content is intact but whose framing breaks the "
+                        "standard; the acceptance is recorded")
     p.add_argument("--by", help=BY_HELP)
 
     p = add("repair", cmd_repair, "restore lost link targets from the archived original")

@@ -144,6 +144,11 @@ RULES: dict[str, Rule] = {
              "A file in the WACZ, or datapackage.json itself, differs in size or sha256 from "
              "what the WACZ records for it.",
              "Restore the WACZ from a backup."),
+        # --- WACZ signatures (wacz-auth)
+        Rule("wacz-signature-invalid", _E,
+             "A WACZ's signedData does not verify: the signature, its hash of "
+             "datapackage.json, its certificate or its timestamp is wrong.",
+             "Ask its maker for the WACZ as signed; a signature that fails proves nothing."),
     )
 }
 

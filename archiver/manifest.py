@@ -180,9 +180,53 @@ class Exchange(_Model):
 
     url: str
     http_status: int
-    request_record_id: str
+    request_record_id: str | None = None  # None: the WARC holds no request (an import)
     response_record_id: str
     location: str | None = None
+
+
+class SignatureStatus(_Model):
+    """Whether an imported WACZ was signed, by whom, and whether the signature verified."""
+
+    status: Literal["unsigned", "verified", "untrusted", "invalid"]
+    mode: Literal["anonymous", "domain"] | None = None
+    signer: str | None = None  # the domain, or the anonymous key's sha256
+    software: str | None = None
+    created: str | None = None
+    timestamp: str | None = None  # the TSA's time, domain mode
+    problems: list[str] = Field(default_factory=list)
+
+
+class Nonconformance(_Model):
+    """A person's acceptance, at import, of a WARC whose framing breaks the standard."""
+
+    findings: list[str]  # the warc-nonconformant messages accepted, as check-warc gave them
+    accepted_at: Timestamp
+    accepted_by: str | None = None
+
+
+class Imported(_Model):
+    """A capture made by another tool, imported byte for byte (``archiver import``)."""
+
+    original_name: str
+    original_sha256: Sha256
+    imported_at: Timestamp
+    made_by: str | None = None  # the maker's own words: warcinfo software, datapackage software
+    warc_software: str | None = None  # for a WACZ, what its WARC's warcinfo says
+    record_chosen: Literal["latest", "given"] = "latest"
+    nonconformant: Nonconformance | None = None
+    signature: SignatureStatus | None = None  # WACZ only
+
+
+class Memento(_Model):
+    """A capture fetched from a web archive (RFC 7089): the original as that archive holds it."""
+
+    archive: str  # the TimeGate asked
+    memento_url: str  # the memento the TimeGate named
+    raw_url: str  # the URL fetched: the memento's original bytes, not rewritten (``id_``)
+    memento_datetime: Timestamp
+    original_url: str
+    accept_datetime: Timestamp | None = None  # what was asked for (--at), if anything
 
 
 class Capture(_Model):
@@ -193,7 +237,9 @@ class Capture(_Model):
     final_url: str
     warc_path: RelPath
     warc_sha256: Sha256
-    request_record_id: str
+    # a WACZ's capture: the WARC inside it (its path in the zip) that holds the records
+    warc_member: RelPath | None = None
+    request_record_id: str | None = None  # None: the WARC holds no request (an import)
     response_record_id: str
     captured_at: Timestamp
     http_status: int
@@ -202,6 +248,22 @@ class Capture(_Model):
     ip_address: str | None = None
     tool: Tool
     redirects: list[Exchange] = Field(default_factory=list)
+    imported: Imported | None = None
+    memento: Memento | None = None
+
+    @property
+    def page_url(self) -> str:
+        """The URL the page was published at, which its links resolve against: a memento's
+        original URL, else the final URL fetched."""
+        return self.memento.original_url if self.memento else self.final_url
+
+    @property
+    def described(self) -> str:
+        """What was captured, for a person: the URL, and for a memento who archived it when."""
+        if self.memento is None:
+            return self.final_url
+        return (f"{self.memento.original_url} as archived by {self.memento.archive} at "
+                f"{self.memento.memento_datetime:%Y-%m-%dT%H:%M:%SZ}")
 
 
 class PendingCapture(_Model):

@@ -4,13 +4,7 @@ Webrecorder replay server, started on 127.0.0.1 over an exported WACZ."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +16,6 @@ from archiver.cli import main
 from archiver.collection import LOCK_FILE, Collection
 
 BIN = Path(sys.executable).parent  # the console scripts of the test extra (py-wacz, bagit)
-# pywb lives in a venv of its own (see pyproject.toml): .ci/run makes it and names its bin/
-PYWB = os.environ.get("ARCHIVER_PYWB", "")
 ARTICLE = "aljazeera.com-7916ecca.html"
 HAND_TEXT = "A text received from a colleague, \u201cword for word\u201d as it was sent.\n"
 
@@ -68,56 +60,3 @@ def snapshot(root: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != LOCK_FILE}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class Replay:
-    """pywb serving one collection, ``export``, made from a WACZ."""
-
-    base: str
-
-    def url(self, timestamp: str, target: str) -> str:
-        """The ``id_`` (original bytes) replay URL of ``target`` captured at ``timestamp``."""
-        return f"{self.base}/export/{timestamp}id_/{target}"
-
-
-@contextmanager
-def start_pywb(wacz: Path, root: Path) -> Iterator[Replay]:
-    """Load ``wacz`` as pywb's own ``wb-manager add --unpack-wacz`` does (its WARCs and its
-    index, not a new one) and serve it with ``wayback`` on 127.0.0.1 only, no live web.
-    Skips only when pywb is absent outside CI (under CI, .ci/run installs it)."""
-    pywb = Path(PYWB)
-    if not (PYWB and (pywb / "wayback").is_file()):
-        if os.environ.get("CI"):
-            pytest.fail("pywb is not installed: ARCHIVER_PYWB must name the bin/ of a venv with "
-                        "pywb (.ci/run makes one in .pywb/); CI must run the replay tests")
-        pytest.skip("pywb is not installed (set ARCHIVER_PYWB to the bin/ of a venv with pywb)")
-    for command in (["init", "export"], ["add", "--unpack-wacz", "export", str(wacz)]):
-        subprocess.run([str(pywb / "wb-manager"), *command], cwd=root, check=True,
-                       capture_output=True, timeout=120)
-    port = _free_port()
-    log = (root / "wayback.log").open("wb")
-    process = subprocess.Popen([str(pywb / "wayback"), "--bind", "127.0.0.1", "--port",
-                                str(port), "--threads", "2"], cwd=root, stdout=log,
-                               stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:  # pywb is up when its port answers
-            if process.poll() is not None:
-                pytest.fail(f"pywb did not start: {(root / 'wayback.log').read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("pywb did not open its port in 60 seconds")
-                time.sleep(0.05)
-        yield Replay(f"http://127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()

@@ -4,7 +4,8 @@
   the connection after every response) serving real article pages;
 - ``raw_server``: a raw-socket server that writes whatever bytes a test gives it (framings
   without length, trailers, trickles, endless bodies, garbage, huge headers);
-- ``nginx``: Debian's nginx with its brotli module, on a config written in the test tmpdir.
+- ``nginx``: Debian's nginx with its brotli module, on a config written in the test tmpdir;
+- ``wayback``: pywb replaying WARCs, the web archive a Memento capture asks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -204,19 +206,83 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
                                 str(root / "error.log")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # nginx is up when its port answers
-            if process.poll() is not None:
-                assert process.stderr is not None
-                pytest.fail(f"nginx did not start: {process.stderr.read().decode()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("nginx did not open its port in 30 seconds")
-                time.sleep(0.05)
+        _await_port(process, port, "nginx")
         yield Nginx(f"http://127.0.0.1:{port}", port, docroot)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _await_port(process: subprocess.Popen[bytes], port: int, name: str,
+                log: Path | None = None) -> None:
+    """Return once ``process`` answers on ``port``; fail the test if it exits or takes 30 s.
+    Its errors are on its stderr pipe, or in ``log``."""
+    deadline = time.monotonic() + 30
+    while True:  # the server is up when its port answers
+        if process.poll() is not None:
+            said = log.read_text() if log else process.stderr.read().decode()  # type: ignore[union-attr]
+            pytest.fail(f"{name} did not start: {said}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not open its port in 30 seconds")
+            time.sleep(0.05)
+
+
+# pywb lives in its own virtualenv (.ci/run makes it in .pywb/ and names its bin/ in
+# ARCHIVER_PYWB): its brotlipy dependency installs a module named brotli over Google's Brotli,
+# which archiver decodes with
+PYWB_BIN = Path(os.environ.get("ARCHIVER_PYWB",
+                               Path(__file__).resolve().parents[1] / ".pywb" / "bin"))
+
+
+@dataclass(frozen=True)
+class Wayback:
+    """pywb's ``wayback`` serving one collection of WARCs on 127.0.0.1."""
+
+    base: str  # http://127.0.0.1:PORT
+    root: Path
+    coll: str = "coll"
+
+    @property
+    def timegate(self) -> str:
+        """The collection's TimeGate prefix: ``<timegate><url>`` negotiates for ``url``."""
+        return f"{self.base}/{self.coll}/"
+
+    def raw(self, timestamp: str, target: str) -> str:
+        """The ``id_`` (original bytes) replay URL of ``target`` captured at ``timestamp``."""
+        return f"{self.base}/{self.coll}/{timestamp}id_/{target}"
+
+
+@contextmanager
+def wayback(root: Path, files: list[Path], *, coll: str = "coll",
+            unpack_wacz: bool = False) -> Iterator[Wayback]:
+    """pywb (``wb-manager init/add``, then ``wayback``) over ``files`` (WARCs, or with
+    ``unpack_wacz`` WACZ packages loaded with their own index); skips only when pywb is absent
+    outside CI (under CI it must be there: .ci/run installs it)."""
+    if not (PYWB_BIN / "wayback").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"pywb is not installed in {PYWB_BIN} (python3 -m venv .pywb && "
+                        ".pywb/bin/pip install pywb, or set ARCHIVER_PYWB to its bin/); CI "
+                        "must run the pywb tests")
+        pytest.skip(f"pywb is not installed in {PYWB_BIN}")
+    root.mkdir(parents=True, exist_ok=True)
+    manager = [str(PYWB_BIN / "wb-manager")]
+    add = ["add", *(["--unpack-wacz"] if unpack_wacz else []), coll, *map(str, files)]
+    for command in (["init", coll], add):
+        subprocess.run([*manager, *command], cwd=root, check=True, capture_output=True,
+                       timeout=120)
+    port = _free_port()
+    log = root / "wayback.log"  # a file, not a pipe: pywb logs every request
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b",
+                                    "127.0.0.1", "-d", str(root)], cwd=root,
+                                   stdout=subprocess.DEVNULL, stderr=out)
+    try:
+        _await_port(process, port, "pywb", log)
+        yield Wayback(f"http://127.0.0.1:{port}", root, coll)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -19,13 +19,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from exportdata import BIN, HAND_TEXT, Captured, snapshot, start_pywb
+from exportdata import BIN, HAND_TEXT, Captured, snapshot
+from servers import wayback
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.cli import main
+from archiver.collection import Collection
 from archiver.findings import Severity
 from archiver.manifest import load_manifest, save_manifest
 from archiver.warc.check import check_warc
+from archiver.warc.waczsig import key_fingerprint, verify_digest
 
 
 def export(captured: Captured, out: Path, *args: str) -> int:
@@ -199,11 +202,12 @@ def test_pywb_replays_every_exported_capture_with_the_archived_bytes(wacz: Path,
                                                                      tmp_path: Path) -> None:
     responses = _responses(wacz)
     assert sorted(status for *_, status, _, _ in responses) == [200, 200, 301, 404, 500]
-    with start_pywb(wacz, tmp_path) as replay:
+    # loaded as pywb's own `wb-manager add --unpack-wacz` does: its WARCs and its index
+    with wayback(tmp_path / "pywb", [wacz], coll="export", unpack_wacz=True) as replay:
         parts = urlsplit(replay.base)
         for url, stamp, status, payload, location in responses:
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-            conn.request("GET", urlsplit(replay.url(stamp, url))._replace(
+            conn.request("GET", urlsplit(replay.raw(stamp, url))._replace(
                 scheme="", netloc="").geturl())
             answer = conn.getresponse()
             body = answer.read()
@@ -298,3 +302,31 @@ def test_a_text_that_is_not_utf8_goes_in_byte_for_byte(captured: Captured, tmp_p
         assert zf.read(manifest.text.path) == latin1
         (page,) = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()][1:]
     assert page["text"] == "Caf\ufffd owners welcome the ruling.\n"
+
+
+def test_the_signed_export_verifies_with_the_import_sides_own_verifier(
+        captured: Captured, wacz: Path, key_file: Path, tmp_path: Path) -> None:
+    # two implementations of the wacz-auth spec, written apart: the signer (export) and the
+    # verifier (import, check-warc) must agree, and a changed signature must not verify
+    with zipfile.ZipFile(wacz) as zf:
+        package_sha256 = hashlib.sha256(zf.read("datapackage.json")).hexdigest()
+        digest = json.loads(zf.read("datapackage-digest.json"))
+    check = verify_digest(digest, package_sha256)
+    own = serialization.load_pem_private_key(key_file.read_bytes(), password=None).public_key()
+    assert (check.status, check.mode) == ("verified", "anonymous")
+    assert check.signer == key_fingerprint(own)  # type: ignore[arg-type]
+    raw = bytearray(base64.b64decode(digest["signedData"]["signature"]))
+    raw[10] ^= 1
+    forged = {**digest, "signedData": {**digest["signedData"],
+                                       "signature": base64.b64encode(raw).decode()}}
+    assert verify_digest(forged, package_sha256).status == "invalid"
+    # imported into another collection, the package's signer is recorded as verified
+    other = tmp_path / "other"
+    assert main(["init", "--root", str(other)]) == 0
+    url = load_manifest(captured.collection.manifest_path(captured.stdlib)).captures[0]
+    assert main(["import", str(wacz), "--url", url.requested_url, "--root", str(other)]) == 0
+    [source] = Collection(other).ids()
+    [capture] = load_manifest(Collection(other).manifest_path(source)).captures
+    assert capture.imported is not None and capture.imported.signature is not None
+    assert capture.imported.signature.status == "verified"
+    assert main(["verify", "--root", str(other)]) == 0

@@ -13,7 +13,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -278,14 +278,17 @@ class Fetcher:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def fetch(self, url: str) -> Fetch:
-        """Fetch ``url``, following up to max_redirects redirects; raise CaptureError on failure."""
+    def fetch(self, url: str, *, headers: Mapping[str, str] | None = None,
+              follow: bool = True) -> Fetch:
+        """Fetch ``url``, following up to max_redirects redirects (none unless ``follow``),
+        with ``headers`` added to each request; raise CaptureError on failure."""
         # A session per URL keeps cookies set by one capture's redirects out of another's.
         session = requests.Session()
         session.trust_env = False  # no proxies or .netrc: the peer must be the server itself
         session.mount("http://", self._adapter)
         session.mount("https://", self._adapter)
         session.headers["User-Agent"] = self.options.user_agent
+        session.headers.update(headers or {})
         exchanges: list[HttpExchange] = []
         target = url
         while True:
@@ -302,7 +305,7 @@ class Fetcher:
                     http.client.HTTPException, OSError) as exc:
                 raise CaptureError(url, hop + self._failure(exc)) from None
             exchanges.append(exchange)
-            if exchange.location is None:
+            if exchange.location is None or not follow:
                 return Fetch(url, tuple(exchanges))
             if len(exchanges) > self.options.max_redirects:
                 raise CaptureError(url, f"more than {self.options.max_redirects} redirects")

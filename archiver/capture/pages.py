@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.capture.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
+from archiver.capture.memento import fetch_memento
 from archiver.capture.netpolicy import check_url
 from archiver.collection import Collection, Staging
 from archiver.errors import ArchiverError, CaptureError
@@ -35,6 +36,7 @@ from archiver.manifest import (
     FileEntry,
     FileRole,
     Manifest,
+    Memento,
     Metadata,
     Status,
     TextRecord,
@@ -62,11 +64,17 @@ class CaptureOptions(FetchOptions):
     jobs: int = 1
     per_host: int = 1  # requests at a time to one host
     delay: float = 0.0  # seconds between requests to one host
+    from_archive: str | None = None  # a Memento TimeGate prefix: fetch the archived original
+    at: datetime | None = None  # the moment asked of the TimeGate (default: the latest)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(("--jobs", self.jobs, 1), ("--per-host", self.per_host, 1),
                          ("--delay", self.delay, 0))
+        if self.at is not None and self.from_archive is None:
+            raise ArchiverError("--at", "asks a web archive for a moment: give --from-archive")
+        if self.at is not None and self.at.tzinfo is None:
+            raise ArchiverError("--at", "give the time with its zone (2024-05-01T12:00:00Z)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ class CaptureOutcome:
             return str(self.error)
         assert self.capture is not None
         capture = self.capture
-        done = f"{self.source_id}: captured {capture.final_url} (HTTP {capture.http_status})"
+        done = f"{self.source_id}: captured {capture.described} (HTTP {capture.http_status})"
         return done + (f", text {self.text_path}" if self.text_path else "")
 
 
@@ -203,7 +211,7 @@ def _archive(fetched: Fetch, filename: str, info: Mapping[str, str], max_body: i
     except WarcError as exc:
         raise CaptureError(fetched.requested_url, exc.reason) from None
     extractable = extract_text and response.status < 400 and response.is_html
-    extraction = (extract(response.body, fetched.final.url, charset=response.charset)
+    extraction = (extract(response.body, fetched.page_url, charset=response.charset)
                   if extractable else None)
     return _Archived(warc, response, extraction)
 
@@ -217,7 +225,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
         if manifest_path.exists():
             raise CaptureError(url, f"source {source_id} already exists; "
                                     f"add a capture with --id {source_id}")
-        stored = _prepare(source_id, fetcher.fetch(url), options, archive,
+        stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=True)
         warnings = _text_warnings(stored)
         manifest = Manifest(
@@ -230,7 +238,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
         with (_write_errors(manifest_path),
               collection.staging() as staged):
             _write(staged, stored, manifest, by)
-            text = _add_text(staged, manifest, stored.capture, stored.extraction, by)
+            text = add_text(staged, manifest, stored.capture, stored.extraction, by)
             staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
@@ -246,7 +254,7 @@ def _existing_source_task(collection: Collection, source_id: str,
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
-        stored = _prepare(source_id, fetcher.fetch(url), options, archive,
+        stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=False)
         manifest.files.append(stored.file)
         manifest.captures.append(stored.capture)
@@ -284,7 +292,15 @@ class _Stored:
     data: bytes
 
 
-def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
+def _fetch(fetcher: Fetcher, url: str, options: CaptureOptions
+           ) -> tuple[Fetch, Memento | None]:
+    """Fetch ``url`` from the web, or its archived original from ``options.from_archive``."""
+    if options.from_archive is None:
+        return fetcher.fetch(url), None
+    return fetch_memento(fetcher, options.from_archive, url, options.at)
+
+
+def _prepare(source_id: str, fetched: Fetch, memento: Memento | None, options: CaptureOptions,
              archive: _Archive, *, extract_text: bool) -> _Stored:
     """Serialise ``fetched`` as a new WARC of ``source_id``, read it back and (if
     ``extract_text``) extract its text, with ``archive``; write nothing."""
@@ -313,6 +329,7 @@ def _prepare(source_id: str, fetched: Fetch, options: CaptureOptions,
                      response_record_id=hop_ids.response_id, location=hop.location)
             for hop, hop_ids in zip(fetched.exchanges[:-1], warc.exchanges[:-1], strict=True)
         ],
+        memento=memento,
     )
     file = FileEntry(path=relpath, sha256=capture.warc_sha256, size=len(warc.data),
                      media_type=WARC_MEDIA_TYPE, role=FileRole.WARC)
@@ -323,8 +340,8 @@ def _write(staged: Staging, stored: _Stored, manifest: Manifest, by: str | None)
     """Write the capture's WARC (never replacing one) and record it in ``manifest``'s history."""
     staged.write(stored.file.path, (stored.data,))
     capture = stored.capture
-    record(manifest, "captured", f"captured {capture.requested_url} (HTTP "
-           f"{capture.http_status})", by=by, path=stored.file.path,
+    record(manifest, "captured", f"captured {capture.described} (HTTP {capture.http_status})",
+           by=by, path=stored.file.path,
            sha256_after=stored.file.sha256, at=capture.captured_at)
 
 
@@ -336,6 +353,7 @@ def _warcinfo(options: CaptureOptions) -> dict[str, str]:
         "capture-max-bytes": str(options.max_bytes),
         "capture-max-redirects": str(options.max_redirects),
         "capture-allow-private": "yes" if options.allow_private else "no",
+        **({"capture-from-archive": options.from_archive} if options.from_archive else {}),
     }
 
 
@@ -362,8 +380,8 @@ def _text_warnings(stored: _Stored) -> tuple[Finding, ...]:
     return ()
 
 
-def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
-              extraction: Extraction | None, by: str | None) -> str | None:
+def add_text(staged: Staging, manifest: Manifest, capture: Capture,
+             extraction: Extraction | None, by: str | None = None) -> str | None:
     """Record the page metadata and write the text of a new source's capture into
     ``manifest``; return the text's path (None when there is no text)."""
     if extraction is None:
@@ -381,7 +399,7 @@ def _add_text(staged: Staging, manifest: Manifest, capture: Capture,
     manifest.text = TextRecord(path=relpath, origin=Extracted(
         capture_id=capture.id, extractor=extraction.extractor, extracted_at=extracted_at))
     record(manifest, "extracted", f"extracted from capture {capture.id} of "
-           f"{capture.final_url}", by=by, path=relpath, sha256_after=digest, at=extracted_at)
+           f"{capture.described}", by=by, path=relpath, sha256_after=digest, at=extracted_at)
     return relpath
 
 
@@ -397,7 +415,7 @@ def _metadata(url: Claim[str], page: PageMetadata, capture: Capture) -> Metadata
         if value is not None:
             fields[name] = {"value": value, "status": Status.EXTRACTED, "note": note}
     canonical = page.canonical_url
-    if canonical and canonical not in (url.value, capture.final_url):
+    if canonical and canonical not in (url.value, capture.page_url):
         fields["mirrors"] = [{"value": canonical, "status": Status.EXTRACTED,
                               "note": f"canonical URL declared by the page; {note}"}]
     return Metadata.model_validate(fields)

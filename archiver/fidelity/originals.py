@@ -36,6 +36,8 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
     for hop in capture.redirects:
         wanted += [(hop.request_record_id, "request"), (hop.response_record_id, "response")]
     for record_id, kind in wanted:
+        if record_id is None:  # an imported WARC that holds no request for it
+            continue
         record = records.get(_record_key(record_id))
         if record is None:
             findings.append(Finding("capture-record-missing",
@@ -82,10 +84,21 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None],
             reported.add(capture.warc_path)
             if capture.warc_path not in checked:
                 checked[capture.warc_path] = check_capture_warc(path)
-            findings += [replace(f, path=capture.warc_path)
+            findings += [_accepted_at_import(capture, replace(f, path=capture.warc_path))
                          for f in checked[capture.warc_path].findings]
         findings += _cross_check(capture, checked[capture.warc_path])
     return findings
+
+
+def _accepted_at_import(capture: Capture, finding: Finding) -> Finding:
+    """A warc-nonconformant finding a person accepted when the file was imported (its
+    message among those recorded) stays listed, accepted: fixity binds it to those bytes."""
+    accepted = capture.imported.nonconformant if capture.imported else None
+    if (accepted is None or finding.code != "warc-nonconformant"
+            or finding.message not in accepted.findings):
+        return finding
+    who = f" by {accepted.accepted_by}" if accepted.accepted_by else ""
+    return replace(finding, accepted=f"accepted at import{who} ({accepted.accepted_at:%Y-%m-%d})")
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,7 @@ def original_capture(manifest: Manifest) -> Capture | None:
 def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
     # the installed extractor draws the article's bounds when the recorded one is not installed
     basis = json.dumps([__version__, text_sha256, warc_sha256, capture.response_record_id,
-                        capture.final_url, extractor, installed_extractor().version],
+                        capture.page_url, extractor, installed_extractor().version],
                        sort_keys=True, default=str)
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
@@ -167,13 +180,14 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
                 response_from_record(checked.kept, capture.response_record_id, warc)
                 if checked is not None and checked.kept is not None
                 else read_response(warc, capture.response_record_id, offset=record.offset,
-                                   check_digests=False))
+                                   check_digests=False, member=capture.warc_member))
         else:
-            response = read_response(warc, capture.response_record_id)
+            response = read_response(warc, capture.response_record_id,
+                                     member=capture.warc_member)
         if not response.is_html:
             raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                    "not HTML")
-        result = check_fidelity(text, text_rel, response.body, capture.final_url, extractor,
+        result = check_fidelity(text, text_rel, response.body, capture.page_url, extractor,
                                 response.charset)
     except ArchiverError as exc:
         return Fidelity([Finding("fidelity-unverified", str(exc), path=text_rel)], None)

@@ -513,5 +513,5 @@ def plan_source_repairs(collection: Collection, manifest: Manifest) -> tuple[Rep
         raise ArchiverError(manifest.text.path, f"cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ArchiverError(manifest.text.path, "the text is not UTF-8") from None
-    plan = propose_repairs(text, response.body, capture.final_url, extractor, response.charset)
+    plan = propose_repairs(text, response.body, capture.page_url, extractor, response.charset)
     return plan, f"{capture.warc_path}#{capture.response_record_id}"

@@ -26,8 +26,16 @@ class Fetch:
 
     requested_url: str
     exchanges: tuple[HttpExchange, ...]
+    # where the page was published, when that is not where it was fetched from (a memento):
+    # its links resolve against this
+    original_url: str | None = None
 
     @property
     def final(self) -> HttpExchange:
         """The exchange whose response is not a followed redirect."""
         return self.exchanges[-1]
+
+    @property
+    def page_url(self) -> str:
+        """The URL the page's links resolve against: its original's, else the final one."""
+        return self.original_url or self.final.url

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -214,19 +216,33 @@ def check_capture(warc: CaptureWarc, fetch: Fetch, *, max_body: int) -> Archived
 
 
 def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset: int = 0,
-                  check_digests: bool = True) -> ArchivedResponse:
+                  check_digests: bool = True, member: str | None = None) -> ArchivedResponse:
     """The response record ``record_id`` of the WARC at ``path``, its body decoded; raise
     WarcError if it is missing, truncated or fails its digests.
 
     ``offset`` (a record's start, or for .warc.gz its gzip member's) skips the records
     before it; ``check_digests=False`` is for a caller that has just verified them.
+    ``member`` names the WARC inside the WACZ at ``path`` that holds the record.
     """
+    where = f"{path}/{member}" if member else path
     try:
-        with open(path, "rb") as stream:
+        with open_warc(path, member) as stream:
             stream.seek(offset)
-            return _find_response(stream, record_id, max_body, path, check_digests)
-    except OSError as exc:
-        raise WarcError(path, f"cannot read WARC: {_one_line(exc)}") from None
+            return _find_response(stream, record_id, max_body, where, check_digests)
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
+
+
+@contextmanager
+def open_warc(path: Path, member: str | None = None) -> Iterator[IO[bytes]]:
+    """The WARC at ``path``, or with ``member`` the WARC of that name inside the WACZ there,
+    open for reading (seekable either way)."""
+    if member is None:
+        with open(path, "rb") as stream:
+            yield stream
+        return
+    with zipfile.ZipFile(path) as wacz, wacz.open(member) as stream:
+        yield stream
 
 
 def response_from_record(record: bytes, record_id: str, where: str | Path) -> ArchivedResponse:

@@ -2,8 +2,9 @@
 
 Unlike py-wacz's validator, every check here can fail: a zip entry that fails its CRC, a
 listed file that is absent or whose sha256 or size differs, a ``datapackage.json`` that differs
-from ``datapackage-digest.json``, a package without WARCs, index or pages, and damage in any
-WARC it holds (reported as for a WARC file, under ``<wacz>/<path inside>``).
+from ``datapackage-digest.json``, a signature there that does not verify (``waczsig``), a
+package without WARCs, index or pages, and damage in any WARC it holds (reported as for a WARC
+file, under ``<wacz>/<path inside>``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from archiver.findings import Finding
 from archiver.warc.check import sniff
 from archiver.warc.stream import HashingFile
 from archiver.warc.verdict import WarcReport
+from archiver.warc.waczsig import SignatureCheck, verify_digest
 from archiver.warc.walk import check_stream
 
 _PACKAGE = "datapackage.json"
@@ -65,6 +67,10 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
     elif recorded != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
         find("wacz-hash-mismatch", f"{_PACKAGE} does not match {_DIGEST}: {recorded} recorded,"
              f" sha256:{hashlib.sha256(package_bytes).hexdigest()} found")
+    if isinstance(digest, dict) and "signedData" in digest:
+        signature = verify_digest(digest, hashlib.sha256(package_bytes).hexdigest())
+        if signature.status == "invalid":
+            find("wacz-signature-invalid", signature.message)
     for resource in resources:
         name = resource["path"]
         if name not in names:
@@ -129,3 +135,12 @@ def _hash_member(wacz: zipfile.ZipFile, name: str, report: WarcReport,
             report.findings += inner.findings
             report.records += inner.records
         return fh.finish()
+
+
+def wacz_signature(path: Path) -> SignatureCheck:
+    """Whether the WACZ at ``path`` is signed, by whom, and whether the signature verifies
+    against its ``datapackage.json`` as found (not against the files it lists: check_wacz)."""
+    with zipfile.ZipFile(path) as wacz:
+        package_bytes = _member(wacz, _PACKAGE)
+        digest = _json(_member(wacz, _DIGEST), _DIGEST)
+    return verify_digest(digest, hashlib.sha256(package_bytes).hexdigest())
