@@ -203,9 +203,10 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
         lines[n] = _swap_word(lines[n], a, b, rng) or lines[n]
         taken.add(n)
         kinds.append(("changed-word", n))
-    # dropped paragraph: a line without links that the text has once
+    # dropped paragraph: a line without links (read as verify reads them, so a teaser whose
+    # link text holds brackets is a link) that the text has once
     counts = Counter(lines)
-    droppable = [n for n in long if n != content[0] and not linked(n)
+    droppable = [n for n in long if n != content[0] and not LINK.search(lines[n])
                  and counts[lines[n]] == 1]
     dropped = pick(droppable)
     if dropped is not None:

@@ -28,6 +28,18 @@ _ON_PAGE_SHARE = 0.8
 # A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
 _GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
+# What a text lacks is a loss when it is prose: a passage of this many words or more that is
+# not a heading or only link text, nor the article's headline. Shorter passages are labels
+# and credits ("More", "Click To Tweet", "SOURCE Al Jazeera News"); headings, teaser and
+# "subscribe" links and the headline are where makers of faithful texts draw the article's
+# bounds differently (on the real pages, most of what human annotators and other tools
+# leave out, and no change to the number of texts warned between 5 and 8 words).
+_PROSE_WORDS = 5
+_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]")
+# Passages on the page but outside the article are reported when they are this share of the
+# text's words or more: the text is then in good part something else (comments, teasers).
+# A headline, byline or caption kept by a peer's text is a few percent of it.
+_OUTSIDE_SHARE = 1 / 3
 
 # Style, not content: every quotation mark compares as one, and typographic spaces as spaces.
 # Both tables keep string lengths, so offsets found in one string hold in the other.
@@ -90,6 +102,7 @@ class Passage:
     links: list[str] = field(default_factory=list)  # each link's target as written
     quoted: list[bool] = field(default_factory=list)
     quotes: list[tuple[int, int, str]] = field(default_factory=list)  # token range, quotation
+    heading: bool = False  # a Markdown heading, not prose
 
     @property
     def key(self) -> str:
@@ -107,6 +120,7 @@ class Passage:
             links=self.links + other.links,
             quoted=self.quoted + other.quoted,
             quotes=self.quotes + [(a + shift, b + shift, q) for a, b, q in other.quotes],
+            heading=self.heading and other.heading,
         )
 
 
@@ -172,6 +186,7 @@ def parse_passage(line: str, number: int) -> Passage:
         links=[url for _, _, url in spans],
         quoted=[quote >= 0 for quote in quote_of],
         quotes=[(t[0], t[-1] + 1, quote_spans[q][2]) for q, t in quote_tokens.items()],
+        heading=bool(_HEADING.match(line)),
     )
 
 
@@ -337,7 +352,8 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
                 lacking = []
     total = sum(len(p.words) for p in original)
     score = report.kept / total if total else float(not any(p.words for p in stored))
-    report.outside_article()
+    report.lacking()
+    report.outside_article(sum(len(p.words) for p in stored))
     findings = sorted(report.findings, key=lambda f: (f.line or 0, f.code))
     return FidelityResult(findings, score, alignment_seconds=time.perf_counter() - started)
 
@@ -371,6 +387,13 @@ def check_fidelity(
     return replace(result, extraction_seconds=extracted - started)
 
 
+def _lines(numbers: list[int]) -> str:
+    """Line numbers for a message: the first few, and how many more."""
+    more = len(numbers) - _SHOWN_DIFFERENCES
+    shown = ", ".join(str(n) for n in numbers[:_SHOWN_DIFFERENCES])
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _excerpt(words: list[str]) -> str:
     """The start of a passage, short enough for a one-line message."""
     text = " ".join(words)
@@ -387,6 +410,9 @@ class _Report:
         self.kept = 0
         self._linked, self._note = linked, note
         self.outside: list[Passage] = []  # passages on the page but outside the article
+        self.lost: list[tuple[int, Passage]] = []  # prose the text lacks, by the line it lacks it
+        self._headline = original[0] if original else None
+        self._article_words = sum(len(p.words) for p in original)
         page = [w for p in page_lines for w in p.words]
         self._page = f" {' '.join(page)} "
         self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
@@ -423,26 +449,42 @@ class _Report:
                       f'"{_excerpt(passage.words)}"', passage.lines[0])
         self._check_quotes(passage, None)
 
-    def outside_article(self) -> None:
-        """One finding for all the passages that are the page's but not the article's: a
-        peer's text keeps a headline, byline or caption, which is extent, not damage."""
-        if not self.outside:
+    def outside_article(self, text_words: int) -> None:
+        """One finding for all the passages that are the page's but not the article's, when
+        they are a good part of the text: a peer's text that keeps a headline, byline or
+        caption is faithful, one that is a third comments or teasers is not the article."""
+        words = sum(len(p.words) for p in self.outside)
+        if not self.outside or words < _OUTSIDE_SHARE * text_words:
             return
         first = self.outside[0]
-        lines = ", ".join(str(p.lines[0]) for p in self.outside[:_SHOWN_DIFFERENCES])
-        more = len(self.outside) - _SHOWN_DIFFERENCES
         self._add("text-outside-article",
-                  f"{len(self.outside)} passage(s) on the archived page but outside the article "
-                  f"(at line {lines}{f' and {more} more' if more > 0 else ''}), the first: "
+                  f"{len(self.outside)} passage(s), {words} of the text's {text_words} words, "
+                  f"on the archived page but outside the article (at line "
+                  f"{_lines([p.lines[0] for p in self.outside])}), the first: "
                   f'"{_excerpt(first.words)}"', first.lines[0])
 
     def missing(self, passages: list[Passage], line: int) -> None:
-        if len(passages) == 1:
-            what = f'a passage the text lacks: "{_excerpt(passages[0].words)}"'
-        else:
-            what = (f'{len(passages)} passages the text lacks, from '
-                    f'"{_excerpt(passages[0].words)}" to "{_excerpt(passages[-1].words)}"')
-        self._add("text-missing", f"the original has {what}{self._note}", line)
+        """Note the original's passages the text lacks before ``line``; only prose counts."""
+        self.lost += [(line, p) for p in passages if self._prose(p)]
+
+    def _prose(self, passage: Passage) -> bool:
+        """Whether a passage the text lacks is a loss: prose, not the article's furniture."""
+        return (len(passage.words) >= _PROSE_WORDS and not passage.heading
+                and passage is not self._headline
+                and not all(link >= 0 for link in passage.word_links))
+
+    def lacking(self) -> None:
+        """One finding for all the prose the text lacks, with where and how much."""
+        if not self.lost:
+            return
+        words = sum(len(p.words) for _, p in self.lost)
+        share = words / self._article_words if self._article_words else 1.0
+        lines = list(dict.fromkeys(n for n, _ in self.lost))  # a run lacks at one line
+        self._add("text-missing",
+                  f"the text lacks {len(self.lost)} passage(s) of the original article, "
+                  f"{words} words ({share:.0%}), at line {_lines(lines)}; "
+                  f'the first: "{_excerpt(self.lost[0][1].words)}"{self._note}',
+                  self.lost[0][0])
 
     def pair(self, stored: Passage, original: Passage) -> None:
         ops = Levenshtein.opcodes(stored.words, original.words)
@@ -470,8 +512,10 @@ class _Report:
         first = changes[0]
         line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
         if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
-            self._add("text-missing", "the passage is cut short; the original goes on: "
-                      f'"{_excerpt(original.words[first.dest_start :])}"{self._note}', line)
+            # the passage is cut short: the original's rest is lacking, as a passage would be
+            start = first.dest_start
+            self.missing([Passage([line], original.words[start:], [line] * (len(original.words)
+                                  - start), original.word_links[start:], original.links)], line)
         else:
             self._add("text-altered", "words differ from the original (text -> original): "
                       + _describe(changes, stored, original), line)
