@@ -370,3 +370,51 @@ def test_wrapped_images_and_autolinks_of_html2text_are_not_words() -> None:
               "wp-\ncontent/c.jpg)](https://e.org/wp-\ncontent/c.jpg)\n\nThe second paragraph.\n")
     result = compare(stored, original, PATH)
     assert result.findings == [] and result.score == 1.0
+
+
+# --- link-altered
+
+def test_a_link_sent_elsewhere_is_link_altered_an_error() -> None:
+    text = FAITHFUL.replace("(https://www.ohchr.org/report.pdf)", "(https://e.org/fake.pdf)")
+    result = check_fidelity(text, PATH, PAGE, URL, installed_extractor())
+    assert codes_and_lines(result.findings) == [("link-altered", 11)]
+    assert result.findings[0].severity is Severity.ERROR
+    assert ('"accessed here" links to https://e.org/fake.pdf in the text, to '
+            "https://www.ohchr.org/report.pdf in the original") in result.findings[0].message
+
+
+@pytest.mark.parametrize("target", [
+    "https://WWW.OHCHR.ORG:443/report.pdf",  # host case, default port
+    "https://www.ohchr.org/report.pdf/",  # trailing slash
+    "https://www.ohchr.org/%72eport.pdf",  # a percent-escape
+    "//www.ohchr.org/report.pdf",  # relative to the page's scheme
+    "<https://www.ohchr.org/report.pdf>",  # angle brackets
+    "#",  # a placeholder: link-placeholder's
+])
+def test_one_address_written_another_way_is_no_link_altered(target: str) -> None:
+    text = FAITHFUL.replace("(https://www.ohchr.org/report.pdf)", f"({target})")
+    result = check_fidelity(text, PATH, PAGE, URL, installed_extractor())
+    assert [f for f in result.findings if f.code == "link-altered"] == []
+
+
+def test_html2text_escapes_and_entities_in_a_target_are_the_same_address() -> None:
+    # html2text escapes parentheses (gregoryszorc.com); lxml reads `&sect` in an href as `§`
+    # (en.wikipedia.org's `&section=2`), a browser does not; html2text wraps before a title
+    original = ("See [the log](https://e.org/log?rev=desc(py3)) and [edit](https://e.org/w?a=edit"
+                "\u00a7ion=2) and [Titan](https://e.org/titan).\n\nMore.")
+    stored = ("See [the log](https://e.org/log?rev=desc\\(py3\\)) and [edit](https://e.org/w?"
+              "a=edit&section=2) and [Titan](https://e.org/titan\n\"Titan\").\n\nMore.")
+    assert compare(stored, original, PATH, base_url=URL).findings == []
+
+
+def test_a_real_pages_link_sent_elsewhere_is_found_on_its_line() -> None:
+    name = "aljazeera.com-42aad16b.html"
+    page = next(p for p in real_pages() if p.name == name)
+    extraction = extract(page.html, page.url)
+    lines = extraction.text.split("\n")
+    at = next(n for n, line in enumerate(lines) if "](https://" in line)
+    start = lines[at].index("](https://") + 2
+    end = lines[at].index(")", start)
+    lines[at] = f"{lines[at][:start]}https://example.org/elsewhere{lines[at][end:]}"
+    result = check_fidelity("\n".join(lines), PATH, page.html, page.url, extraction.extractor)
+    assert codes_and_lines(result.findings) == [("link-altered", at + 1)]

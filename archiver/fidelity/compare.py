@@ -7,6 +7,8 @@ import bisect
 import re
 import time
 from dataclasses import dataclass, field, replace
+from html import unescape
+from urllib.parse import unquote, urljoin, urlsplit
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -50,7 +52,9 @@ _QUOTE_KINDS = str.maketrans(
     {**_SPACES, **dict.fromkeys(map(ord, _SINGLE_MARKS), "'"),
      **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
 )
-_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s]))"  # a target wrapped over lines is one target
+# a target wrapped over lines is one target; a line that starts with a quotation mark holds
+# the link's title (html2text: `(https://e.org/titan\n"Titan")`)
+_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s\"]))"
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
 # Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`), and
 # its title quotation marks (`[a](url "the "b" case")`).
@@ -323,17 +327,18 @@ def joined(passages: list[Passage], indices: list[int]) -> Passage:
 
 
 def compare(stored_text: str, original_text: str, text_path: str, page_text: str | None = None,
-            note: str = "") -> FidelityResult:
+            note: str = "", base_url: str = "") -> FidelityResult:
     """Compare a stored text with the original's article text; findings name lines of the
     stored text. Quotations and added passages are also looked up in ``page_text``, the
-    whole page's text; ``note`` ends the message of every text-missing finding."""
+    whole page's text; ``note`` ends the message of every text-missing finding; a relative
+    link target of either text is read against ``base_url`` (the page's address)."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
     stored, original = parse_text(stored_text), parse_text(original_text)
     matches = align(stored, original)
     report = _Report(text_path, original, parse_text(page_text or ""),
-                     linked=any(p.links for p in stored), note=note)
+                     linked=any(p.links for p in stored), note=note, base_url=base_url)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
     for match in reversed(matches):
@@ -383,7 +388,7 @@ def check_fidelity(
     if extraction.extractor.version != extractor.version:
         note = (f" (the article as {extractor.name} {extraction.extractor.version} finds it; "
                 f"the text was extracted with {extractor.version})")
-    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note)
+    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note, url)
     return replace(result, extraction_seconds=extracted - started)
 
 
@@ -404,8 +409,9 @@ class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
     def __init__(self, path: str, original: list[Passage], page_lines: list[Passage], *,
-                 linked: bool, note: str) -> None:
+                 linked: bool, note: str, base_url: str = "") -> None:
         self.path = path
+        self._base = base_url
         self.findings: list[Finding] = []
         self.kept = 0
         self._linked, self._note = linked, note
@@ -542,14 +548,44 @@ class _Report:
         if not self._linked:
             return  # a plain-text text (no link anywhere) has not lost links: it never had any
         for link, url in enumerate(original.links):
-            if url in ("", "#"):
+            if url in _LOST_TARGETS:
                 continue
             tokens = [t for t, k in enumerate(original.word_links) if k == link]
             mapped = [to_stored[t] for t in tokens if to_stored[t] >= 0]
-            if mapped and all(stored.word_links[s] < 0 for s in mapped):
-                text = " ".join(original.words[t] for t in tokens)
+            if not mapped:
+                continue
+            text = " ".join(original.words[t] for t in tokens)
+            targets = {stored.links[k] for s in mapped if (k := stored.word_links[s]) >= 0}
+            if not targets:
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
+            elif len(targets) == 1 and (target := targets.pop()) not in _LOST_TARGETS and (
+                    same_target(target, self._base) != same_target(url, self._base)):
+                self._add("link-altered", f'"{text}" links to {target} in the text, to {url} '
+                          "in the original", stored.word_lines[mapped[0]])
+
+
+_LOST_TARGETS = ("", "#")  # a placeholder: link-placeholder reports it
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a CommonMark backslash escape
+
+
+def same_target(url: str, base: str) -> tuple[str, str, str, str, str]:
+    """A link target as a browser follows it, for comparison: Markdown's backslash escapes
+    (html2text's `desc\\(py3\\)`) and character references read (as lxml reads an href, also
+    `&sect` without its semicolon), joined to the page's address, scheme and host in lower
+    case, no default port, percent-escapes decoded and a trailing slash dropped: ways of
+    writing one address, not another address."""
+    parts = urlsplit(urljoin(base, unescape(_ESCAPED.sub(r"\1", url.strip()))))
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number: compare the address as written
+        return parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment
+    netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else (
+        f"{host}:{port}")
+    return (parts.scheme.lower(), netloc, unquote(parts.path).rstrip("/"), unquote(parts.query),
+            unquote(parts.fragment))
 
 
 def _differences(ops: Opcodes) -> list[Opcode]:
