@@ -418,3 +418,19 @@ def test_a_real_pages_link_sent_elsewhere_is_found_on_its_line() -> None:
     lines[at] = f"{lines[at][:start]}https://example.org/elsewhere{lines[at][end:]}"
     result = check_fidelity("\n".join(lines), PATH, page.html, page.url, extraction.extractor)
     assert codes_and_lines(result.findings) == [("link-altered", at + 1)]
+
+
+def test_a_paragraph_parted_into_lines_otherwise_is_neither_missing_nor_outside() -> None:
+    # trafilatura's defaults write gregoryszorc.com's paragraphs a line per sentence or so
+    original = ("The opening paragraph of the report stays as it is.\n\n"
+                "The report found that the detention of Uyghurs may amount to crimes against "
+                "humanity, a finding rights groups had long sought after years of work.\n\n"
+                "The closing paragraph of the report stays as it is.")
+    parted = original.replace("The report found that", "The report\n\nfound that").replace(
+        "may amount to", "may\n\namount to").replace("rights groups had", "rights\n\ngroups had")
+    page = original.replace("\n\n", "\n")
+    result = compare(parted, original, PATH, page_text=page)
+    assert result.findings == []
+    first, _, last = original.split("\n\n")
+    lacking = compare(f"{first}\n\n{last}", original, PATH, page_text=page)
+    assert [(f.code, f.line) for f in lacking.findings] == [("text-missing", 3)]

@@ -337,7 +337,9 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
     stored, original = parse_text(stored_text), parse_text(original_text)
     matches = align(stored, original)
-    report = _Report(text_path, original, parse_text(page_text or ""),
+    unpaired = ([stored[i] for m in matches if not m.original for i in m.stored],
+                [original[i] for m in matches if not m.stored for i in m.original])
+    report = _Report(text_path, unpaired, original, parse_text(page_text or ""),
                      linked=any(p.links for p in stored), note=note, base_url=base_url)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
@@ -392,6 +394,26 @@ def check_fidelity(
     return replace(result, extraction_seconds=extracted - started)
 
 
+def _grams(words: list[str]) -> set[tuple[str, ...]]:
+    """Every run of _GRAM words."""
+    return set(zip(*(words[k:] for k in range(_GRAM)), strict=False))
+
+
+def _covered(words: list[str], grams: set[tuple[str, ...]],
+             short: set[tuple[str, ...]] | frozenset[tuple[str, ...]] = frozenset()) -> bool:
+    """Whether runs of words in ``grams`` (or whole short lines in ``short``) cover all but a
+    few of ``words``: the same words, joined and parted otherwise."""
+    covered = [False] * len(words)
+    for k in range(len(words) - _GRAM + 1):
+        if tuple(words[k : k + _GRAM]) in grams:
+            covered[k : k + _GRAM] = [True] * _GRAM
+    for k in range(len(words)):
+        for size in range(2, _GRAM):
+            if tuple(words[k : k + size]) in short:
+                covered[k : k + size] = [True] * size
+    return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
+
+
 def _lines(numbers: list[int]) -> str:
     """Line numbers for a message: the first few, and how many more."""
     more = len(numbers) - _SHOWN_DIFFERENCES
@@ -408,8 +430,9 @@ def _excerpt(words: list[str]) -> str:
 class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
-    def __init__(self, path: str, original: list[Passage], page_lines: list[Passage], *,
-                 linked: bool, note: str, base_url: str = "") -> None:
+    def __init__(self, path: str, unpaired: tuple[list[Passage], list[Passage]],
+                 original: list[Passage], page_lines: list[Passage], *, linked: bool, note: str,
+                 base_url: str = "") -> None:
         self.path = path
         self._base = base_url
         self.findings: list[Finding] = []
@@ -421,7 +444,12 @@ class _Report:
         self._article_words = sum(len(p.words) for p in original)
         page = [w for p in page_lines for w in p.words]
         self._page = f" {' '.join(page)} "
-        self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
+        self._page_grams = _grams(page)
+        # a text may part the article's paragraphs otherwise (a line per sentence), so that
+        # none of its passages pairs with one of the article's: the words of the text's
+        # unpaired passages are not lacking, and those of the article's are not outside it
+        self._text_grams = _grams([w for p in unpaired[0] for w in p.words])
+        self._article_grams = _grams([w for p in unpaired[1] for w in p.words])
         # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
         self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
         # a quotation may be verbatim in the article or anywhere else on the page
@@ -433,23 +461,15 @@ class _Report:
 
     def _on_page(self, words: list[str]) -> bool:
         """Whether the words are the page's: verbatim, or all but a few in runs of its words."""
-        if f" {' '.join(words)} " in self._page:
-            return True
-        covered = [False] * len(words)
-        for k in range(len(words) - _GRAM + 1):
-            if tuple(words[k : k + _GRAM]) in self._page_grams:
-                covered[k : k + _GRAM] = [True] * _GRAM
-        for k in range(len(words)):
-            for size in range(2, _GRAM):
-                if tuple(words[k : k + size]) in self._page_short:
-                    covered[k : k + size] = [True] * size
-        return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
+        return f" {' '.join(words)} " in self._page or _covered(words, self._page_grams,
+                                                                 self._page_short)
 
     def added(self, passage: Passage) -> None:
         if not passage.words:
             return  # markup alone (`* * *`, an image): no words were added
         if self._on_page(passage.words):
-            self.outside.append(passage)
+            if not _covered(passage.words, self._article_grams):
+                self.outside.append(passage)
         else:
             self._add("text-added", "nowhere on the archived page: "
                       f'"{_excerpt(passage.words)}"', passage.lines[0])
@@ -471,7 +491,8 @@ class _Report:
 
     def missing(self, passages: list[Passage], line: int) -> None:
         """Note the original's passages the text lacks before ``line``; only prose counts."""
-        self.lost += [(line, p) for p in passages if self._prose(p)]
+        self.lost += [(line, p) for p in passages
+                      if self._prose(p) and not _covered(p.words, self._text_grams)]
 
     def _prose(self, passage: Passage) -> bool:
         """Whether a passage the text lacks is a loss: prose, not the article's furniture."""
