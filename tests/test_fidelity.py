@@ -434,3 +434,15 @@ def test_a_paragraph_parted_into_lines_otherwise_is_neither_missing_nor_outside(
     first, _, last = original.split("\n\n")
     lacking = compare(f"{first}\n\n{last}", original, PATH, page_text=page)
     assert [(f.code, f.line) for f in lacking.findings] == [("text-missing", 3)]
+
+
+def test_a_block_quotation_wrapped_over_quoted_lines_is_one_paragraph() -> None:
+    # html2text wraps a <blockquote> over `> ` lines, a link's target too (blog.givewell.org)
+    original = ("We summarized our case:\n\nA key part of our [research process]"
+                "(https://e.org/how-we-work/process) is trying to identify programs.\n\n"
+                "The end of the post.")
+    stored = ("We summarized our case:\n\n> A key part of our [research process](https://e.org/"
+              "how-we-\n> work/process) is trying to\n> identify programs.\n>\n\n"
+              "The end of the post.\n")
+    result = compare(stored, original, PATH, base_url=URL)
+    assert result.findings == [] and result.score == 1.0

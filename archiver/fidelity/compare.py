@@ -75,6 +75,7 @@ _MARKUP = re.compile(
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}\s|>|\||(?:[-*+\u2022]|\d{1,3}[.)])\s)")
+_QUOTE_MARKER = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a block quotation's line: `> `, `>> `
 BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
 # A word: letters and digits, with inner apostrophes (China's). Punctuation, emphasis marks
 # (`_all_`, `**x**`), escapes (`4\\.`) and spacing are style, so they are not part of words.
@@ -212,12 +213,19 @@ def parse_text(text: str) -> list[Passage]:
         return [parse_passage(line, n) for n, line in enumerate(lines, start=1) if line.strip()]
     passages: list[Passage] = []
     start = 0  # the first line of the paragraph being read, or 0 between paragraphs
+    quoting = False  # whether that paragraph is a block quotation's, wrapped over `> ` lines
+    body: list[str] = []  # its lines, without their quotation markers
     for number, line in enumerate([*lines, ""], start=1):
-        if start and (not line.strip() or _BLOCK_START.match(line)):
-            passages.append(parse_passage("\n".join(lines[start - 1 : number - 1]), start))
+        marker = _QUOTE_MARKER.match(line)
+        text = line[marker.end():] if marker else line
+        if start and (not text.strip() or bool(marker) != quoting
+                      or _BLOCK_START.match(text if quoting else line)):
+            passages.append(parse_passage("\n".join(body), start))
             start = 0
-        if line.strip() and not start:
-            start = number
+        if text.strip() and not start:
+            start, quoting, body = number, bool(marker), []
+        if start:
+            body.append(text if quoting else line)
     return passages
 
 

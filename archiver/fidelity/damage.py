@@ -159,15 +159,18 @@ def _structural(keys: list[str], first: int, again: int, count: int) -> bool:
     """Whether paragraph ``again``, a copy of paragraph ``first``, repeats as pages repeat
     themselves: a table row (a header over each table), a line the text has three times or
     more (an interview's questions, a recipe's steps, a refrain), or a line of a recurring
-    section (a neighbour repeats with it). A copy right after its original, or a lone copy
-    elsewhere, is what damage makes (a caption written twice, a pasted paragraph)."""
+    section (a neighbour, or the paragraph beyond it, repeats with it). A copy right after
+    its original, or a lone copy elsewhere, is what damage makes (a caption written twice, a
+    pasted paragraph)."""
     if again == first + 1:
         return False
     if keys[again].startswith("|") or count >= _RECURRING:
         return True
-    before = first > 0 and keys[again - 1] == keys[first - 1]
-    after = again + 1 < len(keys) and keys[again + 1] == keys[first + 1]
-    return before or after
+    # a neighbour within two paragraphs, so that one line put between (a caption, an
+    # advertisement) does not hide the section
+    return any((first - d >= 0 and keys[again - d] == keys[first - d])
+               or (again + d < len(keys) and keys[again + d] == keys[first + d])
+               for d in (1, 2))
 
 
 def _split_links(lines: list[str]) -> _Hits:
