@@ -446,3 +446,19 @@ def test_a_block_quotation_wrapped_over_quoted_lines_is_one_paragraph() -> None:
               "The end of the post.\n")
     result = compare(stored, original, PATH, base_url=URL)
     assert result.findings == [] and result.score == 1.0
+
+
+def test_only_prose_the_text_lacks_is_text_missing() -> None:
+    # what makers of faithful texts leave out: a section label, the headline, a heading, a
+    # "subscribe" link, a short credit (quantamagazine.org, foxnews.com, aljazeera.com)
+    paragraphs = ["The council met in Geneva on Monday to hear the report.",
+                  "Its members asked for a vote on the findings next month."]
+    original = "\n\n".join([
+        "[immunology](https://e.org/tag/immunology/)", "Cells That Taste Danger Set Off Alarms",
+        paragraphs[0], "## What the report says about the camps",
+        "[Subscribe to our newsletter for the latest news](https://e.org/subscribe)",
+        "SOURCE Al Jazeera News", paragraphs[1]])
+    assert compare("\n\n".join(paragraphs), original, PATH).findings == []
+    lacking = compare(paragraphs[0], original, PATH)
+    assert [(f.code, f.line) for f in lacking.findings] == [("text-missing", 1)]
+    assert "lacks 1 passage(s) of the original article, 11 words" in lacking.findings[0].message

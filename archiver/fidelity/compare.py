@@ -448,7 +448,9 @@ class _Report:
         self._linked, self._note = linked, note
         self.outside: list[Passage] = []  # passages on the page but outside the article
         self.lost: list[tuple[int, Passage]] = []  # prose the text lacks, by the line it lacks it
-        self._headline = original[0] if original else None
+        # the article's headline: its first passage of words that are not only a link (a
+        # section's label may come before it: `[immunology](url)` on quantamagazine.org)
+        self._headline = next((p for p in original if any(k < 0 for k in p.word_links)), None)
         self._article_words = sum(len(p.words) for p in original)
         page = [w for p in page_lines for w in p.words]
         self._page = f" {' '.join(page)} "
