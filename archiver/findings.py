@@ -69,7 +69,9 @@ RULES: dict[str, Rule] = {
              "Restore the passage from the archived original."),
         Rule("mojibake", _W, "UTF-8 text that was decoded as cp1252/latin-1 (e.g. `â€™`).",
              "Re-derive the text from its capture with the right charset."),
-        Rule("duplicate-line", _W, "A line repeats an earlier line word for word.",
+        Rule("duplicate-line", _W,
+             "A line repeats an earlier line word for word (right after it, or once elsewhere; "
+             "table rows, lines repeated three times or more and recurring sections are not).",
              "Remove the copy, or accept it if the source repeats itself."),
         Rule("unbalanced-quote", _W,
              "A quotation is opened and never closed, or closed with the wrong mark.",
@@ -97,10 +99,12 @@ RULES: dict[str, Rule] = {
         Rule("text-added", _W, "A passage of the text that is nowhere on the archived page.",
              "Remove it (page chrome, spliced headline), recording the edit."),
         Rule("text-outside-article", _W,
-             "A passage of the text that is on the archived page but outside its article "
-             "(a headline, caption, byline or sidebar).",
+             "A third of the text or more is on the archived page but outside its article "
+             "(sidebars, teasers, comments); a kept headline, caption or byline is not.",
              "Nothing was invented; remove it if it is not the article's, or accept it."),
-        Rule("text-missing", _W, "A passage of the original article that the text lacks.",
+        Rule("text-missing", _W,
+             "Prose of the original article that the text lacks (one finding per text, with "
+             "each place); headings, link-only lines, labels and the headline do not count.",
              "Restore it from the original."),
         Rule("text-altered", _W, "A passage whose words differ from the original's.",
              "Restore the original wording."),
@@ -109,6 +113,9 @@ RULES: dict[str, Rule] = {
              "Restore the quotation verbatim: a misquote is the worst damage."),
         Rule("link-lost", _W, "The original has a link where the text has plain words.",
              "Restore the link from the original."),
+        Rule("link-altered", _E,
+             "A link of the text goes elsewhere than the original's link at the same place.",
+             "Restore the original's target: `archiver repair` restores only lost ones."),
         Rule("fidelity-unverified", _W,
              "The text could not be compared with its original (no usable response, a page "
              "without text, or an extractor archiver cannot run).",

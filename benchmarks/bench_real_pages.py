@@ -7,10 +7,12 @@ Every page of ``../shared/real-pages/pages`` (or those matching ``--pages``) is 
 the archived original and archiver's own text. A seeded generator then damages that text:
 lost link targets (``[text](#)``, ``[text]()``, and the bare ``text (#)``), a misquote (one
 word changed inside a quotation of three words or more), a changed word outside quotations, a
-dropped paragraph and an inserted line, each on its own line with an untouched line between
-them. The damaged text goes in with ``archiver add --url``, gets its capture with ``archiver
-capture --pending``, and is checked with ``archiver verify --format json`` and repaired with
-``archiver repair ID --apply``, all through the command line's ``main([...])`` in process.
+dropped paragraph, an inserted line and a link sent to another of the text's targets, each on
+its own line with an untouched line between them. The damaged text goes in with ``archiver
+add --url``, gets its capture with ``archiver capture --pending``, and is checked with
+``archiver verify --format json`` and repaired with ``archiver repair ID --apply``, all through
+the command line's ``main([...])`` in process; the repaired texts are verified once more, for
+link-altered findings that repair's own links would draw.
 
 Every damage is recorded with its line, so the figures are exact: per expected finding code,
 the recall (damages that drew it on their line; a dropped paragraph is looked for on the line
@@ -59,6 +61,7 @@ EXPECTED = {
     "changed-word": "text-altered",
     "dropped-paragraph": "text-missing",
     "inserted-line": "text-added",
+    "changed-target": "link-altered",
 }
 MIN_WORDS = 8  # of a line that takes a misquote, a changed word or is dropped
 FORMS = ("[{}](#)", "[{}]()", "{} (#)")  # how a lost target is written
@@ -203,9 +206,20 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
         lines[n] = _swap_word(lines[n], a, b, rng) or lines[n]
         taken.add(n)
         kinds.append(("changed-word", n))
-    # dropped paragraph: a line without links that the text has once
+    # changed target: one link sent to another address the text links to (a plausible URL)
+    targets = sorted({m.group(2) for n in content for m in linked(n)} - {"#", ""})
+    retargetable = [n for n in content if n not in taken and any(
+        m.group(1).strip() and m.group(2) not in ("#", "") for m in linked(n))]
+    if len(targets) > 1 and (n := pick(retargetable)) is not None:
+        m = rng.choice([m for m in linked(n) if m.group(1).strip() and m.group(2) not in ("#", "")])
+        other = rng.choice([t for t in targets if t != m.group(2)])
+        lines[n] = f"{lines[n][:m.start(2)]}{other}{lines[n][m.end(2):]}"
+        taken.add(n)
+        kinds.append(("changed-target", n))
+    # dropped paragraph: a line without links (read as verify reads them, so a teaser whose
+    # link text holds brackets is a link) that the text has once
     counts = Counter(lines)
-    droppable = [n for n in long if n != content[0] and not linked(n)
+    droppable = [n for n in long if n != content[0] and not LINK.search(lines[n])
                  and counts[lines[n]] == 1]
     dropped = pick(droppable)
     if dropped is not None:
@@ -285,6 +299,7 @@ class Scores:
     repair_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     repair_glued: dict[bool, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     pages: list[dict[str, object]] = field(default_factory=list)
+    repaired_altered: int = 0  # link-altered on repaired texts, the changed target aside
 
 
 def text_findings(report: dict[str, object], path: str) -> tuple[list[dict[str, object]],
@@ -447,6 +462,16 @@ def main() -> None:
             page["repair"] = score_repairs(damaged[sid], repaired, err, browsers[sid], scores)
             page["repair_exit"] = code
             scores.pages.append(page)
+        # repair's own output: its restored links must be the original's (no link-altered
+        # beyond the target the damage changed, which repair leaves as it is)
+        again = json.loads(must(["verify", *at, "--format", "json", *jobs], ok=(0, 1)))
+        for document in again["documents"]:
+            if document["id"] in damaged:
+                changed = {line for kind, lines in damaged[document["id"]].damages
+                           if kind == "changed-target" for line in lines}
+                scores.repaired_altered += sum(
+                    f["code"] == "link-altered" and f["line"] not in changed
+                    for f in document["findings"])
     show(scores, len(texts), args.seed)
     if args.json:
         args.json.write_text(json.dumps({"seed": args.seed, "pages": scores.pages,
@@ -459,6 +484,7 @@ def figures(scores: Scores) -> dict[str, object]:
             "false_on_untouched_lines": scores.false, "also_on_undamaged_text": scores.inherent,
             "not_on_a_text_line": scores.elsewhere, "repair": scores.repair,
             "repair_by_form": scores.repair_forms,
+            "repaired_link_altered": scores.repaired_altered,
             "repair_by_neighbour": {"touching": scores.repair_glued[True],
                                     "spaced": scores.repair_glued[False]}}
 
@@ -493,6 +519,8 @@ def show(scores: Scores, pages: int, seed: int) -> None:
         repair.add_row(label, str(total), *(
             f"{counts[o]} ({counts[o] / total:.0%})" if total else "0" for o in outcomes))
     console.print(repair)
+    console.print(f"link-altered on the repaired texts (the damage's changed target aside): "
+                  f"{scores.repaired_altered}")
     for page in scores.pages:
         for miss in page["missed"]:  # type: ignore[attr-defined]
             console.print(f"missed: {page['page']}:{miss['lines'][0]} {miss['kind']}",

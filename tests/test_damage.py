@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from archiver.fidelity.damage import scan_text
+from archiver.fidelity.extract import extract
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 
@@ -99,6 +100,44 @@ def test_duplicate_line_ignores_short_labels_blanks_and_rules() -> None:
     assert hits(text, "duplicate-line") == []
 
 
+@pytest.mark.parametrize("text", [
+    # a table's header over each of several tables (dawgsbynature.com)
+    "| Pos | Player | Plays | Stats |\n| --- | --- | --- | --- |\n| DL | A | 63 | 1 |\n\n"
+    "Next unit.\n\n| Pos | Player | Plays | Stats |\n| --- | --- | --- | --- |",
+    # a question asked of each person interviewed, three times or more (wday.ru)
+    "Anna\nWhat inspired your cooking page?\nHer answer.\nBoris\n"
+    "What inspired your cooking page?\nHis answer.\nVera\nWhat inspired your cooking page?",
+    # a line of a section that recurs with it (beachbodyondemand.com's meal plans)
+    "Plan A\nPre-Workout Meal\nEat 60 minutes before your workout\nEggs\nPlan B\n"
+    "Pre-Workout Meal\nEat 60 minutes before your workout\nOats",
+])
+def test_duplicate_line_ignores_what_pages_repeat(text: str) -> None:
+    assert hits(text, "duplicate-line") == []
+
+
+def test_duplicate_line_fires_on_a_lone_copy_away_from_its_original() -> None:
+    text = ("The council met in Geneva on Monday.\n\nA second paragraph.\n\nA third one.\n\n"
+            "The council met in Geneva on Monday.")
+    assert lines_of(text, "duplicate-line") == [7]
+
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "pages"
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("beachbodyondemand.com-5f03fc17.html", "duplicate-line"),  # 89 before, its meal plans
+    ("dawgsbynature.com-6a72de37.html", "duplicate-line"),  # a header over each table
+    ("heise.de-dc828330.html", "unbalanced-quote"),  # German "…“ once per quotation
+    ("slashgear.com-06ee193d.html", "unbalanced-quote"),  # isn U+2018 t
+])
+def test_real_pages_text_draws_no_false_damage(name: str, code: str) -> None:
+    text = extract((REAL_PAGES / name).read_bytes(), f"https://{name.split('-')[0]}/").text
+    found = hits(text, code)
+    if code == "unbalanced-quote":  # heise.de mixes a straight opening and a German closing
+        found = [f for f in found if "never closed" in f[1]]
+    assert found == []
+
+
 # --- unbalanced-quote
 
 @pytest.mark.parametrize(("text", "line", "fragment"), [
@@ -110,6 +149,11 @@ def test_duplicate_line_ignores_short_labels_blanks_and_rules() -> None:
     ("They left,\u201d she said.", 1, "closing \u201d without an opening mark"),
     ("She called it \u2018unfettered access.\n\nThen she left.", 1, "opened with \u2018"),
     ("Er nannte es \u201eeinen Skandal und ging.\n\nDann nichts.", 1, "opened with \u201e"),
+    # German closing mark after a straight opening one (heise.de): closed, with another mark
+    ("\"Wir verbrauchen weniger.\u201c, sagt er.", 1, "opened with \" is closed with \u201c"),
+    # two paragraphs between: the quotation was not continued
+    ("\u201cFirst part.\n\nA caption.\n\nAnother paragraph.\n\n\u201cLater.\u201d", 1,
+     "never closed"),
 ])
 def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     found = hits(text, "unbalanced-quote")
@@ -130,6 +174,10 @@ def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     # German marks (basicthinking.de, rechtambild.de, netzpolitik.org, heise.de)
     "Er nannte es \u201eeinen Skandal\u201c und ging; \u201ezweitens\u201d auch.",
     "\u201eErster Absatz des Zitats.\n\n\u201eZweiter Absatz endet.\u201c",
+    # a caption or an advertisement between two paragraphs of one quotation (news.sky.com)
+    "\"He is renowned for his prowess.\n\nAdvertisement\n\n\"He has won four titles.\"",
+    # apostrophes typed with U+2018 (basicthinking.de, slashgear.com)
+    "Hamilton\u2018s tears; the automaker isn \u2018t slowing; [a tweet](https://t.co/x)\u2018s",
 ])
 def test_unbalanced_quote_near_misses(text: str) -> None:
     assert hits(text, "unbalanced-quote") == []

@@ -17,7 +17,7 @@ from warcio.warcwriter import WARCWriter
 from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.fidelity.compare import LINK
+from archiver.fidelity.compare import LINK, check_fidelity
 from archiver.fidelity.extract import extract, installed_extractor
 from archiver.fidelity.repair import (
     apply_repairs,
@@ -351,6 +351,10 @@ def test_real_page_every_link_lost_is_restored_never_wrongly(name: str) -> None:
     assert len(plan.edits) >= 0.8 * len(lost)
     if len(plan.edits) == len(lost):
         assert plan.apply(damaged) == extraction.text
+    # every link repair restores is the original's at that place
+    findings = check_fidelity(plan.apply(damaged), "t.txt", html, sources[name]["original_url"],
+                              extraction.extractor).findings
+    assert [f for f in findings if f.code == "link-altered"] == []
 
 
 def test_repair_of_a_deleted_text_is_one_line(source: tuple[Collection, Manifest]) -> None:
@@ -373,3 +377,26 @@ def test_passage_the_extractor_left_out_is_repaired_from_the_pages_anchors() -> 
     last = plan.edits[-1]
     assert (last.line, last.url, last.evidence) == (13, "https://cdn.example.org/annual",
                                                     "/html/body/div/p/a")
+
+
+# A link glued to the next word: `MacBook</a></span>s` (gizmodo.com) and `Ninja Brick</a>, en`,
+# which trafilatura writes `[Ninja Brick,](url)en` (soundofscience.fr).
+@pytest.mark.parametrize(("name", "glued"), [
+    ("gizmodo.com-5fa5679d.html", "repairs for all MacBook]("),
+    ("soundofscience.fr-ec4bc9b7.html", "[Ninja Brick,]("),
+])
+@pytest.mark.parametrize("form", ["[{}](#)", "[{}]()", "{} (#)"])
+def test_a_link_glued_to_the_next_word_is_restored_as_it_was(name: str, glued: str,
+                                                             form: str) -> None:
+    url = json.loads((REAL / "sources.json").read_text())[name]["original_url"]
+    html = (REAL / "pages" / name).read_bytes()
+    extraction = extract(html, url)
+    link = next(m for m in LINK.finditer(extraction.text) if glued in m.group())
+    assert re.match(r"\w", extraction.text[link.end():])  # glued to the next word, as on the page
+    damaged = (extraction.text[: link.start()] + form.format(link.group(1))
+               + extraction.text[link.end():])
+    plan = propose_repairs(damaged, html, url, extraction.extractor, extraction.charset)
+    assert plan.unresolved == [] and len(plan.edits) == 1
+    assert plan.apply(damaged) == extraction.text
+    assert check_fidelity(plan.apply(damaged), "t.txt", html, url,
+                          extraction.extractor).findings == []

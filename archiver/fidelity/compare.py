@@ -7,6 +7,8 @@ import bisect
 import re
 import time
 from dataclasses import dataclass, field, replace
+from html import unescape
+from urllib.parse import unquote, urljoin, urlsplit
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -28,6 +30,18 @@ _ON_PAGE_SHARE = 0.8
 # A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
 _GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
+# What a text lacks is a loss when it is prose: a passage of this many words or more that is
+# not a heading or only link text, nor the article's headline. Shorter passages are labels
+# and credits ("More", "Click To Tweet", "SOURCE Al Jazeera News"); headings, teaser and
+# "subscribe" links and the headline are where makers of faithful texts draw the article's
+# bounds differently (on the real pages, most of what human annotators and other tools
+# leave out, and no change to the number of texts warned between 5 and 8 words).
+_PROSE_WORDS = 5
+_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]")
+# Passages on the page but outside the article are reported when they are this share of the
+# text's words or more: the text is then in good part something else (comments, teasers).
+# A headline, byline or caption kept by a peer's text is a few percent of it.
+_OUTSIDE_SHARE = 1 / 3
 
 # Style, not content: every quotation mark compares as one, and typographic spaces as spaces.
 # Both tables keep string lengths, so offsets found in one string hold in the other.
@@ -38,7 +52,9 @@ _QUOTE_KINDS = str.maketrans(
     {**_SPACES, **dict.fromkeys(map(ord, _SINGLE_MARKS), "'"),
      **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
 )
-_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s]))"  # a target wrapped over lines is one target
+# a target wrapped over lines is one target; a line that starts with a quotation mark holds
+# the link's title (html2text: `(https://e.org/titan\n"Titan")`)
+_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s\"]))"
 # A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
 # Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`), and
 # its title quotation marks (`[a](url "the "b" case")`).
@@ -59,6 +75,7 @@ _MARKUP = re.compile(
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}\s|>|\||(?:[-*+\u2022]|\d{1,3}[.)])\s)")
+_QUOTE_MARKER = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a block quotation's line: `> `, `>> `
 BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
 # A word: letters and digits, with inner apostrophes (China's). Punctuation, emphasis marks
 # (`_all_`, `**x**`), escapes (`4\\.`) and spacing are style, so they are not part of words.
@@ -90,6 +107,7 @@ class Passage:
     links: list[str] = field(default_factory=list)  # each link's target as written
     quoted: list[bool] = field(default_factory=list)
     quotes: list[tuple[int, int, str]] = field(default_factory=list)  # token range, quotation
+    heading: bool = False  # a Markdown heading, not prose
 
     @property
     def key(self) -> str:
@@ -107,6 +125,7 @@ class Passage:
             links=self.links + other.links,
             quoted=self.quoted + other.quoted,
             quotes=self.quotes + [(a + shift, b + shift, q) for a, b, q in other.quotes],
+            heading=self.heading and other.heading,
         )
 
 
@@ -172,6 +191,7 @@ def parse_passage(line: str, number: int) -> Passage:
         links=[url for _, _, url in spans],
         quoted=[quote >= 0 for quote in quote_of],
         quotes=[(t[0], t[-1] + 1, quote_spans[q][2]) for q, t in quote_tokens.items()],
+        heading=bool(_HEADING.match(line)),
     )
 
 
@@ -193,12 +213,19 @@ def parse_text(text: str) -> list[Passage]:
         return [parse_passage(line, n) for n, line in enumerate(lines, start=1) if line.strip()]
     passages: list[Passage] = []
     start = 0  # the first line of the paragraph being read, or 0 between paragraphs
+    quoting = False  # whether that paragraph is a block quotation's, wrapped over `> ` lines
+    body: list[str] = []  # its lines, without their quotation markers
     for number, line in enumerate([*lines, ""], start=1):
-        if start and (not line.strip() or _BLOCK_START.match(line)):
-            passages.append(parse_passage("\n".join(lines[start - 1 : number - 1]), start))
+        marker = _QUOTE_MARKER.match(line)
+        text = line[marker.end():] if marker else line
+        if start and (not text.strip() or bool(marker) != quoting
+                      or _BLOCK_START.match(text if quoting else line)):
+            passages.append(parse_passage("\n".join(body), start))
             start = 0
-        if line.strip() and not start:
-            start = number
+        if text.strip() and not start:
+            start, quoting, body = number, bool(marker), []
+        if start:
+            body.append(text if quoting else line)
     return passages
 
 
@@ -308,17 +335,20 @@ def joined(passages: list[Passage], indices: list[int]) -> Passage:
 
 
 def compare(stored_text: str, original_text: str, text_path: str, page_text: str | None = None,
-            note: str = "") -> FidelityResult:
+            note: str = "", base_url: str = "") -> FidelityResult:
     """Compare a stored text with the original's article text; findings name lines of the
     stored text. Quotations and added passages are also looked up in ``page_text``, the
-    whole page's text; ``note`` ends the message of every text-missing finding."""
+    whole page's text; ``note`` ends the message of every text-missing finding; a relative
+    link target of either text is read against ``base_url`` (the page's address)."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
     stored, original = parse_text(stored_text), parse_text(original_text)
     matches = align(stored, original)
-    report = _Report(text_path, original, parse_text(page_text or ""),
-                     linked=any(p.links for p in stored), note=note)
+    unpaired = ([stored[i] for m in matches if not m.original for i in m.stored],
+                [original[i] for m in matches if not m.stored for i in m.original])
+    report = _Report(text_path, unpaired, original, parse_text(page_text or ""),
+                     linked=any(p.links for p in stored), note=note, base_url=base_url)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
     for match in reversed(matches):
@@ -337,7 +367,8 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
                 lacking = []
     total = sum(len(p.words) for p in original)
     score = report.kept / total if total else float(not any(p.words for p in stored))
-    report.outside_article()
+    report.lacking()
+    report.outside_article(sum(len(p.words) for p in stored))
     findings = sorted(report.findings, key=lambda f: (f.line or 0, f.code))
     return FidelityResult(findings, score, alignment_seconds=time.perf_counter() - started)
 
@@ -367,8 +398,35 @@ def check_fidelity(
     if extraction.extractor.version != extractor.version:
         note = (f" (the article as {extractor.name} {extraction.extractor.version} finds it; "
                 f"the text was extracted with {extractor.version})")
-    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note)
+    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note, url)
     return replace(result, extraction_seconds=extracted - started)
+
+
+def _grams(words: list[str]) -> set[tuple[str, ...]]:
+    """Every run of _GRAM words."""
+    return set(zip(*(words[k:] for k in range(_GRAM)), strict=False))
+
+
+def _covered(words: list[str], grams: set[tuple[str, ...]],
+             short: set[tuple[str, ...]] | frozenset[tuple[str, ...]] = frozenset()) -> bool:
+    """Whether runs of words in ``grams`` (or whole short lines in ``short``) cover all but a
+    few of ``words``: the same words, joined and parted otherwise."""
+    covered = [False] * len(words)
+    for k in range(len(words) - _GRAM + 1):
+        if tuple(words[k : k + _GRAM]) in grams:
+            covered[k : k + _GRAM] = [True] * _GRAM
+    for k in range(len(words)):
+        for size in range(2, _GRAM):
+            if tuple(words[k : k + size]) in short:
+                covered[k : k + size] = [True] * size
+    return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
+
+
+def _lines(numbers: list[int]) -> str:
+    """Line numbers for a message: the first few, and how many more."""
+    more = len(numbers) - _SHOWN_DIFFERENCES
+    shown = ", ".join(str(n) for n in numbers[:_SHOWN_DIFFERENCES])
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _excerpt(words: list[str]) -> str:
@@ -380,16 +438,28 @@ def _excerpt(words: list[str]) -> str:
 class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
-    def __init__(self, path: str, original: list[Passage], page_lines: list[Passage], *,
-                 linked: bool, note: str) -> None:
+    def __init__(self, path: str, unpaired: tuple[list[Passage], list[Passage]],
+                 original: list[Passage], page_lines: list[Passage], *, linked: bool, note: str,
+                 base_url: str = "") -> None:
         self.path = path
+        self._base = base_url
         self.findings: list[Finding] = []
         self.kept = 0
         self._linked, self._note = linked, note
         self.outside: list[Passage] = []  # passages on the page but outside the article
+        self.lost: list[tuple[int, Passage]] = []  # prose the text lacks, by the line it lacks it
+        # the article's headline: its first passage of words that are not only a link (a
+        # section's label may come before it: `[immunology](url)` on quantamagazine.org)
+        self._headline = next((p for p in original if any(k < 0 for k in p.word_links)), None)
+        self._article_words = sum(len(p.words) for p in original)
         page = [w for p in page_lines for w in p.words]
         self._page = f" {' '.join(page)} "
-        self._page_grams = set(zip(*(page[k:] for k in range(_GRAM)), strict=False))
+        self._page_grams = _grams(page)
+        # a text may part the article's paragraphs otherwise (a line per sentence), so that
+        # none of its passages pairs with one of the article's: the words of the text's
+        # unpaired passages are not lacking, and those of the article's are not outside it
+        self._text_grams = _grams([w for p in unpaired[0] for w in p.words])
+        self._article_grams = _grams([w for p in unpaired[1] for w in p.words])
         # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
         self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
         # a quotation may be verbatim in the article or anywhere else on the page
@@ -401,48 +471,57 @@ class _Report:
 
     def _on_page(self, words: list[str]) -> bool:
         """Whether the words are the page's: verbatim, or all but a few in runs of its words."""
-        if f" {' '.join(words)} " in self._page:
-            return True
-        covered = [False] * len(words)
-        for k in range(len(words) - _GRAM + 1):
-            if tuple(words[k : k + _GRAM]) in self._page_grams:
-                covered[k : k + _GRAM] = [True] * _GRAM
-        for k in range(len(words)):
-            for size in range(2, _GRAM):
-                if tuple(words[k : k + size]) in self._page_short:
-                    covered[k : k + size] = [True] * size
-        return len(words) >= _GRAM and sum(covered) >= _ON_PAGE_SHARE * len(words)
+        return f" {' '.join(words)} " in self._page or _covered(words, self._page_grams,
+                                                                 self._page_short)
 
     def added(self, passage: Passage) -> None:
         if not passage.words:
             return  # markup alone (`* * *`, an image): no words were added
         if self._on_page(passage.words):
-            self.outside.append(passage)
+            if not _covered(passage.words, self._article_grams):
+                self.outside.append(passage)
         else:
             self._add("text-added", "nowhere on the archived page: "
                       f'"{_excerpt(passage.words)}"', passage.lines[0])
         self._check_quotes(passage, None)
 
-    def outside_article(self) -> None:
-        """One finding for all the passages that are the page's but not the article's: a
-        peer's text keeps a headline, byline or caption, which is extent, not damage."""
-        if not self.outside:
+    def outside_article(self, text_words: int) -> None:
+        """One finding for all the passages that are the page's but not the article's, when
+        they are a good part of the text: a peer's text that keeps a headline, byline or
+        caption is faithful, one that is a third comments or teasers is not the article."""
+        words = sum(len(p.words) for p in self.outside)
+        if not self.outside or words < _OUTSIDE_SHARE * text_words:
             return
         first = self.outside[0]
-        lines = ", ".join(str(p.lines[0]) for p in self.outside[:_SHOWN_DIFFERENCES])
-        more = len(self.outside) - _SHOWN_DIFFERENCES
         self._add("text-outside-article",
-                  f"{len(self.outside)} passage(s) on the archived page but outside the article "
-                  f"(at line {lines}{f' and {more} more' if more > 0 else ''}), the first: "
+                  f"{len(self.outside)} passage(s), {words} of the text's {text_words} words, "
+                  f"on the archived page but outside the article (at line "
+                  f"{_lines([p.lines[0] for p in self.outside])}), the first: "
                   f'"{_excerpt(first.words)}"', first.lines[0])
 
     def missing(self, passages: list[Passage], line: int) -> None:
-        if len(passages) == 1:
-            what = f'a passage the text lacks: "{_excerpt(passages[0].words)}"'
-        else:
-            what = (f'{len(passages)} passages the text lacks, from '
-                    f'"{_excerpt(passages[0].words)}" to "{_excerpt(passages[-1].words)}"')
-        self._add("text-missing", f"the original has {what}{self._note}", line)
+        """Note the original's passages the text lacks before ``line``; only prose counts."""
+        self.lost += [(line, p) for p in passages
+                      if self._prose(p) and not _covered(p.words, self._text_grams)]
+
+    def _prose(self, passage: Passage) -> bool:
+        """Whether a passage the text lacks is a loss: prose, not the article's furniture."""
+        return (len(passage.words) >= _PROSE_WORDS and not passage.heading
+                and passage is not self._headline
+                and not all(link >= 0 for link in passage.word_links))
+
+    def lacking(self) -> None:
+        """One finding for all the prose the text lacks, with where and how much."""
+        if not self.lost:
+            return
+        words = sum(len(p.words) for _, p in self.lost)
+        share = words / self._article_words if self._article_words else 1.0
+        lines = list(dict.fromkeys(n for n, _ in self.lost))  # a run lacks at one line
+        self._add("text-missing",
+                  f"the text lacks {len(self.lost)} passage(s) of the original article, "
+                  f"{words} words ({share:.0%}), at line {_lines(lines)}; "
+                  f'the first: "{_excerpt(self.lost[0][1].words)}"{self._note}',
+                  self.lost[0][0])
 
     def pair(self, stored: Passage, original: Passage) -> None:
         ops = Levenshtein.opcodes(stored.words, original.words)
@@ -470,8 +549,10 @@ class _Report:
         first = changes[0]
         line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
         if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
-            self._add("text-missing", "the passage is cut short; the original goes on: "
-                      f'"{_excerpt(original.words[first.dest_start :])}"{self._note}', line)
+            # the passage is cut short: the original's rest is lacking, as a passage would be
+            start = first.dest_start
+            self.missing([Passage([line], original.words[start:], [line] * (len(original.words)
+                                  - start), original.word_links[start:], original.links)], line)
         else:
             self._add("text-altered", "words differ from the original (text -> original): "
                       + _describe(changes, stored, original), line)
@@ -498,14 +579,44 @@ class _Report:
         if not self._linked:
             return  # a plain-text text (no link anywhere) has not lost links: it never had any
         for link, url in enumerate(original.links):
-            if url in ("", "#"):
+            if url in _LOST_TARGETS:
                 continue
             tokens = [t for t, k in enumerate(original.word_links) if k == link]
             mapped = [to_stored[t] for t in tokens if to_stored[t] >= 0]
-            if mapped and all(stored.word_links[s] < 0 for s in mapped):
-                text = " ".join(original.words[t] for t in tokens)
+            if not mapped:
+                continue
+            text = " ".join(original.words[t] for t in tokens)
+            targets = {stored.links[k] for s in mapped if (k := stored.word_links[s]) >= 0}
+            if not targets:
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
+            elif len(targets) == 1 and (target := targets.pop()) not in _LOST_TARGETS and (
+                    same_target(target, self._base) != same_target(url, self._base)):
+                self._add("link-altered", f'"{text}" links to {target} in the text, to {url} '
+                          "in the original", stored.word_lines[mapped[0]])
+
+
+_LOST_TARGETS = ("", "#")  # a placeholder: link-placeholder reports it
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a CommonMark backslash escape
+
+
+def same_target(url: str, base: str) -> tuple[str, str, str, str, str]:
+    """A link target as a browser follows it, for comparison: Markdown's backslash escapes
+    (html2text's `desc\\(py3\\)`) and character references read (as lxml reads an href, also
+    `&sect` without its semicolon), joined to the page's address, scheme and host in lower
+    case, no default port, percent-escapes decoded and a trailing slash dropped: ways of
+    writing one address, not another address."""
+    parts = urlsplit(urljoin(base, unescape(_ESCAPED.sub(r"\1", url.strip()))))
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number: compare the address as written
+        return parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment
+    netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else (
+        f"{host}:{port}")
+    return (parts.scheme.lower(), netloc, unquote(parts.path).rstrip("/"), unquote(parts.query),
+            unquote(parts.fragment))
 
 
 def _differences(ops: Opcodes) -> list[Opcode]:

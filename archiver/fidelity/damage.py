@@ -9,6 +9,7 @@ writes one paragraph per line), so quotation checks work per line.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import pairwise
 
@@ -28,6 +29,7 @@ _PLACEHOLDER_RE = re.compile(r"\[[^\[\]\n]*\]\(\s*(?:#\s*)?\)|(?<!\])\(\s*#\s*\)
 _LOST_RE = re.compile("\ufffd|[\u25a0\u25a1\u25a2\u25ae\u25af\u25fb\u25fd\u2610\u2b1c\ufffc]{2,}")
 
 _MIN_DUPLICATE_WORDS = 4  # shorter lines (labels, "Doubtful Uyghurs") legitimately repeat
+_RECURRING = 3  # a line the text has this often is a pattern of the source, not a doubling
 _WORD_RE = re.compile(r"\w+")  # so that rules and table separators (| --- |) are not words
 
 _BLANK_RE = re.compile(r"[\s>]*")  # whitespace, NBSP included, and Markdown quote markers
@@ -41,6 +43,8 @@ _OPEN_DOUBLE, _CLOSE_DOUBLE, _OPEN_SINGLE, _CLOSE_SINGLE = "\u201c\u201d\u2018\u
 _STRAIGHT = '"'
 _LOW_DOUBLE = "\u201e"  # German and other languages open with it and close with U+201C
 _BEFORE_OPENING = "([\u201c\""  # besides whitespace and the start of the line
+_ENDING_RE = re.compile(r"(?:s|t|d|m|ll|re|ve)(?!\w)")  # 's 't 'd 'm 'll 're 've
+_QUOTE_REACH = 2  # paragraphs after an open quotation that may reopen it
 
 # Page chrome, matched against a whole line (trimmed, case-insensitive, trailing ``.:!``
 # dropped). Each entry is (group name, pattern); keep every pattern a label, never the start
@@ -138,15 +142,35 @@ def _mojibake(lines: list[str]) -> _Hits:
 
 
 def _duplicate_lines(lines: list[str]) -> _Hits:
-    """One hit per line of some length that repeats an earlier line word for word."""
-    seen: dict[str, int] = {}
-    for n, line in enumerate(lines, 1):
-        key = line.strip()
-        if not key:
-            continue
-        first = seen.setdefault(key, n)
-        if first != n and len(_WORD_RE.findall(key)) >= _MIN_DUPLICATE_WORDS:
-            yield n, f"repeats line {first}: {_shorten(key)}"
+    """One hit per line of some length that repeats an earlier line word for word, unless
+    the repeat is the source's own structure (see ``_structural``)."""
+    paragraphs = [(n, line.strip()) for n, line in enumerate(lines, 1) if line.strip()]
+    keys = [key for _, key in paragraphs]
+    counts = Counter(keys)
+    first: dict[str, int] = {}
+    for k, (n, key) in enumerate(paragraphs):
+        j = first.setdefault(key, k)
+        if j != k and len(_WORD_RE.findall(key)) >= _MIN_DUPLICATE_WORDS and not _structural(
+                keys, j, k, counts[key]):
+            yield n, f"repeats line {paragraphs[j][0]}: {_shorten(key)}"
+
+
+def _structural(keys: list[str], first: int, again: int, count: int) -> bool:
+    """Whether paragraph ``again``, a copy of paragraph ``first``, repeats as pages repeat
+    themselves: a table row (a header over each table), a line the text has three times or
+    more (an interview's questions, a recipe's steps, a refrain), or a line of a recurring
+    section (a neighbour, or the paragraph beyond it, repeats with it). A copy right after
+    its original, or a lone copy elsewhere, is what damage makes (a caption written twice, a
+    pasted paragraph)."""
+    if again == first + 1:
+        return False
+    if keys[again].startswith("|") or count >= _RECURRING:
+        return True
+    # a neighbour within two paragraphs, so that one line put between (a caption, an
+    # advertisement) does not hide the section
+    return any((first - d >= 0 and keys[again - d] == keys[first - d])
+               or (again + d < len(keys) and keys[again + d] == keys[first + d])
+               for d in (1, 2))
 
 
 def _split_links(lines: list[str]) -> _Hits:
@@ -204,11 +228,13 @@ def _quote_marks(line: str) -> tuple[list[str], int | None, int | None]:
     quotation left open at its end were opened.
 
     Doubles: U+201C opens and U+201D closes; U+201E opens and U+201C or U+201D closes it (as
-    German writes „…“); a straight " opens after whitespace, the line's
+    German writes „…“), and U+201C after a word closes any open quotation (German's closing
+    mark after a straight opening one); a straight " opens after whitespace, the line's
     start or an opening bracket or mark, and closes after anything else (a lone " between
     spaces, or a closing " with nothing open, such as an inch mark, is ignored). A stray U+201D
-    is reported. Singles are kept conservative: U+2018 opens unless a digit follows (a '90s
-    typed the wrong way round); U+2019 closes an open quotation unless it is an apostrophe,
+    is reported. Singles are kept conservative: U+2018 opens unless it is an apostrophe typed
+    the wrong way round (before a digit, '90s; between letters; before 's or 't); U+2019
+    closes an open quotation unless it is an apostrophe,
     and a stray U+2019 is never reported, so a possessive after s (Guterres') never raises a
     finding. ASCII ' is not tracked at all: it is mostly an apostrophe.
     """
@@ -221,15 +247,19 @@ def _quote_marks(line: str) -> tuple[list[str], int | None, int | None]:
         after = line[at + 1] if at + 1 < len(line) else " "
         opening_context = before.isspace() or before in _BEFORE_OPENING
         if mark == _OPEN_SINGLE:
-            if single is None and not after.isdigit():
+            # an apostrophe typed with the wrong mark: between letters (Hamilton U+2018 s)
+            # or before a contraction's ending (isn U+2018 t, after a link: U+2018 s)
+            apostrophe = (before.isalpha() and after.isalpha()) or _ENDING_RE.match(line, at + 1)
+            if single is None and not after.isdigit() and not apostrophe:
                 single = at
         elif mark == _CLOSE_SINGLE:
             if single is not None and not _is_apostrophe(before, after):
                 single = None
         elif mark == _OPEN_DOUBLE and double is not None and line[double] == _LOW_DOUBLE:
             double = None  # „…“ closes with the mark English opens with
-        elif mark in (_OPEN_DOUBLE, _LOW_DOUBLE) or (mark == _STRAIGHT and opening_context
-                                                     and not after.isspace()):
+        elif mark == _LOW_DOUBLE or (mark == _OPEN_DOUBLE and (opening_context or double is None)
+                                      ) or (mark == _STRAIGHT and opening_context
+                                            and not after.isspace()):
             if double is not None:
                 problems.append(_unclosed(line, double, at))
             double = at
@@ -246,14 +276,16 @@ def _quote_marks(line: str) -> tuple[list[str], int | None, int | None]:
 
 def _unbalanced_quotes(lines: list[str]) -> _Hits:
     """Quotation marks that do not pair up within a paragraph. A quotation left open at the
-    end of a paragraph is fine when the next paragraph opens again (the convention for a
-    quotation that runs over several paragraphs)."""
-    for (n, line), (_, next_line) in pairwise([*_nonblank(lines), (0, "")]):
+    end of a paragraph is fine when a following paragraph opens again (the convention for a
+    quotation that runs over several paragraphs); one paragraph may come between, as a
+    caption or an advertisement does on a page."""
+    paragraphs = _nonblank(lines)
+    for k, (n, line) in enumerate(paragraphs):
         problems, double, single = _quote_marks(line)
-        following = _first_char(next_line)
-        for at, continued in ((double, following in (_OPEN_DOUBLE, _LOW_DOUBLE, _STRAIGHT)),
-                              (single, following == _OPEN_SINGLE)):
-            if at is not None and not continued:
+        following = [_first_char(p) for _, p in paragraphs[k + 1 : k + 1 + _QUOTE_REACH]]
+        for at, openers in ((double, (_OPEN_DOUBLE, _LOW_DOUBLE, _STRAIGHT)),
+                            (single, (_OPEN_SINGLE,))):
+            if at is not None and not any(c in openers for c in following):
                 problems.append(_unclosed(line, at, len(line)))
         for problem in problems:
             yield n, problem

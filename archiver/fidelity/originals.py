@@ -20,6 +20,9 @@ from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
 from archiver.warc.records import read_response, response_from_record
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
+# The comparison's rules, in the key besides archiver's version: a development build that
+# changes what is reported (text-missing per text, link-altered) does not reuse old results.
+_RULES = 2
 
 
 def _record_key(record_id: str) -> str:
@@ -122,8 +125,9 @@ def original_capture(manifest: Manifest) -> Capture | None:
 
 def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
     # the installed extractor draws the article's bounds when the recorded one is not installed
-    basis = json.dumps([__version__, text_sha256, warc_sha256, capture.response_record_id,
-                        capture.page_url, extractor, installed_extractor().version],
+    basis = json.dumps([__version__, _RULES, text_sha256, warc_sha256,
+                        capture.response_record_id, capture.page_url, extractor,
+                        installed_extractor().version],
                        sort_keys=True, default=str)
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
