@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from archiver.collection import Collection
     from archiver.manifest import Claim
+    from archiver.verify import VerifyResult
 
 # Commands import their library code when they run: --version and --help load none of
 # numpy, trafilatura, rapidfuzz or requests. The choices below are the renderers' names.
@@ -135,22 +136,28 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _verified(collection: Collection, args: argparse.Namespace) -> VerifyResult:
+    """Verify the sources ``args.ids`` (default: all) with a progress bar on stderr."""
+    from archiver.verify import verify
+
+    with _progress() as progress:
+        bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
+        return verify(collection, args.ids or None, jobs=args.jobs,
+                      use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check every source; report all findings."""
     from archiver.auditlog import append_log
     from archiver.report.formats import RENDERERS, render_text
-    from archiver.verify import verify
 
     if args.problems_only and args.format != "text":
         raise ArchiverError(None, "--problems-only shapes the text report; the other formats "
                                   "list every finding")
     collection = _open(args)
     # the read lock: no writer commits between listing the manifests and the corpus
-    with (collection.reading(wait=args.wait, on_wait=_waiting(collection, args)),
-          _progress() as progress):
-        bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
-        result = verify(collection, args.ids or None, jobs=args.jobs,
-                        use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
+    with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
+        result = _verified(collection, args)
     if args.format == "text":
         _emit(lambda out: render_text(result, out, problems_only=args.problems_only),
               args.output)
@@ -170,14 +177,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from archiver.manifest import now
     from archiver.report.html import render_html
     from archiver.report.view import build_report
-    from archiver.verify import verify
 
     collection = _open(args)
-    with (collection.reading(wait=args.wait, on_wait=_waiting(collection, args)),
-          _progress() as progress):
-        bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
-        result = verify(collection, args.ids or None, jobs=args.jobs,
-                        use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
+    with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
+        result = _verified(collection, args)
         page = render_html(build_report(collection, result, now()))
     _emit(lambda out: out.write(page), args.output)
     print(f"wrote the report of {len(result.documents)} source(s) to {args.output}",

@@ -30,8 +30,9 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk (a folder, so a rename in it survives)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -59,7 +60,7 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True)
         else:
             os.link(tmp, path)
             tmp.unlink()
-        _fsync_dir(path.parent)
+        fsync_path(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

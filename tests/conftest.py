@@ -18,6 +18,8 @@ import pytest
 from exportdata import captured  # noqa: F401 (the collection the export tests export)
 from servers import nginx, raw_server, stdlib_site  # noqa: F401 (fixtures for every test)
 
+from archiver.cli import main
+
 SITE_DIR = Path(__file__).parent / "data" / "site"
 
 
@@ -130,6 +132,13 @@ class _Server(ThreadingHTTPServer):
         """A client that hung up on purpose (timeout, size limit tests) is not an error."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in process; return (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.fixture(scope="session")

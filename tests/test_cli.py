@@ -9,15 +9,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import run
 
 from archiver import __version__
-from archiver.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Site
+from conftest import Site, run
 
 from archiver.cli import main
 
@@ -17,15 +17,9 @@ PAGE = ("<html><head><title>Court rules on the harbour</title></head><body><arti
         "</article></body></html>")
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
-def root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    assert run(capsys, "init", "--root", str(tmp_path / "col"))[0] == 0
+def root(tmp_path: Path) -> Path:
+    assert main(["init", "--root", str(tmp_path / "col")]) == 0
     return tmp_path / "col"
 
 

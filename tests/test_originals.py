@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import run
 
 from archiver.cache import CACHE_PATH, Cache
 from archiver.cli import main
@@ -26,12 +27,6 @@ water as a human right, after three weeks of negotiations between delegations.</
 <p>Several states abstained, arguing that the text went beyond what had been agreed in the
 preparatory meetings held in Geneva earlier this year.</p>
 </article><footer>Copyright 2024. <a href="/privacy">Privacy</a></footer></body></html>"""
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def verify_json(capsys, root: Path, *extra: str) -> tuple[int, dict]:

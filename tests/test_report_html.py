@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from browser import Browser, browser  # noqa: F401 (the fixture)
-from conftest import Site
+from conftest import Site, run
 from servers import PAGES, FileSite
 
 from archiver.cli import main
@@ -35,12 +35,6 @@ HOSTILE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <p>A second paragraph, long enough for the extractor to keep the article as the article it is.</p>
 </article></body></html>"""
 INJECTED = '<script>window.pwned=1;document.title="pwned"</script>'
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def verify_json(root: Path, capsys: pytest.CaptureFixture[str]) -> dict:

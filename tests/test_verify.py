@@ -9,18 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run
 
-from archiver.cli import main
 from archiver.collection import Collection
 
 CLEAN = "A clean headline\n\nThe body says “something” and nothing more.\n\nA closing line."
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the CLI in process; return (exit code, stdout, stderr)."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def verify_json(capsys: pytest.CaptureFixture[str], root: Path, *extra: str

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from archiver.errors import ArchiverError
-from archiver.fileio import TEMP_PREFIX
+from archiver.fileio import TEMP_PREFIX, fsync_path
 
 
 def _refuse_existing(out: Path) -> None:
@@ -30,14 +30,6 @@ def _beside(out: Path, inside: Iterable[Path]) -> Path:
     return out.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}-{out.name}"
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @contextmanager
 def new_file(out: Path, *, not_in: Iterable[Path] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``out`` to write the whole file to; on success it becomes
@@ -48,13 +40,13 @@ def new_file(out: Path, *, not_in: Iterable[Path] = ()) -> Iterator[Path]:
     parent = out.parent
     try:
         yield tmp
-        _fsync(tmp)
+        fsync_path(tmp)
         try:
             os.link(tmp, out)
         except FileExistsError:
             raise ArchiverError(out, "was made by another run meanwhile; nothing was "
                                      "written") from None
-        _fsync(parent)
+        fsync_path(parent)
     except OSError as exc:
         raise ArchiverError(out, f"cannot write: {exc.strerror}") from None
     finally:
@@ -72,12 +64,12 @@ def new_folder(out: Path, *, not_in: Iterable[Path] = ()) -> Iterator[Path]:
         yield tmp
         for dirpath, _, filenames in os.walk(tmp):
             for name in filenames:
-                _fsync(Path(dirpath, name))
-            _fsync(Path(dirpath))
+                fsync_path(Path(dirpath, name))
+            fsync_path(Path(dirpath))
         # rename(2) would replace an empty folder made meanwhile: check once more, just before
         _refuse_existing(out)
         os.rename(tmp, out)
-        _fsync(parent)
+        fsync_path(parent)
     except OSError as exc:
         raise ArchiverError(out, f"cannot write: {exc.strerror}") from None
     finally:
