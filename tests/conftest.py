@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from servers import nginx, raw_server, stdlib_site  # noqa: F401 (fixtures for every test)
+from tsaserver import tsa  # noqa: F401 (the RFC 3161 TSAs on 127.0.0.1)
 
 SITE_DIR = Path(__file__).parent / "data" / "site"
 

@@ -122,7 +122,8 @@ def test_text_report(root: Path, capsys) -> None:
     assert code == 0
     assert "note  warnings  (1 capture-pending, 1 link-placeholder)" in out
     assert "corpus/note.txt:3  warning link-placeholder:" in out
-    assert out.rstrip().endswith("1 sources: 0 errors, 2 warnings, 0 accepted")
+    assert "  seals  warning unsealed: the collection has no seal yet" in out
+    assert out.rstrip().endswith("1 sources: 0 errors, 3 warnings, 0 accepted")
 
 
 def test_github_annotations_point_at_file_and_line(root: Path, capsys) -> None:

@@ -60,6 +60,8 @@ def _document_dict(d: DocumentReport) -> dict[str, Any]:
                            "findings": [finding_dict(f) for f in d.findings]}
     if d.fidelity_score is not None:
         out["fidelity_score"] = round(d.fidelity_score, 4)
+    if d.custody is not None:
+        out["custody"] = d.custody.as_dict()
     return out
 
 
@@ -124,6 +126,8 @@ def render_text(result: VerifyResult, out: IO[str]) -> None:
         codes = ", ".join(f"{n} {c}" for c, n in sorted(by_code.items()))
         console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
                       + (f"  ({escape(codes)})" if codes else ""))
+        if d.custody is not None:
+            console.print(f"  [dim]custody:[/] {escape(d.custody.text)}")
         for f in d.findings:
             _print_finding(console, f)
     if result.collection_findings:
