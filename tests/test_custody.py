@@ -121,6 +121,14 @@ def test_a_passphrase_protects_the_key(root: Path, tmp_path: Path, tsa: Tsa, cap
     assert verify(capsys, root)[0] == 0
 
 
+def test_a_key_file_that_is_no_key_is_seal_invalid(root: Path, capsys) -> None:
+    (root / "keys" / "bad.pub").write_text("-----BEGIN PUBLIC KEY-----\nbroken\n")
+    code, out, err = run(capsys, "key", "list", "--root", str(root))
+    assert code == 1 and out.startswith("alice ") and "keys/bad.pub: not a readable" in err
+    code, report = verify(capsys, root)
+    assert code == 1 and codes(report)["seal-invalid"] == [("keys/bad.pub", "error")]
+
+
 def test_seal_needs_a_key_it_knows(root: Path, tsa: Tsa, capsys) -> None:
     code, _, err = seal(capsys, root, tsa, extra=("--key", "carol"))
     assert code == 2 and "no such key" in err
@@ -422,6 +430,13 @@ def test_a_signature_by_a_key_not_in_keys(root: Path, tsa: Tsa, capsys) -> None:
     assert f"({fingerprint(forger.public_key())}), which keys/ does not hold" in json.dumps(
         report)
     assert key.fingerprint != fingerprint(forger.public_key())
+
+
+def test_a_second_seal_waits_for_the_first(root: Path, capsys) -> None:
+    """Two seal runs never both take sequence 2: each holds the collection's write lock."""
+    with Collection(root).writing():
+        code, _, err = run(capsys, "seal", "--root", str(root), "--no-timestamp", "--wait", "0")
+    assert code == 2 and "collection is busy" in err and not seal_dirs(Collection(root))
 
 
 def test_a_half_written_seal_is_a_temp_file_and_the_next_seal_removes_it(root: Path,
