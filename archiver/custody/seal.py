@@ -22,7 +22,7 @@ from archiver.custody.keys import KEYS, PublicKey, fingerprint
 from archiver.custody.timestamp import TimestampError, Token, request_token
 from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
-from archiver.manifest import ManifestError, Sha256, load_manifest
+from archiver.manifest import ManifestError, RelPath, Sha256, load_manifest
 
 SEALS = "seals"
 FORMAT = "archiver-seal/1"
@@ -39,7 +39,7 @@ class _Model(BaseModel):
 class Fixity(_Model):
     """A file's path, sha256 and size as sealed."""
 
-    path: str
+    path: RelPath
     sha256: Sha256
     size: int = Field(ge=0)
 
