@@ -206,6 +206,22 @@ def test_a_failing_tsa_is_reported_and_the_others_kept(root: Path, tsa: Tsa, cap
     assert sorted(p.name for p in only_seal(root).glob("tsa-*")) == ["tsa-1.pem", "tsa-1.tsr"]
 
 
+def test_a_reply_to_another_request_is_refused_by_its_nonce(tsa: Tsa) -> None:
+    """A replayed or misrouted reply over the same data carries another request's nonce."""
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder, VerificationError
+
+    from archiver.custody.timestamp import _verified
+
+    data = b"a seal statement"
+    query = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).build()
+    answer = reply(tsa.folder, "good", query.as_bytes())
+    roots = load_roots([tsa.ca])
+    assert query.nonce is not None
+    assert _verified(answer, data, None, roots, nonce=query.nonce).tsa == "archiver test TSA good"
+    with pytest.raises(VerificationError, match="Nonce mismatch"):
+        _verified(answer, data, None, roots, nonce=query.nonce + 1)
+
+
 def test_a_tsa_outside_the_trusted_roots_is_refused(root: Path, tmp_path: Path, tsa: Tsa,
                                                     capsys) -> None:
     other = tmp_path / "other-pki"
