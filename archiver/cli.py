@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import io
 import re
 import sys
@@ -405,6 +406,102 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PASSPHRASE_ENV = "ARCHIVER_PASSPHRASE"
+
+
+def _passphrase(args: argparse.Namespace, key_file: Path | None = None) -> bytes | None:
+    """From --passphrase-file, else $ARCHIVER_PASSPHRASE, else a prompt on a terminal (for a
+    new key, or a key file that is encrypted); None for no passphrase."""
+    import os
+
+    if args.passphrase_file:
+        try:
+            return Path(args.passphrase_file).read_bytes().rstrip(b"\r\n") or None
+        except OSError as exc:
+            raise ArchiverError(args.passphrase_file, f"cannot read: {exc.strerror}") from None
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV].encode("utf-8")
+    if not sys.stdin.isatty():
+        return None
+    if key_file is None:
+        first = getpass.getpass("passphrase for the new key (empty for none): ")
+        if first != getpass.getpass("the same passphrase again: "):
+            raise ArchiverError(None, "the two passphrases differ; no key was made")
+        return first.encode("utf-8") or None
+    try:
+        encrypted = b"ENCRYPTED" in key_file.read_bytes()
+    except OSError:
+        return None  # load_private_key says why it cannot read the file
+    return getpass.getpass(f"passphrase for {key_file}: ").encode("utf-8") if encrypted else None
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    """Make a signing key (``key new NAME``) or list the collection's keys (``key list``)."""
+    from archiver.custody.keys import collection_keys, default_key_file, new_key
+
+    collection = _open(args)
+    if args.action == "list":
+        keys, bad = collection_keys(collection)
+        for key in keys:
+            local = default_key_file(key.name)
+            mine = f"private key in {local}" if local.is_file() else "no private key here"
+            print(f"{key.name}  {key.fingerprint}  {key.path}  ({mine})")
+        for path, reason in bad:
+            print(f"archiver: {path}: {reason}", file=sys.stderr)
+        if not keys:
+            print("no keys: 'archiver key new NAME' makes one", file=sys.stderr)
+        return EXIT_FINDINGS if bad else EXIT_OK
+    if not args.name:
+        raise ArchiverError(None, "key new: give the key's NAME")
+    key_file = Path(args.key_file) if args.key_file else default_key_file(args.name)
+    passphrase = _passphrase(args)
+    with _writing(collection, args):
+        key = new_key(collection, args.name, key_file, passphrase)
+    print(f"made key {key.name} {key.fingerprint}: public key {key.path}, private key "
+          f"{key_file} ({'passphrase' if passphrase else 'no passphrase'}); keep the private "
+          "key out of the collection and back it up", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    """Sign and timestamp the collection's current state as a new seal."""
+    from archiver.custody.keys import collection_keys, default_key_file, load_private_key
+    from archiver.custody.seal import make_seal
+    from archiver.custody.timestamp import load_roots
+
+    if not args.tsa and not args.no_timestamp:
+        raise ArchiverError(None, "seal: give --tsa URL (one or more), or --no-timestamp "
+                                  "to seal without proof of time")
+    if args.tsa and args.no_timestamp:
+        raise ArchiverError(None, "seal: --tsa and --no-timestamp exclude each other")
+    collection = _open(args)
+    keys, _ = collection_keys(collection)
+    if args.key is None and len(keys) != 1:
+        raise ArchiverError(collection.root / "keys", f"{len(keys)} keys here: give --key NAME"
+                            + ("" if keys else " after 'archiver key new NAME'"))
+    key = next((k for k in keys if args.key in (None, k.name)), None)
+    if key is None:
+        raise ArchiverError(args.key, "no such key in keys/ ('archiver key list')")
+    key_file = Path(args.key_file) if args.key_file else default_key_file(key.name)
+    private = load_private_key(key_file, _passphrase(args, key_file))
+    roots = load_roots([Path(p) for p in args.tsa_ca]) if args.tsa else []
+    with _writing(collection, args):
+        result = make_seal(collection, key, private, tsas=args.tsa, roots=roots,
+                           message=args.message, timeout=args.tsa_timeout)
+    for failure in result.failures:
+        print(f"archiver: {failure}: this TSA failed; the others' tokens were kept",
+              file=sys.stderr)
+    for url, token in result.tokens:
+        print(f"timestamped by {token.tsa} ({url}) at {token.gen_time.isoformat()}, root "
+              f"{token.root_fingerprint}", file=sys.stderr)
+    if not result.tokens:
+        print("archiver: warning: sealed WITHOUT a timestamp (--no-timestamp): the seal proves "
+              "who vouched, not when", file=sys.stderr)
+    print(f"sealed {len(result.statement.sources)} source(s) as "
+          f"{collection.relative(result.path)}")
+    return EXIT_OK
+
+
 def _wait(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -569,6 +666,30 @@ def build_parser() -> argparse.ArgumentParser:
                            metavar="LABEL=VALUE",
                            help="add a bag-info.txt field, e.g. Source-Organization=... "
                                 "(repeatable)")
+
+    p = add("key", cmd_key, "make a signing key (key new NAME) or list the collection's keys")
+    p.add_argument("action", choices=("new", "list"))
+    p.add_argument("name", nargs="?", help="the new key's name (for key new)")
+    p.add_argument("--key-file", help="where the private key goes (default: "
+                                      "$XDG_CONFIG_HOME/archiver/keys/NAME.key)")
+    p.add_argument("--passphrase-file", help="protect the private key with the passphrase in "
+                                             f"this file (or set {PASSPHRASE_ENV})")
+
+    p = add("seal", cmd_seal, "sign and timestamp the collection's current state as a new seal")
+    p.add_argument("--key", help="the key in keys/ to sign with (default: the only one)")
+    p.add_argument("--key-file", help="the private key (default: "
+                                      "$XDG_CONFIG_HOME/archiver/keys/NAME.key)")
+    p.add_argument("--passphrase-file", help=f"the private key's passphrase (or set "
+                                             f"{PASSPHRASE_ENV})")
+    p.add_argument("--tsa", action="append", default=[], metavar="URL",
+                   help="an RFC 3161 timestamp authority (repeatable, for redundancy)")
+    p.add_argument("--tsa-ca", action="append", default=[], metavar="PEM",
+                   help="trusted root certificates of the TSAs (default: the certifi bundle)")
+    p.add_argument("--tsa-timeout", type=float, default=30.0,
+                   help="seconds to wait for each TSA (default 30)")
+    p.add_argument("--no-timestamp", action="store_true",
+                   help="seal without any timestamp (it then proves who, not when)")
+    p.add_argument("--message", help="a note kept in the seal (what this batch of work was)")
 
     p = add("accept", cmd_accept, "record a reviewed finding as accepted, with the reason")
     p.add_argument("id")

@@ -156,6 +156,23 @@ RULES: dict[str, Rule] = {
              "A WACZ's signedData does not verify: the signature, its hash of "
              "datapackage.json, its certificate or its timestamp is wrong.",
              "Ask its maker for the WACZ as signed; a signature that fails proves nothing."),
+        # --- custody: keys, seals and timestamps
+        Rule("seal-invalid", _E,
+             "A seal whose signature does not verify, whose key `keys/` does not hold, whose "
+             "chain link is broken (a seal removed, or two seals forking), or whose bytes are "
+             "not its canonical statement.",
+             "Restore `seals/` and `keys/` from a backup; a seal is never rewritten."),
+        Rule("timestamp-invalid", _E,
+             "A seal's RFC 3161 token whose signature fails, whose message imprint is not the "
+             "seal's sha256, or whose TSA chain does not verify at the token's genTime.",
+             "Restore the seal from a backup; a token cannot be made again for a past time."),
+        Rule("unsealed-change", _W,
+             "A manifest or file that differs from the latest seal (an error when nothing "
+             "in the manifest dated after the seal accounts for the change).",
+             "Seal again after reviewing the change (`archiver seal`); an error means a "
+             "change no tool recorded: restore the sealed state from a backup."),
+        Rule("unsealed", _W, "The collection has no seal yet.",
+             "`archiver key new NAME`, then `archiver seal --tsa URL`."),
     )
 }
 
@@ -169,6 +186,8 @@ class Finding:
     path: str | None = None
     line: int | None = None
     accepted: str | None = None
+    # a code whose severity depends on the case (``unsealed-change``) sets it here
+    level: Severity | None = None
 
     def __post_init__(self) -> None:
         if self.code not in RULES:
@@ -176,8 +195,8 @@ class Finding:
 
     @property
     def severity(self) -> Severity:
-        """The code's severity."""
-        return RULES[self.code].severity
+        """The finding's severity: its code's, unless this finding sets its own."""
+        return self.level or RULES[self.code].severity
 
     @property
     def counts(self) -> bool:

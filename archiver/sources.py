@@ -31,7 +31,9 @@ TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 # Findings that say a file or capture is not what was recorded: a person cannot accept them
 # away, or a later, different change to the same file would be accepted with them.
 INTEGRITY_CODES = frozenset({"hash-mismatch", "file-missing", "path-unsafe", "manifest-invalid",
-                             "file-claimed-twice"})
+                             "file-claimed-twice",
+                             # custody: a seal or a change since it is not a reviewer's call
+                             "seal-invalid", "timestamp-invalid", "unsealed-change"})
 _INTEGRITY_PREFIXES = ("warc-", "capture-record-", "capture-mismatch", "history-")
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archiver.cache import Cache
 from archiver.collection import Collection, UnsafePathError
+from archiver.custody.check import SourceCustody, check_custody
 from archiver.errors import ArchiverError
 from archiver.fidelity import damage
 from archiver.fidelity.originals import check_captures, check_text_fidelity, original_capture
@@ -43,6 +44,7 @@ class DocumentReport:
     fidelity_score: float | None = None
     manifest_valid: bool = True
     withdrawn: str | None = None  # why, when the source left the active collection
+    custody: SourceCustody | None = None
 
     @property
     def status(self) -> str:
@@ -133,7 +135,7 @@ def _apply_acceptances(findings: list[Finding], accepted: list[Acceptance],
     out = []
     for f in findings:
         match = next((a for a in accepted if acceptance_applies(a, f, lines)), None)
-        out.append(Finding(f.code, f.message, f.path, f.line, match.reason) if match else f)
+        out.append(replace(f, accepted=match.reason) if match else f)
     return out
 
 
@@ -285,6 +287,13 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
         documents.append(report)
         if progress is not None:
             progress(report)
-    if ids:
-        return VerifyResult(documents, [])
-    return VerifyResult(documents, _collection_findings(collection, documents))
+    custody = check_custody(collection, selected)
+    for report in documents:
+        report.custody = custody.sources[report.id]
+        report.findings = sorted(report.findings + report.custody.findings,
+                                 key=lambda f: (f.path or "", f.line or 0, f.code))
+    if ids:  # stray files and a missing seal only a whole run judges; a bad seal taints all
+        return VerifyResult(documents, [f for f in custody.findings
+                                        if f.severity is Severity.ERROR])
+    return VerifyResult(documents, _collection_findings(collection, documents)
+                        + custody.findings)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from exportdata import captured  # noqa: F401 (the collection the export tests export)
 from servers import nginx, raw_server, stdlib_site  # noqa: F401 (fixtures for every test)
+from tsaserver import tsa  # noqa: F401 (the RFC 3161 TSAs on 127.0.0.1)
 
 from archiver.cli import main
 

@@ -346,7 +346,7 @@ def test_withdrawn_source_keeps_its_files_and_custody_checks(tmp_path, capsys) -
     (root / "corpus/src.txt").write_text("changed", encoding="utf-8")
     result = verify(Collection.open(root), jobs=1)
     assert [(f.code, f.path) for f in result.all_findings()] == [
-        ("hash-mismatch", "corpus/src.txt")]
+        ("hash-mismatch", "corpus/src.txt"), ("unsealed", "seals")]
 
 
 def test_a_withdrawn_source_is_refused_by_every_writer(tmp_path, capsys) -> None:

@@ -57,7 +57,7 @@ def test_counts_order_titles_and_grouping(root: Path, capsys) -> None:
     assert lines[0] == (f"{CAPTURED + ALTERED + ADDED} sources: {ALTERED} with errors, "
                         f"{ADDED} with warnings, {CAPTURED} ok")
     assert lines[1] == ("open findings by code: 18 link-placeholder, 5 capture-pending, "
-                        "2 hash-mismatch, 2 text-added")
+                        "2 hash-mismatch, 2 text-added, 1 unsealed")
     heads = [line for line in lines if re.match(r"^\S+  (errors|warnings)  ", line)]
     # the sources with errors come first, then those with warnings; each beside its title
     assert [h.split("  ")[1] for h in heads] == ["errors"] * ALTERED + ["warnings"] * ADDED
@@ -66,7 +66,8 @@ def test_counts_order_titles_and_grouping(root: Path, capsys) -> None:
     assert heads[ALTERED:] == [f"letter-{n}  warnings  Letter number {n}" for n in range(ADDED)]
     # the same finding on two lines is one entry with both lines; each code is said once
     block = lines[lines.index("letter-1  warnings  Letter number 1"):]
-    assert block[1:6] == [
+    assert block[1:7] == [
+        "  custody: unsealed: the collection has no seal",
         "  warning capture-pending  manifests/letter-1.json",
         "      no archived original: registered from a text; not captured yet",
         "  warning link-placeholder x3  corpus/letter-1.txt",

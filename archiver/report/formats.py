@@ -63,6 +63,8 @@ def _document_dict(d: DocumentReport) -> dict[str, Any]:
         out["fidelity_score"] = round(d.fidelity_score, 4)
     if d.withdrawn is not None:
         out["withdrawn"] = d.withdrawn
+    if d.custody is not None:
+        out["custody"] = d.custody.as_dict()
     return out
 
 
@@ -191,6 +193,8 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         console.print()
         console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
                       + (f"  {escape(name)}" if name else "") + _withdrawn(d))
+        if d.custody is not None:
+            console.print(f"  [dim]custody:[/] {escape(d.custody.text)}")
         _print_groups(console, d.findings, problems_only)
     ok = [d for d in result.documents if d.status == "ok"]
     if ok and not problems_only:
@@ -199,12 +203,16 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         console.print(f"[{_STYLE['ok']}]ok[/]  {len(ok)} source(s) with no open finding"
                       + (f" ({with_accepted} with accepted findings only)"
                          if with_accepted else ""))
+        custody = Counter(d.custody.text for d in ok if d.custody is not None)
+        for text, n in sorted(custody.items()):  # one seal vouches for many sources alike
+            console.print(f"  [dim]custody:[/] {escape(text)} ({n} source(s))")
         for d in ok:
             if d.withdrawn is not None:
                 console.print(f"  [bold]{escape(d.id)}[/]{_withdrawn(d)}")
     if any(f.counts or not problems_only for f in result.collection_findings):
         console.print()
-        console.print("[bold](collection)[/]  files that belong to no one source")
+        console.print("[bold](collection)[/]  the collection as a whole: its seals, and files "
+                      "that belong to no one source")
         _print_groups(console, result.collection_findings, problems_only)
     console.print()
     console.print(f"{s['documents']} sources: {s['errors']} errors, {s['warnings']} warnings, "

@@ -1,0 +1,2 @@
+"""Custody: signing keys, seals (a signed, timestamped statement of the collection's state)
+and the offline checks ``verify`` runs on them."""

@@ -1,0 +1,246 @@
+"""Seals: a signed, timestamped statement of every manifest and file, chained to the previous
+seal; each seal is a new folder under ``seals/`` that nothing ever rewrites."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from archiver import __version__
+from archiver.collection import Collection, UnsafePathError
+from archiver.custody.keys import KEYS, PublicKey, fingerprint
+from archiver.custody.timestamp import TimestampError, Token, request_token
+from archiver.errors import ArchiverError
+from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
+from archiver.manifest import ManifestError, RelPath, Sha256, load_manifest
+
+SEALS = "seals"
+FORMAT = "archiver-seal/1"
+STATEMENT = "seal.json"
+SIGNATURE = "seal.sig"
+NAME = re.compile(r"^(\d{6})-(\d{8}T\d{6}Z)$")
+TOKEN = re.compile(r"^tsa-(\d+)\.tsr$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fixity(_Model):
+    """A file's path, sha256 and size as sealed."""
+
+    path: RelPath
+    sha256: Sha256
+    size: int = Field(ge=0)
+
+
+class Recorded(_Model):
+    """How many entries the manifest's history, captures and acceptances held when sealed:
+    what comes after them is what the manifest records since the seal."""
+
+    history: int = Field(ge=0)
+    captures: int = Field(ge=0)
+    accepted: int = Field(ge=0)
+
+
+class SealedSource(_Model):
+    """One source as sealed: its manifest, every file it names, and how much it recorded."""
+
+    id: str
+    manifest: Fixity
+    files: list[Fixity]
+    recorded: Recorded
+
+
+class Signer(_Model):
+    """Who vouched: the key's name in ``keys/`` and its fingerprint."""
+
+    name: str
+    fingerprint: str
+
+
+class Link(_Model):
+    """The seal before this one: its folder name and the sha256 of its ``seal.json``."""
+
+    seal: str
+    sha256: Sha256
+
+
+class Statement(_Model):
+    """What a seal says; its canonical bytes are ``seal.json``, the signed and timestamped part."""
+
+    format: str
+    sequence: int = Field(ge=1)
+    sealed_at: AwareDatetime
+    archiver_version: str
+    key: Signer
+    previous: Link | None
+    message: str | None
+    keys: list[Fixity]
+    sources: list[SealedSource]
+
+
+def canonical(value: Any) -> bytes:
+    """JSON with sorted keys, no whitespace, UTF-8 (for seals: RFC 8785's form, as they hold
+    only strings, integers and ASCII keys)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def statement_bytes(statement: Statement) -> bytes:
+    """The canonical bytes of a statement (what the key signs and the TSAs timestamp)."""
+    return canonical(statement.model_dump(mode="json"))
+
+
+def seal_name(sequence: int, at: datetime) -> str:
+    """``NNNNNN-YYYYMMDDThhmmssZ``: sorted by name is sorted by sequence."""
+    return f"{sequence:06d}-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def seal_dirs(collection: Collection) -> list[Path]:
+    """Every folder under ``seals/`` named as a seal, in order."""
+    folder = collection.root / SEALS
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and NAME.match(p.name))
+
+
+def _fixity(collection: Collection, relpath: str, expected: tuple[str, int] | None = None
+            ) -> Fixity:
+    try:
+        path = collection.resolve(relpath)
+        sha256, size = sha256_file(path)
+    except UnsafePathError as exc:
+        raise ArchiverError(relpath, f"{exc.reason}; nothing was sealed") from None
+    except OSError as exc:
+        raise ArchiverError(relpath, f"cannot read ({exc.strerror}); restore it before "
+                                     "sealing; nothing was sealed") from None
+    if expected is not None and (sha256, size) != expected:
+        raise ArchiverError(relpath, "differs from its manifest (run 'archiver verify'); a seal "
+                                     "never vouches for damage; nothing was sealed")
+    return Fixity(path=relpath, sha256=sha256, size=size)
+
+
+def current_state(collection: Collection) -> tuple[list[Fixity], list[SealedSource]]:
+    """The keys and sources as they are on disk; refuse a collection that fails fixity."""
+    sources = []
+    for source_id in collection.ids():
+        manifest_rel = f"manifests/{source_id}.json"
+        try:
+            manifest = load_manifest(collection.manifest_path(source_id))
+        except ManifestError as exc:
+            raise ArchiverError(manifest_rel, f"{exc.reason}; nothing was sealed") from None
+        files = [_fixity(collection, e.path, (e.sha256, e.size)) for e in manifest.files]
+        recorded = Recorded(history=len(manifest.history), captures=len(manifest.captures),
+                            accepted=len(manifest.accepted))
+        sources.append(SealedSource(id=source_id, manifest=_fixity(collection, manifest_rel),
+                                    files=files, recorded=recorded))
+    folder = collection.root / KEYS
+    keys = [_fixity(collection, f"{KEYS}/{p.name}") for p in sorted(folder.glob("*.pub"))]
+    return keys, sources
+
+
+@dataclass
+class SealResult:
+    """A seal written: its folder, its statement, its tokens and the TSAs that failed."""
+
+    path: Path
+    statement: Statement
+    tokens: list[tuple[str, Token]]
+    failures: list[TimestampError]
+
+
+def _previous(collection: Collection) -> tuple[int, Link | None]:
+    dirs = seal_dirs(collection)
+    if not dirs:
+        return 1, None
+    last = dirs[-1]
+    try:
+        data = (last / STATEMENT).read_bytes()
+        sequence = Statement.model_validate_json(data).sequence
+    except (OSError, ValueError) as exc:
+        raise ArchiverError(last / STATEMENT, f"the latest seal cannot be read ({exc}); "
+                                              "run 'archiver verify'; nothing was sealed"
+                            ) from None
+    return sequence + 1, Link(seal=last.name, sha256=sha256_bytes(data))
+
+
+def make_seal(collection: Collection, key: PublicKey, private: Ed25519PrivateKey, *,
+              tsas: list[str], roots: list[Any], message: str | None = None,
+              timeout: float = 30.0, now: datetime | None = None) -> SealResult:
+    """Seal the collection's current state with ``private`` (the holder of ``key``) and a
+    token from each TSA that answers; write nothing unless one did (or ``tsas`` is empty,
+    which the caller allows only with --no-timestamp). Call under the write lock."""
+    if fingerprint(private.public_key()) != key.fingerprint:
+        raise ArchiverError(key.path, "the private key is not this key's; give the right "
+                                      "--key-file")
+    _remove_leftovers(collection)
+    sequence, previous = _previous(collection)
+    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    keys, sources = current_state(collection)
+    statement = Statement(format=FORMAT, sequence=sequence, sealed_at=at,
+                          archiver_version=__version__,
+                          key=Signer(name=key.name, fingerprint=key.fingerprint),
+                          previous=previous, message=message, keys=keys, sources=sources)
+    data = statement_bytes(statement)
+    tokens, failures = [], []
+    for url in tsas:
+        try:
+            tokens.append((url, request_token(url, data, roots, timeout=timeout)))
+        except TimestampError as exc:
+            failures.append(exc)
+    if tsas and not tokens:
+        raise ArchiverError(collection.root, "no TSA gave a token that verifies ("
+                            + "; ".join(str(f) for f in failures) + "); nothing was sealed")
+    files = {STATEMENT: data, SIGNATURE: private.sign(data)}
+    for number, (_, token) in enumerate(tokens, 1):
+        files[f"tsa-{number}.tsr"] = token.reply
+        files[f"tsa-{number}.pem"] = token.chain_pem()
+    path = _write(collection, seal_name(sequence, at), files)
+    return SealResult(path, statement, tokens, failures)
+
+
+def _remove_leftovers(collection: Collection) -> None:
+    """Seal folders a killed run left half-written (never renamed into place)."""
+    folder = collection.root / SEALS
+    for temp in folder.glob(f"{TEMP_PREFIX}*") if folder.is_dir() else ():
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _write(collection: Collection, name: str, files: dict[str, bytes]) -> Path:
+    """Write every file of a seal into a temp folder, then rename it into place: a seal
+    appears whole or not at all, and a rename never replaces a folder that holds files."""
+    folder = collection.root / SEALS
+    target = folder / name
+    if target.exists():
+        raise ArchiverError(target, "a seal of this name exists; it is never rewritten")
+    temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    try:
+        temp.mkdir(parents=True)
+        for filename, data in files.items():
+            fd = os.open(temp / filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.rename(temp, target)
+        for directory in (target, folder):
+            fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise ArchiverError(target, f"cannot write the seal: {exc.strerror}") from None
+    return target
