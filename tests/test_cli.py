@@ -116,10 +116,10 @@ def test_text_report(root: Path, capsys) -> None:
     assert code == 0
     assert out.startswith("1 sources: 0 with errors, 1 with warnings, 0 ok\n"
                           "open findings by code: 1 capture-pending, 1 link-placeholder, "
-                          "1 unsealed\n")
+                          "1 unsealed\n"
+                          "custody: unsealed: the collection has no seal (1 of 1 sources)\n")
     # no title given: the URL names it; custody, then the findings
     assert ("\nnote  warnings  https://e.org/n\n"
-            "  custody: unsealed: the collection has no seal\n"
             "  warning capture-pending  manifests/note.json\n") in out
     assert "\n  warning link-placeholder  corpus/note.txt\n      line 3: " in out
     assert out.rstrip().endswith("1 sources: 0 errors, 3 warnings, 0 accepted")

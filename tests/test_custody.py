@@ -300,6 +300,11 @@ def test_a_recorded_change_since_the_seal_is_a_warning(root: Path, tsa: Tsa, cap
     assert custody["status"] == "changed"
     assert custody["text"].endswith(": corpus/one.v2.txt, manifests/one.json")
     assert report["documents"][1]["custody"]["status"] == "sealed"
+    # the text report says the shared custody once and the changed source's beside it
+    code, out, _ = run(capsys, "verify", "--root", str(root), "--jobs", "1")
+    sealed = report["documents"][1]["custody"]["text"]
+    assert out.count(f"custody: {sealed}") == out.count(f"custody: {custody['text']}") == 1
+    assert out.count("custody:") == 2
 
 
 def test_an_unrecorded_edit_after_sealing_is_an_error(root: Path, tsa: Tsa, capsys) -> None:

@@ -186,6 +186,13 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
     if s["by_code"]:
         console.print("open findings by code: " + ", ".join(
             f"{n} {c}" for c, n in sorted(s["by_code"].items(), key=lambda i: (-i[1], i[0]))))
+    # custody as most sources share it (one seal vouches for many alike), said once; a source
+    # whose custody differs says its own
+    custody = Counter(d.custody.text for d in result.documents if d.custody is not None)
+    common = custody.most_common(1)[0][0] if custody else None
+    if common is not None:
+        console.print(f"custody: {escape(common)} ({custody[common]} of {s['documents']} "
+                      "sources)")
     problems = sorted((d for d in result.documents if d.status != "ok"),
                       key=lambda d: (_STATUS_RANK[d.status], d.id))
     for d in problems:
@@ -193,7 +200,7 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         console.print()
         console.print(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
                       + (f"  {escape(name)}" if name else "") + _withdrawn(d))
-        if d.custody is not None:
+        if d.custody is not None and d.custody.text != common:
             console.print(f"  [dim]custody:[/] {escape(d.custody.text)}")
         _print_groups(console, d.findings, problems_only)
     ok = [d for d in result.documents if d.status == "ok"]
@@ -203,8 +210,9 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         console.print(f"[{_STYLE['ok']}]ok[/]  {len(ok)} source(s) with no open finding"
                       + (f" ({with_accepted} with accepted findings only)"
                          if with_accepted else ""))
-        custody = Counter(d.custody.text for d in ok if d.custody is not None)
-        for text, n in sorted(custody.items()):  # one seal vouches for many sources alike
+        others = Counter(d.custody.text for d in ok
+                         if d.custody is not None and d.custody.text != common)
+        for text, n in sorted(others.items()):
             console.print(f"  [dim]custody:[/] {escape(text)} ({n} source(s))")
         for d in ok:
             if d.withdrawn is not None:
