@@ -2,7 +2,8 @@
 
 The payload (``data/``) is the chosen part of the collection as it is laid out on disk:
 ``manifests/<id>.json`` as stored, the manifest schema, and every text version and WARC under
-``corpus/``, so ``data/`` is itself a collection that ``archiver verify`` can check. Each file is
+``corpus/``, and the collection's public keys (``keys/``) and seals (``seals/``), so ``data/`` is
+itself a collection that ``archiver verify`` can check, seals included. Each file is
 copied (never linked: editing the bag must not edit the evidence) and read back against its
 manifest on the way; the bag has sha256 and sha512 manifests and tag manifests.
 """
@@ -17,7 +18,15 @@ from pathlib import Path
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.exchange.output import new_folder
-from archiver.exchange.selection import Description, choose, relpath_in, verified_blocks
+from archiver.exchange.selection import (
+    Description,
+    choose,
+    collection_folders,
+    custody_files,
+    read_custody,
+    relpath_in,
+    verified_blocks,
+)
 from archiver.manifest import schema_text
 
 CHECKSUMS = ("sha256", "sha512")
@@ -53,14 +62,17 @@ def export_bag(collection: Collection, ids: list[str] | None, out: Path, about: 
     fields = {"External-Description": " ".join(about.description.split()),
               "Source-Count": str(len(sources)), **(info or {})}
     files = size = 0
-    with new_folder(out, not_in=(collection.corpus_dir, collection.manifests_dir)) as tmp:
+    with new_folder(out, not_in=collection_folders(collection)) as tmp:
         for source in sources:
             size += _write(relpath_in(tmp, source.manifest_relpath), [source.manifest_bytes])
             for entry in source.manifest.files:
                 size += _write(relpath_in(tmp, entry.path), verified_blocks(collection, entry))
             files += 1 + len(source.manifest.files)
         size += _write(tmp / "manifests" / "schema.json", [schema_text().encode("utf-8")])
-        files += 1
+        custody = custody_files(collection)
+        for relpath in custody:
+            size += _write(relpath_in(tmp, relpath), [read_custody(collection, relpath)])
+        files += 1 + len(custody)
         try:
             bagit.make_bag(os.fspath(tmp), bag_info=fields, checksums=list(CHECKSUMS))
         except (bagit.BagError, RuntimeError) as exc:

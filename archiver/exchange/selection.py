@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.collection import Collection
+from archiver.custody.keys import KEYS
+from archiver.custody.seal import SEALS, seal_dirs
 from archiver.errors import ArchiverError
 from archiver.manifest import FileEntry, Manifest, parse_manifest
 
@@ -84,6 +86,32 @@ def verified_blocks(collection: Collection, entry: FileEntry) -> Iterator[bytes]
 def read_verified(collection: Collection, entry: FileEntry) -> bytes:
     """The whole of a (small) file, checked as ``verified_blocks`` checks it."""
     return b"".join(verified_blocks(collection, entry))
+
+
+def collection_folders(collection: Collection) -> tuple[Path, ...]:
+    """The folders an export exports from, and so must not be written into."""
+    return (collection.corpus_dir, collection.manifests_dir, collection.root / SEALS,
+            collection.root / KEYS)
+
+
+def custody_files(collection: Collection) -> list[str]:
+    """Every public key (``keys/*.pub``) and every file of every seal (``seals/<seal>/...``),
+    as collection paths. An export carries them all, whichever sources it holds: a seal is
+    one signed statement of every source, and its bytes only verify whole."""
+    keys = sorted((collection.root / KEYS).glob("*.pub"))
+    files = [p for p in keys if p.is_file()]
+    for folder in seal_dirs(collection):
+        files += sorted(p for p in folder.iterdir() if p.is_file())
+    return [p.relative_to(collection.root).as_posix() for p in files]
+
+
+def read_custody(collection: Collection, relpath: str) -> bytes:
+    """A key or seal file's bytes, as stored (verify, not export, judges them)."""
+    path = collection.resolve(relpath)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArchiverError(path, f"cannot read: {exc.strerror}") from None
 
 
 def text_entry(manifest: Manifest) -> FileEntry | None:

@@ -5,8 +5,11 @@ recompressed), a CDXJ index of them made by cdxj-indexer (``indexes/index.cdx``:
 wabac.js and pywb's ``wb-manager add --unpack-wacz`` both read), ``pages/pages.jsonl`` with
 each capture's URL, time, title and the source's text, and, so the package carries its
 provenance, every manifest (``manifests/``) and text version (``corpus/``) under the path it
-has in the collection. ``datapackage.json`` lists every file with its sha256 and size;
-``datapackage-digest.json`` holds its digest and, given a key, its signature.
+has in the collection, and the collection's custody: every public key (``keys/*.pub``) and
+every seal's files (statement, signature, timestamp tokens and their chains), each as
+``seals/<seal>.<file>`` (see ``custody_name``).
+``datapackage.json`` lists every file with its sha256 and size; ``datapackage-digest.json``
+holds its digest and, given a key, its signature.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +33,9 @@ from archiver.exchange.selection import (
     Description,
     Source,
     choose,
+    collection_folders,
+    custody_files,
+    read_custody,
     read_verified,
     text_entry,
     verified_blocks,
@@ -69,6 +76,12 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _resource_name(path: str) -> str:
+    """The file's name as a Data Package resource name: lower case, ``-`` for any character
+    the spec does not allow (a seal's or key's name has capitals)."""
+    return re.sub(r"[^-a-z0-9._]", "-", path.rsplit("/", 1)[-1].lower())
+
+
 class _Package:
     """A zip being written, keeping the datapackage resource of every file put in it."""
 
@@ -96,7 +109,7 @@ class _Package:
                 digest.update(block)
                 written += len(block)
                 out.write(block)
-        self.resources.append({"name": name.rsplit("/", 1)[-1], "path": name,
+        self.resources.append({"name": _resource_name(name), "path": name,
                                "hash": f"sha256:{digest.hexdigest()}", "bytes": written})
 
     def add_bytes(self, name: str, data: bytes) -> None:
@@ -106,6 +119,14 @@ class _Package:
     def add_unlisted(self, name: str, data: bytes) -> None:
         """Add datapackage.json or its digest: the two files the resources do not list."""
         self.zf.writestr(self._info(name, _DEFLATED), data)
+
+
+def custody_name(relpath: str) -> str:
+    """A key or seal file's name in the package: ``seals/<seal>/<file>`` becomes
+    ``seals/<seal>.<file>``, as py-wacz's validator matches each file to its resource by the
+    last two parts of its path only (seal names hold no dot, so the name maps back)."""
+    parts = relpath.split("/")
+    return f"{parts[0]}/{'.'.join(parts[1:])}"
 
 
 def _title(manifest: Manifest) -> str | None:
@@ -170,8 +191,8 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
                                  "WARCs (export bagit takes texts alone)")
     created = datetime.now(UTC).replace(microsecond=0)
     pages = _pages(collection, sources)
-    inside = (collection.corpus_dir, collection.manifests_dir)
-    with new_file(out, not_in=inside) as tmp, zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+    with (new_file(out, not_in=collection_folders(collection)) as tmp,
+          zipfile.ZipFile(tmp, "w", allowZip64=True) as zf):
         package = _Package(zf, created)
         for entry in warcs:
             package.add_blocks(f"archive/{entry.path.rsplit('/', 1)[-1]}",
@@ -190,6 +211,8 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
             for entry in source.manifest.files:
                 if entry.role is FileRole.TEXT:
                     package.add_bytes(entry.path, read_verified(collection, entry))
+        for relpath in custody_files(collection):
+            package.add_bytes(custody_name(relpath), read_custody(collection, relpath))
         stamp = _rfc3339(created)
         datapackage = {"profile": "data-package", "wacz_version": WACZ_VERSION,
                        "title": about.title, "description": about.description,
