@@ -13,6 +13,7 @@ import pytest
 from browser import Browser, browser  # noqa: F401 (the fixture)
 from conftest import Site, run
 from servers import PAGES, FileSite
+from tsaserver import Tsa
 
 from archiver.cli import main
 
@@ -165,6 +166,68 @@ def test_report_of_a_captured_collection(browser: Browser, captured: Path, tmp_p
                         browser.evaluate("document.querySelector('.print-stamp').innerText"))
     browser.call("Emulation.setEmulatedMedia", media="")
     browser.pdf("report-captured.pdf")
+
+
+@pytest.fixture(scope="module")
+def sealed(captured: Path, tsa: Tsa, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the captured collection, sealed with the key ``alice`` and a timestamp from
+    the test TSA, then the hostile page withdrawn (a change its manifest records)."""
+    base = tmp_path_factory.mktemp("sealed")
+    root = shutil.copytree(captured, base / "col")
+    key = base / "alice.key"
+    assert main(["key", "new", "alice", "--root", str(root), "--key-file", str(key)]) == 0
+    assert main(["seal", "--root", str(root), "--key-file", str(key), "--tsa", tsa.url("good"),
+                 "--tsa-ca", str(tsa.ca), "--message", "captures of the harbour ruling"]) == 0
+    assert main(["withdraw", "hostile", "--root", str(root), "--reason",
+                 "a test page, not evidence", "--by", "editor"]) == 0
+    return root
+
+
+def test_report_of_a_sealed_collection(browser: Browser, sealed: Path, tmp_path: Path,  # noqa: F811
+                                       capsys) -> None:
+    page = report(sealed, tmp_path / "report.html", capsys)
+    assert_clean_visit(browser, page)
+    result = verify_json(sealed, capsys)
+    assert_sources_and_findings_visible(browser, result)
+    custody = next(d for d in result["documents"] if d["id"] == "harbour")["custody"]
+    assert custody["status"] == "sealed"
+    [stamp] = custody["timestamps"]
+    section = "document.getElementById('src-harbour')"
+    table = browser.evaluate(f"{section}.querySelector('table.custody').innerText")
+    for shown in (f"seals/{custody['seal']}/ — “captures of the harbour ruling”",
+                  f"sealed at (UTC)\t{custody['sealed_at']}",
+                  f"key alice, fingerprint {custody['fingerprint']}",
+                  f"archiver test TSA good, genTime {stamp['gen_time']}; its root's sha256 "
+                  f"{stamp['root_sha256']}", custody["text"]):
+        assert shown in table, shown
+    plain = browser.evaluate(f"{section}.querySelector('.plain').innerText")
+    assert (f"exactly as sealed in {custody['seal']} on {custody['sealed_at']}, and the holder "
+            f"of key alice ({custody['fingerprint']}) signed that seal") in plain
+    assert (f"archiver test TSA good, a timestamp authority, signed that the seal existed at "
+            f"{stamp['gen_time']}") in plain
+    assert "That the publisher's server sent these bytes" in plain
+    assert "That the signer is honest" in plain and "not sealed" not in plain
+    assert browser.evaluate("document.body.innerText").count("Not sealed") == 0
+    # the withdrawn source: so labelled, why and by whom, and its custody changed by that
+    hostile = "document.getElementById('src-hostile')"
+    assert browser.evaluate(f"{hostile}.querySelector('h2 .label.withdrawn')"
+                            ".getBoundingClientRect().height") > 0
+    plain = browser.evaluate(f"{hostile}.querySelector('.plain').innerText")
+    assert "This source was withdrawn on " in plain
+    assert " by editor: a test page, not evidence. Its files are kept" in plain
+    assert f"sealed in {custody['seal']}" in plain and "changed since (manifests/hostile.json)" \
+        in plain
+    table = browser.evaluate(f"{hostile}.querySelector('table.custody').innerText")
+    assert "changed" in table and "since the seal" in table and "manifests/hostile.json" in table
+    row = browser.evaluate("[...document.querySelectorAll('table.index tr')]"
+                           ".find(r => r.innerText.startsWith('hostile')).innerText")
+    assert "withdrawn" in row and "changed" in row
+    # its history: who ran each change and the hash that chains it
+    history = browser.evaluate(f"[...{hostile}.querySelectorAll('.history')].map(e => "
+                               "e.innerText)")
+    assert history[-1].startswith("withdrawn ") and ", by editor" in history[-1]
+    assert all(re.search(r"Chain: sha256 [0-9a-f]{64}", h) for h in history)
+    browser.screenshot("report-sealed.png")
 
 
 def test_a_hostile_page_stays_text(browser: Browser, captured: Path, tmp_path: Path,  # noqa: F811

@@ -52,22 +52,23 @@ class SealCheck:
         if self.statement is None or not self.valid:
             return f"the latest seal {self.name} is invalid (seal-invalid or timestamp-invalid)"
         who = f"{self.statement.key.name} ({self.statement.key.fingerprint[:23]}…)"
-        stamps = " and ".join(f"by {t.tsa} at {_iso(t.gen_time)}" for t in self.tokens)
-        return (f"sealed {_iso(self.statement.sealed_at)} by {who}, "
+        stamps = " and ".join(f"by {t.tsa} at {iso_time(t.gen_time)}" for t in self.tokens)
+        return (f"sealed {iso_time(self.statement.sealed_at)} by {who}, "
                 + (f"timestamped {stamps}" if stamps else "not timestamped (--no-timestamp)"))
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form: seal, time, key and each timestamp."""
         st = self.statement
         return {"seal": self.name, "valid": self.valid,
-                "sealed_at": _iso(st.sealed_at) if st else None,
+                "sealed_at": iso_time(st.sealed_at) if st else None,
                 "key": st.key.name if st else None,
                 "fingerprint": st.key.fingerprint if st else None,
-                "timestamps": [{"tsa": t.tsa, "gen_time": _iso(t.gen_time),
+                "timestamps": [{"tsa": t.tsa, "gen_time": iso_time(t.gen_time),
                                 "root_sha256": t.root_fingerprint} for t in self.tokens]}
 
 
-def _iso(at: datetime) -> str:
+def iso_time(at: datetime) -> str:
+    """A time as the custody line and JSON give it: ISO 8601, ``Z`` for UTC."""
     return at.isoformat().replace("+00:00", "Z")
 
 
@@ -119,7 +120,7 @@ def _check_statement(check: SealCheck, folder: Path, rel: str) -> None:
     st = check.statement
     if (int(match[1]), match[2]) != (st.sequence, f"{st.sealed_at:%Y%m%dT%H%M%SZ}"):
         check.findings.append(_invalid(rel, f"its name does not match its sequence "
-                                            f"{st.sequence} and time {_iso(st.sealed_at)}"))
+                                            f"{st.sequence} and time {iso_time(st.sealed_at)}"))
 
 
 def _check_signature(check: SealCheck, folder: Path, rel: str,
@@ -261,7 +262,7 @@ def _key_changes(collection: Collection, seal: SealCheck) -> list[Finding]:
 def _source(collection: Collection, source_id: str, sealed: SealedSource | None,
             seal: SealCheck) -> SourceCustody:
     assert seal.statement is not None
-    at = _iso(seal.statement.sealed_at)
+    at = iso_time(seal.statement.sealed_at)
     manifest_rel = f"manifests/{source_id}.json"
     if sealed is None:
         added = Finding("unsealed-change", f"a source added after the seal {seal.name}; no "

@@ -12,18 +12,16 @@ from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.findings import RULES, Finding
-from archiver.manifest import Extracted, Manifest, ManifestError, load_manifest
+from archiver.manifest import Extracted, HistoryEntry, Manifest, ManifestError, load_manifest
 from archiver.report.alignment import SideBySide, side_by_side
+from archiver.report.custody import CustodyView, custody_view
 from archiver.report.formats import name_of, summary
 from archiver.sources import is_integrity
 from archiver.verify import DocumentReport, VerifyResult
 
-# The manifest's own fields; any other (a seal, a signature, a timestamp) is custody data that
-# a later stage records, shown as it is stored.
-_MANIFEST_FIELDS = frozenset(Manifest.model_fields)
 _STATUS_ORDER = {"errors": 0, "warnings": 1, "ok": 2}  # problems first, as in the text report
 _HISTORY_FIELDS = ("at", "action", "path", "previous_path", "sha256_before", "sha256_after",
-                   "reason", "tool", "changes")
+                   "reason", "tool", "changes", "by", "chain_sha256")
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,8 @@ class SourceView:
     lines: list[TextLine] = field(default_factory=list)
     comparison: SideBySide | None = None
     not_compared: str | None = None  # why there is no side-by-side view
-    custody: dict[str, str] = field(default_factory=dict)
+    custody: CustodyView = field(default_factory=lambda: custody_view(None))
+    withdrawal: HistoryEntry | None = None  # the entry that withdrew the source, if one did
     history: list[dict[str, Any]] = field(default_factory=list)
     shows: list[str] = field(default_factory=list)
     does_not_show: list[str] = field(default_factory=list)
@@ -136,6 +135,11 @@ def _plain_language(view: SourceView) -> None:
         shows.append("Nothing: the manifest that records this source cannot be read.")
         lacks.append("Anything about the source until its manifest is restored from a backup.")
         return
+    if (w := view.withdrawal) is not None:
+        shows.append(f"This source was withdrawn on {w.at:%Y-%m-%d at %H:%M:%S} UTC"
+                     + (f" by {w.by}" if w.by else "") + f": {w.reason}. Its files are kept and "
+                     "their custody is still checked; its text is no longer judged for fidelity "
+                     "or damage.")
     changed = [v.path for v in d.files if not v.ok]
     if d.files and not changed and not any(f.code == "path-unsafe" for f in d.findings):
         files = "The file" if len(d.files) == 1 else f"Each of the {len(d.files)} files"
@@ -192,10 +196,8 @@ def _plain_language(view: SourceView) -> None:
     if doubtful:
         lacks.append(f"Who published it and when, beyond the evidence given: these details are "
                      f"inferred or unknown: {', '.join(doubtful)}.")
-    if not view.custody:
-        lacks.append("When the files were made, beyond the times this tool wrote down: the "
-                     "source is not sealed, so no signature or independent timestamp vouches "
-                     "for them.")
+    shows += view.custody.shows
+    lacks += view.custody.does_not_show
 
 
 def _source(collection: Collection, report: DocumentReport) -> SourceView:
@@ -206,10 +208,10 @@ def _source(collection: Collection, report: DocumentReport) -> SourceView:
     except (ManifestError, ArchiverError):
         manifest = None
     view = SourceView(report.id, anchor, name_of(report), report.status, report, manifest,
-                      findings, [v for v in findings if v.finding.line is None])
+                      findings, [v for v in findings if v.finding.line is None],
+                      custody=custody_view(report.custody))
     if manifest is not None:
-        data = manifest.model_dump(mode="json", exclude_none=True)
-        view.custody = _flatten({k: v for k, v in data.items() if k not in _MANIFEST_FIELDS})
+        view.withdrawal = manifest.withdrawal
         view.history = _history(manifest)
         if manifest.text is not None:
             _text(collection, manifest, view)
