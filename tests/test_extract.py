@@ -215,3 +215,12 @@ def test_relative_links_of_real_pages_resolve_as_a_browser_follows_them(
     rederived = extract_with(html, url, before).text
     assert f"]({extractors_own})" in rederived
     assert f"]({browser})" not in rederived
+
+
+def test_page_text_shows_an_images_alt_text_where_the_image_stands() -> None:
+    # rechtambild.de's rating: five star images, then the score, as text extractors read it
+    html = (REAL_PAGES / "pages" / "rechtambild.de-bbb46431.html").read_bytes()
+    lines = page_text(html).split("\n")
+    assert "Bewertung: 1 Stern2 Sterne3 Sterne4 Sterne5 Sterne 1,00 von 5 Sterne, basierend auf 1 " \
+           "abgegebenen Stimmen." in lines
+    assert "1 Stern" in lines  # and, as before, on a line of its own

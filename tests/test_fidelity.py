@@ -462,3 +462,57 @@ def test_only_prose_the_text_lacks_is_text_missing() -> None:
     lacking = compare(paragraphs[0], original, PATH)
     assert [(f.code, f.line) for f in lacking.findings] == [("text-missing", 1)]
     assert "lacks 1 passage(s) of the original article, 11 words" in lacking.findings[0].message
+
+
+def _peer_text(name: str, maker: str) -> tuple[RealPage, str]:
+    page = next(p for p in real_pages() if p.name == name)
+    return page, peer_texts(page)[maker]
+
+
+# A faithful peer text of a real page, a code its reading of the page once drew although the
+# words are the page's, and a change (old -> new) that damages the same place: the code stays.
+FAITHFUL_PLACES = [
+    # an image's alt text glued to the paragraph it stands in (resiliparse)
+    ("bigbrandsystem.com-c582d3b7.html", "resiliparse", "text-altered",
+     "Pamela WilsonIf we", "Pamela WilsonIf they"),
+    # a rating's star images, their alt texts in place: `1 Stern2 Sterne…` (resiliparse)
+    ("rechtambild.de-bbb46431.html", "resiliparse", "text-added",
+     "Bewertung: 1 Stern2", "Bewertung: 1 Stern2 Sterne und kein Urteil des Senats"),
+    # a byline, a photo credit and a share counter, a line each in one paragraph (resiliparse)
+    ("sputniknews.com-1f765c48.html", "resiliparse", "text-added",
+     "    Columnists\n", "    Columnists of the harbour committee postponed the census\n"),
+    # a copyright line run into a paragraph: words on the page at that place (resiliparse)
+    ("theantijunecleaver.com-4219d096.html", "resiliparse", "text-altered",
+     "24-48 hours.\n© Regan", "24-48 days.\n© Regan"),
+    # html2text's wrapped line that starts with `3.`: a paragraph's number, not a list
+    ("gregoryszorc.com-750955e5.html", "readability+html2text", "text-altered",
+     "in Python\n3. The very early", "in Python\n3. The very late"),
+    # an autolink html2text wrapped over two lines
+    ("kabarislamia.com-7837c9d6.html", "readability+html2text", "link-lost",
+     "<http://www.ipabionline.com/2013/02/ahmadinejad-siapa-menghina-\nsahabat.html#ixzz2PpyAj3AN>",
+     "http://www.ipabionline.com/2013/02/ahmadinejad-siapa-menghina-\nsahabat.html#ixzz2PpyAj3AN"),
+    # a label and a teaser link the annotators left out is no prose; a paragraph is (truth)
+    ("theantijunecleaver.com-4219d096.html", "truth", "text-missing",
+     "Both the pear jam and honey are a delicious addition to toast, biscuits, or homemade "
+     "vanilla scones.", ""),
+    # a text that holds the article twice, as the page does, is not outside it
+    ("businessinsider.com-fde930b0.html", "trafilatura-default", "text-outside-article",
+     None, None),
+]
+
+
+@pytest.mark.parametrize(("name", "maker", "code", "old", "new"), FAITHFUL_PLACES)
+def test_a_peer_texts_words_that_are_the_pages_draw_nothing_damage_still_does(
+        name: str, maker: str, code: str, old: str | None, new: str | None) -> None:
+    page, text = _peer_text(name, maker)
+    extractor = installed_extractor()
+    result = check_fidelity(text, maker, page.html, page.url, extractor)
+    assert [f for f in result.findings if f.code == code] == []
+    if old is None:
+        return
+    assert text.count(old) == 1, old
+    damaged = check_fidelity(text.replace(old, new), maker, page.html, page.url, extractor)
+    line = text[: text.index(old)].count("\n") + 1
+    found = {(f.code, f.line) for f in damaged.findings}
+    assert any((code, at) in found for at in range(line - 1, line + old.count("\n") + 3)), (
+        damaged.findings)

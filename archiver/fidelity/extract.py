@@ -274,6 +274,11 @@ def _shown_text(root: Any) -> str:
     parts += [e.text or "" for e in root.iter("script") if e.get("type") == _JSON_LD]
     etree.strip_elements(root, "script", "style", "template", "head", etree.Comment,
                          with_tail=False)
+    # an image's alt text also stands where the image is, as a browser shows it in its place
+    # (a rating's five star images read `1 Stern2 Sterne…` in text extractors' output)
+    for image in root.iter("img"):
+        if image.get("alt"):
+            image.tail = image.get("alt", "") + (image.tail or "")
     # blocks are parted by U+2029 (a paragraph separator), which the page's own wrapping,
     # collapsed as a browser does, is not
     for element in root.iter(*_BLOCKS):
