@@ -221,6 +221,6 @@ def test_page_text_shows_an_images_alt_text_where_the_image_stands() -> None:
     # rechtambild.de's rating: five star images, then the score, as text extractors read it
     html = (REAL_PAGES / "pages" / "rechtambild.de-bbb46431.html").read_bytes()
     lines = page_text(html).split("\n")
-    assert "Bewertung: 1 Stern2 Sterne3 Sterne4 Sterne5 Sterne 1,00 von 5 Sterne, basierend auf 1 " \
-           "abgegebenen Stimmen." in lines
+    assert ("Bewertung: 1 Stern2 Sterne3 Sterne4 Sterne5 Sterne 1,00 von 5 Sterne, basierend "
+            "auf 1 abgegebenen Stimmen.") in lines
     assert "1 Stern" in lines  # and, as before, on a line of its own
