@@ -17,6 +17,7 @@ from archiver.fidelity.extract import (
     extract_with,
     installed_extractor,
     page_text,
+    rederive,
 )
 from archiver.manifest import Extractor
 
@@ -224,3 +225,20 @@ def test_page_text_shows_an_images_alt_text_where_the_image_stands() -> None:
     assert ("Bewertung: 1 Stern2 Sterne3 Sterne4 Sterne5 Sterne 1,00 von 5 Sterne, basierend "
             "auf 1 abgegebenen Stimmen.") in lines
     assert "1 Stern" in lines  # and, as before, on a line of its own
+
+
+def test_the_pages_parts_are_its_links_articles_without_comments_and_embedded_posts() -> None:
+    html = (b'<html><body><article><p>The entry, with <a href="/a">a link</a>.</p>'
+            b'<blockquote class="twitter-tweet"><p>A post from the network</p></blockquote>'
+            b"<article><p>A reader's comment</p></article><p>The entry's end.</p></article>"
+            b"<footer><p>Footer text of the page</p></footer></body></html>")
+    parts = rederive(html, URL, installed_extractor(), with_page_text=True).page_parts
+    assert parts.links == ("a link",)
+    assert parts.articles == ("The entry, with a link.\nA post from the network\n"
+                              "The entry's end.",)
+    assert parts.embedded == ("A post from the network",)
+    # a real page: 9to5mac.com embeds a tweet in its article
+    real = (REAL_PAGES / "pages" / "9to5mac.com-ad826691.html").read_bytes()
+    embedded = rederive(real, URL, installed_extractor(), with_page_text=True).page_parts.embedded
+    assert [post.split("\n")[0][:40] for post in embedded] == [
+        "The 9to5Mac BundleHunt delivers over 40 "]

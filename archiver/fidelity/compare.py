@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
 
 from archiver.errors import ArchiverError
-from archiver.fidelity.extract import rederive
+from archiver.fidelity.extract import PageParts, rederive
 from archiver.findings import Finding
 from archiver.manifest import Extractor
 
@@ -352,10 +352,12 @@ def joined(passages: list[Passage], indices: list[int]) -> Passage:
 
 
 def compare(stored_text: str, original_text: str, text_path: str, page_text: str | None = None,
-            note: str = "", base_url: str = "") -> FidelityResult:
+            note: str = "", base_url: str = "", parts: PageParts | None = None
+            ) -> FidelityResult:
     """Compare a stored text with the original's article text; findings name lines of the
     stored text. Quotations and added passages are also looked up in ``page_text``, the
-    whole page's text; ``note`` ends the message of every text-missing finding; a relative
+    whole page's text, and ``parts`` tells what its markup sets apart (links, articles,
+    embedded posts); ``note`` ends the message of every text-missing finding; a relative
     link target of either text is read against ``base_url`` (the page's address)."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
@@ -365,7 +367,8 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
     unpaired = ([stored[i] for m in matches if not m.original for i in m.stored],
                 [original[i] for m in matches if not m.stored for i in m.original])
     report = _Report(text_path, unpaired, original, parse_text(page_text or ""),
-                     linked=any(p.links for p in stored), note=note, base_url=base_url)
+                     parts or PageParts(), linked=any(p.links for p in stored), note=note,
+                     base_url=base_url)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
     for match in reversed(matches):
@@ -415,8 +418,14 @@ def check_fidelity(
     if extraction.extractor.version != extractor.version:
         note = (f" (the article as {extractor.name} {extraction.extractor.version} finds it; "
                 f"the text was extracted with {extractor.version})")
-    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note, url)
+    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note, url,
+                     extraction.page_parts)
     return replace(result, extraction_seconds=extracted - started)
+
+
+def _words(text: str) -> list[str]:
+    """The words of plain text, read as a passage's are."""
+    return _TOKEN.findall(text.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
 
 
 def _grams(words: list[str]) -> set[tuple[str, ...]]:
@@ -456,8 +465,10 @@ class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
     def __init__(self, path: str, unpaired: tuple[list[Passage], list[Passage]],
-                 original: list[Passage], page_lines: list[Passage], *, linked: bool, note: str,
-                 base_url: str = "") -> None:
+                 original: list[Passage], page_lines: list[Passage], parts: PageParts, *,
+                 linked: bool, note: str, base_url: str = "") -> None:
+        lost = {id(p) for p in unpaired[1]}
+        paired = [p for p in original if id(p) not in lost]
         self.path = path
         self._base = base_url
         self.findings: list[Finding] = []
@@ -478,7 +489,23 @@ class _Report:
         self._text_grams = _grams([w for p in unpaired[0] for w in p.words])
         # a passage with the article's words is not outside it, even where the article's
         # passage is paired too (a peer's text that holds the article twice, as the page does)
-        self._article_grams = _grams([w for p in original for w in p.words])
+        article = _grams([w for p in original for w in p.words])
+        # and the page's own <article> that holds most of it: the page's markup draws the
+        # article's bounds too, where the extractor took only a part of it (wired.com)
+        for declared in parts.articles:
+            grams = _grams(_words(declared))
+            if len(article & grams) * 2 > len(article):
+                article |= grams
+        self._article_grams = article
+        # an embedded post a text keeps no passage of is left out whole: the network's words,
+        # not the article's prose; one it keeps a passage of lacks what it lacks
+        posts = [_grams(_words(post)) for post in parts.embedded]
+        self._left_out = [post for post in posts
+                          if not any(_covered(p.words, post) for p in paired)]
+        # a link of the original is one when the page has it (trafilatura may make the words
+        # after an image's link its text: snopes.com, bigbrandsystem.com)
+        self._links = f" {' '.join(w for link in parts.links for w in [*_words(link), '|'])} "
+        self._no_parts = not parts.links
         # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
         self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
         self._page_lines = {p.key for p in page_lines}
@@ -549,7 +576,8 @@ class _Report:
     def missing(self, passages: list[Passage], line: int) -> None:
         """Note the original's passages the text lacks before ``line``; only prose counts."""
         self.lost += [(line, p) for p in passages
-                      if self._prose(p) and not _covered(p.words, self._text_grams)]
+                      if self._prose(p) and not _covered(p.words, self._text_grams)
+                      and not any(_covered(p.words, post) for post in self._left_out)]
 
     def _prose(self, passage: Passage) -> bool:
         """Whether a passage the text lacks is a loss: prose, not the article's furniture."""
@@ -623,8 +651,7 @@ class _Report:
 
     def _check_quotes(self, passage: Passage, aligned: tuple[Passage, Opcodes] | None) -> None:
         for start, end, quotation in passage.quotes:
-            words = _TOKEN.findall(
-                quotation.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
+            words = _words(quotation)
             if not words or f" {' '.join(words)} " in self._quotable or (
                     len(words) >= _GLUED_QUOTE_WORDS and "".join(words) in self._glued):
                 continue
@@ -651,7 +678,7 @@ class _Report:
                 continue
             text = " ".join(original.words[t] for t in tokens)
             targets = {stored.links[k] for s in mapped if (k := stored.word_links[s]) >= 0}
-            if not targets:
+            if not targets and (self._no_parts or f" {text} " in self._links):
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
             elif len(targets) == 1 and (target := targets.pop()) not in _LOST_TARGETS and (
