@@ -4,6 +4,7 @@ every difference of content (not of style) as a finding, with the share of words
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -467,8 +468,6 @@ class _Report:
     def __init__(self, path: str, unpaired: tuple[list[Passage], list[Passage]],
                  original: list[Passage], page_lines: list[Passage], parts: PageParts, *,
                  linked: bool, note: str, base_url: str = "") -> None:
-        lost = {id(p) for p in unpaired[1]}
-        paired = [p for p in original if id(p) not in lost]
         self.path = path
         self._base = base_url
         self.findings: list[Finding] = []
@@ -487,25 +486,8 @@ class _Report:
         # none of its passages pairs with one of the article's: the words of the text's
         # unpaired passages are not lacking, and those of the article's are not outside it
         self._text_grams = _grams([w for p in unpaired[0] for w in p.words])
-        # a passage with the article's words is not outside it, even where the article's
-        # passage is paired too (a peer's text that holds the article twice, as the page does)
-        article = _grams([w for p in original for w in p.words])
-        # and the page's own <article> that holds most of it: the page's markup draws the
-        # article's bounds too, where the extractor took only a part of it (wired.com)
-        for declared in parts.articles:
-            grams = _grams(_words(declared))
-            if len(article & grams) * 2 > len(article):
-                article |= grams
-        self._article_grams = article
-        # an embedded post a text keeps no passage of is left out whole: the network's words,
-        # not the article's prose; one it keeps a passage of lacks what it lacks
-        posts = [_grams(_words(post)) for post in parts.embedded]
-        self._left_out = [post for post in posts
-                          if not any(_covered(p.words, post) for p in paired)]
-        # a link of the original is one when the page has it (trafilatura may make the words
-        # after an image's link its text: snopes.com, bigbrandsystem.com)
-        self._links = f" {' '.join(w for link in parts.links for w in [*_words(link), '|'])} "
-        self._no_parts = not parts.links
+        self._original, self._parts = original, parts
+        self._unpaired_article = {id(p) for p in unpaired[1]}
         # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
         self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
         self._page_lines = {p.key for p in page_lines}
@@ -513,6 +495,36 @@ class _Report:
         # a quotation may be verbatim in the article or anywhere else on the page
         self._quotable = f" {' '.join(w for p in original for w in p.words)} {self._page}"
         self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
+
+    @functools.cached_property
+    def _article_grams(self) -> set[tuple[str, ...]]:
+        """Runs of the article's words, all of them: a passage with them is not outside it,
+        even where the article's passage is paired too (a peer's text that holds the article
+        twice, as the page does); and those of the page's own <article> that holds most of
+        it: the page's markup draws the article's bounds too, where the extractor took only
+        a part of it (wired.com)."""
+        article = _grams([w for p in self._original for w in p.words])
+        for declared in self._parts.articles:
+            grams = _grams(_words(declared))
+            if len(article & grams) * 2 > len(article):
+                article |= grams
+        return article
+
+    @functools.cached_property
+    def _page_links(self) -> str:
+        """The words of every link of the page, ` | ` between links: a link of the original
+        is one where the page has it (trafilatura may make the words after an image's link
+        its text: snopes.com, bigbrandsystem.com)."""
+        return f" {' '.join(w for link in self._parts.links for w in [*_words(link), '|'])} "
+
+    @functools.cached_property
+    def _left_out(self) -> list[set[tuple[str, ...]]]:
+        """Runs of the words of each embedded post the text keeps no passage of: left out
+        whole, the network's words, not the article's prose (one it keeps a passage of lacks
+        what it lacks)."""
+        paired = [p for p in self._original if id(p) not in self._unpaired_article]
+        posts = [_grams(_words(post)) for post in self._parts.embedded]
+        return [post for post in posts if not any(_covered(p.words, post) for p in paired)]
 
     def _add(self, code: str, message: str, line: int) -> None:
         self.findings.append(Finding(code, message, self.path, line))
@@ -678,7 +690,7 @@ class _Report:
                 continue
             text = " ".join(original.words[t] for t in tokens)
             targets = {stored.links[k] for s in mapped if (k := stored.word_links[s]) >= 0}
-            if not targets and (self._no_parts or f" {text} " in self._links):
+            if not targets and (not self._parts.links or f" {text} " in self._page_links):
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
             elif len(targets) == 1 and (target := targets.pop()) not in _LOST_TARGETS and (
