@@ -536,3 +536,17 @@ def test_a_peer_texts_words_that_are_the_pages_draw_nothing_damage_still_does(
     found = {(f.code, f.line) for f in damaged.findings}
     assert any((code, at) in found for at in range(line - 1, line + old.count("\n") + 3)), (
         damaged.findings)
+
+
+def test_a_pages_block_paired_by_likeness_is_no_edit_an_edited_one_is() -> None:
+    # trafilatura's defaults start businessinsider.com's text with its headline, which pairs
+    # by likeness with the article's first line ("Good morning! This is the tech news…")
+    page, text = _peer_text("businessinsider.com-fde930b0.html", "trafilatura-default")
+    headline, rest = text.split("\n", 1)
+    assert headline == "10 things in tech you need to know today"
+    extractor = installed_extractor()
+    result = check_fidelity(text, "t", page.html, page.url, extractor)
+    assert [f for f in result.findings if f.line == 1] == []
+    edited = check_fidelity(f"{headline.replace('10', 'Eleven')}\n{rest}", "t", page.html,
+                            page.url, extractor)
+    assert ("text-altered", 1) in {(f.code, f.line) for f in edited.findings}
