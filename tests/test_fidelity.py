@@ -482,6 +482,9 @@ FAITHFUL_PLACES = [
     # a byline, a photo credit and a share counter, a line each in one paragraph (resiliparse)
     ("sputniknews.com-1f765c48.html", "resiliparse", "text-added",
      "    Columnists\n", "    Columnists of the harbour committee postponed the census\n"),
+    # a passage of two words, each of them the page's: its buttons (readability)
+    ("wccftech.com-e100c961.html", "readability+html2text", "text-added",
+     "__Share __Submit", "__Share __Pelican"),
     # a copyright line run into a paragraph: words on the page at that place (resiliparse)
     ("theantijunecleaver.com-4219d096.html", "resiliparse", "text-altered",
      "24-48 hours.\n© Regan", "24-48 days.\n© Regan"),

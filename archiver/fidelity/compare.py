@@ -553,7 +553,7 @@ class _Report:
         """Whether a passage is the page's: as a whole, or line by line (a maker that puts
         a byline, a date and a share counter on lines of one paragraph)."""
         if self._on_page(passage.words) or (len(passage.words) < _GRAM and all(
-                self._verbatim([word]) for word in passage.words)):
+                f" {word} " in self._page for word in passage.words)):
             return True  # too short to tell from the page's labels and buttons otherwise
         by_line: dict[int, list[str]] = {}
         for word, line in zip(passage.words, passage.word_lines, strict=True):
@@ -639,7 +639,8 @@ class _Report:
             # another block, not an edit; what the article's passage holds may be lacking
             if not _covered(stored.words, self._article_grams):
                 self.outside.append(stored)
-            self.missing([original], stored.word_lines[0])
+            if not _covered(original.words, _grams(stored.words)):
+                self.missing([original], stored.word_lines[0])
             return
         line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
         if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
