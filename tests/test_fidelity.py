@@ -509,6 +509,8 @@ FAITHFUL_PLACES = [
      "[social](https://twitter.com/FredrickEAlbre1/status/1195388119937359872)", "social"),
     # the page's <article> holds the paragraphs trafilatura's article leaves out (wired.com)
     ("wired.com-d48aeb9c.html", "truth", "text-outside-article", None, None),
+    # and the smallest body of paragraphs that holds it: dw.com's gallery, in no <article>
+    ("dw.com-636e4f4f.html", "readability+html2text", "text-outside-article", None, None),
     # a text that holds the article twice, as the page does, is not outside it
     ("businessinsider.com-fde930b0.html", "trafilatura-default", "text-outside-article",
      None, None),

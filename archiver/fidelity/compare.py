@@ -501,14 +501,19 @@ class _Report:
         """Runs of the article's words, all of them: a passage with them is not outside it,
         even where the article's passage is paired too (a peer's text that holds the article
         twice, as the page does); and those of the page's own <article> that holds most of
-        it: the page's markup draws the article's bounds too, where the extractor took only
-        a part of it (wired.com)."""
+        it, and of the smallest body of paragraphs that does: the page's markup draws the
+        article's bounds too, where the extractor took only a part of it (wired.com)."""
         article = _grams([w for p in self._original for w in p.words])
+        extent = set(article)
         for declared in self._parts.articles:
             grams = _grams(_words(declared))
             if len(article & grams) * 2 > len(article):
-                article |= grams
-        return article
+                extent |= grams
+        # and the smallest body of paragraphs that holds most of it (dw.com's gallery sits
+        # among the article's paragraphs, in no <article>)
+        bodies = [grams for body in self._parts.bodies
+                  if len(article & (grams := _grams(_words(body)))) * 2 > len(article)]
+        return extent | min(bodies, key=len, default=set())
 
     @functools.cached_property
     def _page_links(self) -> str:

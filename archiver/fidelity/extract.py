@@ -87,6 +87,7 @@ class PageParts:
 
     links: tuple[str, ...] = ()  # every link's text
     articles: tuple[str, ...] = ()  # each outermost <article>, without the articles in it
+    bodies: tuple[str, ...] = ()  # each element with paragraphs side by side: a text's body
     embedded: tuple[str, ...] = ()  # each post embedded from a social network
 
 
@@ -287,6 +288,10 @@ _EMBEDDED = (
 )
 
 
+# An element holds a body of text when this many paragraphs are its children.
+_BODY_PARAGRAPHS = 3
+
+
 def _read_page(root: Any) -> tuple[str, PageParts]:
     """page_text of a parsed page, and its parts; the tree is changed (its unshown parts
     cut out)."""
@@ -313,6 +318,8 @@ def _read_page(root: Any) -> tuple[str, PageParts]:
         links=tuple(_shown([a.text_content()]) for a in root.iter("a") if a.get("href")),
         articles=tuple(_shown([_without_articles(a).text_content()]) for a in outermost),
         embedded=tuple(_shown([e.text_content()]) for e in root.xpath(_EMBEDDED)),
+        bodies=tuple(_shown([e.text_content()]) for e in root.iter(etree.Element)
+                     if sum(child.tag == "p" for child in e) >= _BODY_PARAGRAPHS),
     )
 
 
