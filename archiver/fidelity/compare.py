@@ -33,8 +33,8 @@ _GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
 # What a text lacks is a loss when it is prose: a passage with this many words or more outside
 # its links (`Related post: [a teaser](url)` is a label and a link) that is not a heading nor
-# the article's headline. Shorter passages are labels
-# and credits ("More", "Click To Tweet", "SOURCE Al Jazeera News"); headings, teaser and
+# the article's headline. Shorter passages are labels and credits ("More", "Click To
+# Tweet", "SOURCE Al Jazeera News"); headings, teaser and
 # "subscribe" links and the headline are where makers of faithful texts draw the article's
 # bounds differently (on the real pages, most of what human annotators and other tools
 # leave out, and no change to the number of texts warned between 5 and 8 words).
@@ -358,7 +358,7 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
     """Compare a stored text with the original's article text; findings name lines of the
     stored text. Quotations and added passages are also looked up in ``page_text``, the
     whole page's text, and ``parts`` tells what its markup sets apart (links, articles,
-    embedded posts); ``note`` ends the message of every text-missing finding; a relative
+    bodies of paragraphs, embedded posts); ``note`` ends the message of every text-missing finding; a relative
     link target of either text is read against ``base_url`` (the page's address)."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
