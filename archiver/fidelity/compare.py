@@ -358,8 +358,9 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
     """Compare a stored text with the original's article text; findings name lines of the
     stored text. Quotations and added passages are also looked up in ``page_text``, the
     whole page's text, and ``parts`` tells what its markup sets apart (links, articles,
-    bodies of paragraphs, embedded posts); ``note`` ends the message of every text-missing finding; a relative
-    link target of either text is read against ``base_url`` (the page's address)."""
+    bodies of paragraphs, embedded posts); ``note`` ends the message of every text-missing
+    finding; a relative link target of either text is read against ``base_url`` (the page's
+    address)."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
