@@ -17,6 +17,7 @@ from archiver.fidelity.extract import (
     extract_with,
     installed_extractor,
     page_text,
+    rederive,
 )
 from archiver.manifest import Extractor
 
@@ -215,3 +216,29 @@ def test_relative_links_of_real_pages_resolve_as_a_browser_follows_them(
     rederived = extract_with(html, url, before).text
     assert f"]({extractors_own})" in rederived
     assert f"]({browser})" not in rederived
+
+
+def test_page_text_shows_an_images_alt_text_where_the_image_stands() -> None:
+    # rechtambild.de's rating: five star images, then the score, as text extractors read it
+    html = (REAL_PAGES / "pages" / "rechtambild.de-bbb46431.html").read_bytes()
+    lines = page_text(html).split("\n")
+    assert ("Bewertung: 1 Stern2 Sterne3 Sterne4 Sterne5 Sterne 1,00 von 5 Sterne, basierend "
+            "auf 1 abgegebenen Stimmen.") in lines
+    assert "1 Stern" in lines  # and, as before, on a line of its own
+
+
+def test_the_pages_parts_are_its_links_articles_without_comments_and_embedded_posts() -> None:
+    html = (b'<html><body><article><p>The entry, with <a href="/a">a link</a>.</p>'
+            b'<blockquote class="twitter-tweet"><p>A post from the network</p></blockquote>'
+            b"<article><p>A reader's comment</p></article><p>The entry's end.</p></article>"
+            b"<footer><p>Footer text of the page</p></footer></body></html>")
+    parts = rederive(html, URL, installed_extractor(), with_page_text=True).page_parts
+    assert parts.links == ("a link",)
+    assert parts.articles == ("The entry, with a link.\nA post from the network\n"
+                              "The entry's end.",)
+    assert parts.embedded == ("A post from the network",)
+    # a real page: 9to5mac.com embeds a tweet in its article
+    real = (REAL_PAGES / "pages" / "9to5mac.com-ad826691.html").read_bytes()
+    embedded = rederive(real, URL, installed_extractor(), with_page_text=True).page_parts.embedded
+    assert [post.split("\n")[0][:40] for post in embedded] == [
+        "The 9to5Mac BundleHunt delivers over 40 "]

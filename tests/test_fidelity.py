@@ -462,3 +462,96 @@ def test_only_prose_the_text_lacks_is_text_missing() -> None:
     lacking = compare(paragraphs[0], original, PATH)
     assert [(f.code, f.line) for f in lacking.findings] == [("text-missing", 1)]
     assert "lacks 1 passage(s) of the original article, 11 words" in lacking.findings[0].message
+
+
+def _peer_text(name: str, maker: str) -> tuple[RealPage, str]:
+    page = next(p for p in real_pages() if p.name == name)
+    return page, peer_texts(page)[maker]
+
+
+# A faithful peer text of a real page, a code its reading of the page once drew although the
+# words are the page's, and a change (old -> new; new "" drops the paragraph starting with
+# old) that damages the same place: the code stays.
+FAITHFUL_PLACES = [
+    # an image's alt text glued to the paragraph it stands in (resiliparse)
+    ("bigbrandsystem.com-c582d3b7.html", "resiliparse", "text-altered",
+     "Pamela WilsonIf we", "Pamela WilsonIf they"),
+    # a rating's star images, their alt texts in place: `1 Stern2 Sterne…` (resiliparse)
+    ("rechtambild.de-bbb46431.html", "resiliparse", "text-added",
+     "Bewertung: 1 Stern2", "Bewertung: 1 Stern2 Sterne und kein Urteil des Senats"),
+    # a byline, a photo credit and a share counter, a line each in one paragraph (resiliparse)
+    ("sputniknews.com-1f765c48.html", "resiliparse", "text-added",
+     "    Columnists\n", "    Columnists of the harbour committee postponed the census\n"),
+    # a passage of two words, each of them the page's: its buttons (readability)
+    ("wccftech.com-e100c961.html", "readability+html2text", "text-added",
+     "__Share __Submit", "__Share __Pelican"),
+    # a copyright line run into a paragraph: words on the page at that place (resiliparse)
+    ("theantijunecleaver.com-4219d096.html", "resiliparse", "text-altered",
+     "24-48 hours.\n© Regan", "24-48 days.\n© Regan"),
+    # html2text's wrapped line that starts with `3.`: a paragraph's number, not a list
+    ("gregoryszorc.com-750955e5.html", "readability+html2text", "text-altered",
+     "in Python\n3. The very early", "in Python\n3. The very late"),
+    # an autolink html2text wrapped over two lines
+    ("kabarislamia.com-7837c9d6.html", "readability+html2text", "link-lost",
+     "<http://www.ipabionline.com/2013/02/ahmadinejad-siapa-menghina-\nsahabat.html#ixzz2PpyAj3AN>",
+     "http://www.ipabionline.com/2013/02/ahmadinejad-siapa-menghina-\nsahabat.html#ixzz2PpyAj3AN"),
+    # a label and a teaser link the annotators left out is no prose; a paragraph is (truth)
+    ("theantijunecleaver.com-4219d096.html", "truth", "text-missing",
+     "Both the pear jam and honey are a delicious addition to toast, biscuits, or homemade "
+     "vanilla scones.", ""),
+    # an embedded tweet left out whole is the network's words; a paragraph is prose
+    ("9to5mac.com-ad826691.html", "resiliparse", "text-missing",
+     "Rakuten offers the", ""),
+    ("mspoweruser.com-aade2ec8.html", "readability+html2text", "text-missing", None, None),
+    # a link trafilatura made of the words after an image's link is no link of the page;
+    # the page's own link, as plain words, is lost
+    ("snopes.com-8380689f.html", "readability+html2text", "link-lost",
+     "[social](https://twitter.com/FredrickEAlbre1/status/1195388119937359872)", "social"),
+    # the page's <article> holds the paragraphs trafilatura's article leaves out (wired.com)
+    ("wired.com-d48aeb9c.html", "truth", "text-outside-article", None, None),
+    # and the smallest body of paragraphs that holds it: dw.com's gallery, in no <article>
+    ("dw.com-636e4f4f.html", "readability+html2text", "text-outside-article", None, None),
+    # a text that holds the article twice, as the page does, is not outside it
+    ("businessinsider.com-fde930b0.html", "trafilatura-default", "text-outside-article",
+     None, None),
+]
+
+
+def test_a_text_mostly_of_comments_outside_the_pages_article_is_still_found() -> None:
+    # netzpolitik.org's comments are outside its <article>: resiliparse's text is mostly them
+    page, text = _peer_text("netzpolitik.org-886746c0.html", "resiliparse")
+    result = check_fidelity(text, "resiliparse", page.html, page.url, installed_extractor())
+    assert "text-outside-article" in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize(("name", "maker", "code", "old", "new"), FAITHFUL_PLACES)
+def test_a_peer_texts_words_that_are_the_pages_draw_nothing_damage_still_does(
+        name: str, maker: str, code: str, old: str | None, new: str | None) -> None:
+    page, text = _peer_text(name, maker)
+    extractor = installed_extractor()
+    result = check_fidelity(text, maker, page.html, page.url, extractor)
+    assert [f for f in result.findings if f.code == code] == []
+    if old is None:
+        return
+    if new == "":  # the damage drops the paragraph that starts so
+        old = next(line for line in text.split("\n") if line.startswith(old))
+    assert text.count(old) == 1, old
+    damaged = check_fidelity(text.replace(old, new), maker, page.html, page.url, extractor)
+    line = text[: text.index(old)].count("\n") + 1
+    found = {(f.code, f.line) for f in damaged.findings}
+    assert any((code, at) in found for at in range(line - 1, line + old.count("\n") + 3)), (
+        damaged.findings)
+
+
+def test_a_pages_block_paired_by_likeness_is_no_edit_an_edited_one_is() -> None:
+    # trafilatura's defaults start businessinsider.com's text with its headline, which pairs
+    # by likeness with the article's first line ("Good morning! This is the tech news…")
+    page, text = _peer_text("businessinsider.com-fde930b0.html", "trafilatura-default")
+    headline, rest = text.split("\n", 1)
+    assert headline == "10 things in tech you need to know today"
+    extractor = installed_extractor()
+    result = check_fidelity(text, "t", page.html, page.url, extractor)
+    assert [f for f in result.findings if f.line == 1] == []
+    edited = check_fidelity(f"{headline.replace('10', 'Eleven')}\n{rest}", "t", page.html,
+                            page.url, extractor)
+    assert ("text-altered", 1) in {(f.code, f.line) for f in edited.findings}

@@ -4,6 +4,7 @@ every difference of content (not of style) as a finding, with the share of words
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
 
 from archiver.errors import ArchiverError
-from archiver.fidelity.extract import rederive
+from archiver.fidelity.extract import PageParts, rederive
 from archiver.findings import Finding
 from archiver.manifest import Extractor
 
@@ -30,9 +31,10 @@ _ON_PAGE_SHARE = 0.8
 # A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
 _GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
-# What a text lacks is a loss when it is prose: a passage of this many words or more that is
-# not a heading or only link text, nor the article's headline. Shorter passages are labels
-# and credits ("More", "Click To Tweet", "SOURCE Al Jazeera News"); headings, teaser and
+# What a text lacks is a loss when it is prose: a passage with this many words or more outside
+# its links (`Related post: [a teaser](url)` is a label and a link) that is not a heading nor
+# the article's headline. Shorter passages are labels and credits ("More", "Click To
+# Tweet", "SOURCE Al Jazeera News"); headings, teaser and
 # "subscribe" links and the headline are where makers of faithful texts draw the article's
 # bounds differently (on the real pages, most of what human annotators and other tools
 # leave out, and no change to the number of texts warned between 5 and 8 words).
@@ -64,7 +66,8 @@ LINK = re.compile(
 )
 _IMAGE = re.compile(
     r"!\[(?:[^\]\\]|\\.)*\]\(\s*_T*(?:\s+\"[^\"]*\")?\s*\)".replace("_T", _WRAPPED_TARGET))
-_AUTOLINK = re.compile(r"(?<!\()<(https?://[^<>\s]+)>")  # not a target: `](<url>)`
+# not a target (`](<url>)`); html2text wraps a long one over lines, as it wraps targets
+_AUTOLINK = re.compile(r"(?<!\()<(https?://(?:[^<>\s]|\n(?=[^<>\s]))+)>")
 # Markup that is formatting, not words: HTML tags, and at a line's start a heading, quote or
 # table mark or a list marker. Blanked out (lengths kept) before words are read.
 _MARKUP = re.compile(
@@ -74,6 +77,11 @@ _MARKUP = re.compile(
     re.M,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# A number and a dot that a hard-wrapped paragraph's line starts with (html2text: `in Python\n3.
+# The early history`) are words: by CommonMark, an ordered list interrupts a paragraph only
+# when it starts at 1, and a number inside a paragraph is the paragraph's text.
+_ORDERED = re.compile(r"[ \t]*(\d{1,9})\\?[.)](?=\s)")
+_CONTINUED_NUMBER = re.compile(r"(?<=\n)[ \t]*\d{1,9}\\?[.)](?=\s)")
 _BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}\s|>|\||(?:[-*+\u2022]|\d{1,3}[.)])\s)")
 _QUOTE_MARKER = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a block quotation's line: `> `, `>> `
 BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
@@ -164,7 +172,9 @@ def parse_passage(line: str, number: int) -> Passage:
         plain += (before, " ", m.group(1), " ")
         size, pos = start + len(m.group(1)) + 1, m.end()
     plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
-    marked = _MARKUP.sub(lambda m: " " * len(m.group()), "".join(plain))
+    joined = _CONTINUED_NUMBER.sub(lambda m: m.group().rstrip(".)\\").ljust(len(m.group())),
+                                   "".join(plain))
+    marked = _MARKUP.sub(lambda m: " " * len(m.group()), joined)
     text = marked.translate(_QUOTE_KINDS)
     flat = text.replace("\n", " ")
     directional = {(m.start(), m.end(), next(g for g in m.groups() if g is not None)
@@ -219,7 +229,8 @@ def parse_text(text: str) -> list[Passage]:
         marker = _QUOTE_MARKER.match(line)
         text = line[marker.end():] if marker else line
         if start and (not text.strip() or bool(marker) != quoting
-                      or _BLOCK_START.match(text if quoting else line)):
+                      or (_BLOCK_START.match(text if quoting else line)
+                      and not _continues(text if quoting else line, body))):
             passages.append(parse_passage("\n".join(body), start))
             start = 0
         if text.strip() and not start:
@@ -227,6 +238,13 @@ def parse_text(text: str) -> list[Passage]:
         if start:
             body.append(text if quoting else line)
     return passages
+
+
+def _continues(line: str, body: list[str]) -> bool:
+    """Whether a line that starts with a number and a dot goes on the paragraph ``body``
+    rather than starting a list: the number is not 1 and the paragraph is no list item."""
+    number = _ORDERED.match(line)
+    return bool(number) and number.group(1) != "1" and not _BLOCK_START.match(body[0])
 
 
 def align(stored: list[Passage], original: list[Passage]) -> list[Match]:
@@ -335,11 +353,14 @@ def joined(passages: list[Passage], indices: list[int]) -> Passage:
 
 
 def compare(stored_text: str, original_text: str, text_path: str, page_text: str | None = None,
-            note: str = "", base_url: str = "") -> FidelityResult:
+            note: str = "", base_url: str = "", parts: PageParts | None = None
+            ) -> FidelityResult:
     """Compare a stored text with the original's article text; findings name lines of the
     stored text. Quotations and added passages are also looked up in ``page_text``, the
-    whole page's text; ``note`` ends the message of every text-missing finding; a relative
-    link target of either text is read against ``base_url`` (the page's address)."""
+    whole page's text, and ``parts`` tells what its markup sets apart (links, articles,
+    bodies of paragraphs, embedded posts); ``note`` ends the message of every text-missing
+    finding; a relative link target of either text is read against ``base_url`` (the page's
+    address)."""
     started = time.perf_counter()
     if stored_text == original_text:  # every finding is a difference: there is none
         return FidelityResult([], 1.0, alignment_seconds=time.perf_counter() - started)
@@ -348,7 +369,8 @@ def compare(stored_text: str, original_text: str, text_path: str, page_text: str
     unpaired = ([stored[i] for m in matches if not m.original for i in m.stored],
                 [original[i] for m in matches if not m.stored for i in m.original])
     report = _Report(text_path, unpaired, original, parse_text(page_text or ""),
-                     linked=any(p.links for p in stored), note=note, base_url=base_url)
+                     parts or PageParts(), linked=any(p.links for p in stored), note=note,
+                     base_url=base_url)
     # a missing passage belongs before the next stored passage, or at the last line
     insert_at, line = [], len(stored_text.rstrip("\n").split("\n"))
     for match in reversed(matches):
@@ -398,8 +420,14 @@ def check_fidelity(
     if extraction.extractor.version != extractor.version:
         note = (f" (the article as {extractor.name} {extraction.extractor.version} finds it; "
                 f"the text was extracted with {extractor.version})")
-    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note, url)
+    result = compare(stored_text, extraction.text, text_path, extraction.page_text, note, url,
+                     extraction.page_parts)
     return replace(result, extraction_seconds=extracted - started)
+
+
+def _words(text: str) -> list[str]:
+    """The words of plain text, read as a passage's are."""
+    return _TOKEN.findall(text.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
 
 
 def _grams(words: list[str]) -> set[tuple[str, ...]]:
@@ -439,8 +467,8 @@ class _Report:
     """Collects the findings and the count of faithful words while matches are walked."""
 
     def __init__(self, path: str, unpaired: tuple[list[Passage], list[Passage]],
-                 original: list[Passage], page_lines: list[Passage], *, linked: bool, note: str,
-                 base_url: str = "") -> None:
+                 original: list[Passage], page_lines: list[Passage], parts: PageParts, *,
+                 linked: bool, note: str, base_url: str = "") -> None:
         self.path = path
         self._base = base_url
         self.findings: list[Finding] = []
@@ -459,25 +487,89 @@ class _Report:
         # none of its passages pairs with one of the article's: the words of the text's
         # unpaired passages are not lacking, and those of the article's are not outside it
         self._text_grams = _grams([w for p in unpaired[0] for w in p.words])
-        self._article_grams = _grams([w for p in unpaired[1] for w in p.words])
+        self._original, self._parts = original, parts
+        self._unpaired_article = {id(p) for p in unpaired[1]}
         # the page's lines too short for a run of _GRAM words: an alt text, a credit, a byline
         self._page_short = {tuple(p.words) for p in page_lines if 1 < len(p.words) < _GRAM}
+        self._page_lines = {p.key for p in page_lines}
+        self._page_glued = self._page.replace(" ", "").replace("'", "")  # spacing aside
         # a quotation may be verbatim in the article or anywhere else on the page
         self._quotable = f" {' '.join(w for p in original for w in p.words)} {self._page}"
         self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
+
+    @functools.cached_property
+    def _article_grams(self) -> set[tuple[str, ...]]:
+        """Runs of the article's words, all of them: a passage with them is not outside it,
+        even where the article's passage is paired too (a peer's text that holds the article
+        twice, as the page does); and those of the page's own <article> that holds most of
+        it, and of the smallest body of paragraphs that does: the page's markup draws the
+        article's bounds too, where the extractor took only a part of it (wired.com)."""
+        article = _grams([w for p in self._original for w in p.words])
+        extent = set(article)
+        for declared in self._parts.articles:
+            grams = _grams(_words(declared))
+            if len(article & grams) * 2 > len(article):
+                extent |= grams
+        # and the smallest body of paragraphs that holds most of it (dw.com's gallery sits
+        # among the article's paragraphs, in no <article>)
+        bodies = [grams for body in self._parts.bodies
+                  if len(article & (grams := _grams(_words(body)))) * 2 > len(article)]
+        return extent | min(bodies, key=len, default=set())
+
+    @functools.cached_property
+    def _page_links(self) -> str:
+        """The words of every link of the page, ` | ` between links: a link of the original
+        is one where the page has it (trafilatura may make the words after an image's link
+        its text: snopes.com, bigbrandsystem.com)."""
+        return f" {' '.join(w for link in self._parts.links for w in [*_words(link), '|'])} "
+
+    @functools.cached_property
+    def _left_out(self) -> list[set[tuple[str, ...]]]:
+        """Runs of the words of each embedded post the text keeps no passage of: left out
+        whole, the network's words, not the article's prose (one it keeps a passage of lacks
+        what it lacks)."""
+        paired = [p for p in self._original if id(p) not in self._unpaired_article]
+        posts = [_grams(_words(post)) for post in self._parts.embedded]
+        return [post for post in posts if not any(_covered(p.words, post) for p in paired)]
 
     def _add(self, code: str, message: str, line: int) -> None:
         self.findings.append(Finding(code, message, self.path, line))
 
     def _on_page(self, words: list[str]) -> bool:
-        """Whether the words are the page's: verbatim, or all but a few in runs of its words."""
-        return f" {' '.join(words)} " in self._page or _covered(words, self._page_grams,
-                                                                 self._page_short)
+        """Whether the words are the page's: verbatim or spacing aside (`195Shares`, a row
+        of star images' alt texts), or all but a few in runs of its words, or all but a run
+        of one or two words at either end that the page has too (`0 Comment` after a date
+        the maker left out)."""
+        if self._verbatim(words):
+            return True
+        for head in range(min(_GRAM, len(words))):
+            for tail in range(min(_GRAM, len(words) - head)):
+                if (self._verbatim(words[:head]) and self._verbatim(words[len(words) - tail:])
+                        and _covered(words[head:len(words) - tail], self._page_grams,
+                                     self._page_short)):
+                    return True
+        return False
+
+    def _verbatim(self, words: list[str]) -> bool:
+        """Whether the page has these words in this order, spacing aside (none: True)."""
+        return not words or f" {' '.join(words)} " in self._page or (
+            "".join(words).replace("'", "") in self._page_glued)
+
+    def _page_passage(self, passage: Passage) -> bool:
+        """Whether a passage is the page's: as a whole, or line by line (a maker that puts
+        a byline, a date and a share counter on lines of one paragraph)."""
+        if self._on_page(passage.words) or (len(passage.words) < _GRAM and all(
+                f" {word} " in self._page for word in passage.words)):
+            return True  # too short to tell from the page's labels and buttons otherwise
+        by_line: dict[int, list[str]] = {}
+        for word, line in zip(passage.words, passage.word_lines, strict=True):
+            by_line.setdefault(line, []).append(word)
+        return len(by_line) > 1 and all(self._verbatim(words) for words in by_line.values())
 
     def added(self, passage: Passage) -> None:
         if not passage.words:
             return  # markup alone (`* * *`, an image): no words were added
-        if self._on_page(passage.words):
+        if self._page_passage(passage):
             if not _covered(passage.words, self._article_grams):
                 self.outside.append(passage)
         else:
@@ -502,13 +594,13 @@ class _Report:
     def missing(self, passages: list[Passage], line: int) -> None:
         """Note the original's passages the text lacks before ``line``; only prose counts."""
         self.lost += [(line, p) for p in passages
-                      if self._prose(p) and not _covered(p.words, self._text_grams)]
+                      if self._prose(p) and not _covered(p.words, self._text_grams)
+                      and not any(_covered(p.words, post) for post in self._left_out)]
 
     def _prose(self, passage: Passage) -> bool:
         """Whether a passage the text lacks is a loss: prose, not the article's furniture."""
-        return (len(passage.words) >= _PROSE_WORDS and not passage.heading
-                and passage is not self._headline
-                and not all(link >= 0 for link in passage.word_links))
+        return (sum(link < 0 for link in passage.word_links) >= _PROSE_WORDS
+                and not passage.heading and passage is not self._headline)
 
     def lacking(self) -> None:
         """One finding for all the prose the text lacks, with where and how much."""
@@ -535,10 +627,10 @@ class _Report:
             if _glued(stored.words[op.src_start : op.src_end],
                       original.words[op.dest_start : op.dest_end]):
                 self.kept += op.dest_end - op.dest_start  # `MacBooks` is `MacBook s`: spacing
-            elif op.dest_start == op.dest_end and op.src_end - op.src_start >= _GRAM and (
-                    self._on_page(words := stored.words[op.src_start : op.src_end])):
+            elif self._run_in(stored, op, original):
                 # words the page has outside the article (a caption, a byline) run into it
                 line = stored.word_lines[op.src_start]
+                words = stored.words[op.src_start : op.src_end]
                 self.outside.append(Passage([line], words, [line] * len(words)))
             elif not _in_quote(stored, op.src_start, op.src_end):
                 changes.append(op)
@@ -547,6 +639,15 @@ class _Report:
         if not changes:
             return
         first = changes[0]
+        if stored.key in self._page_lines:
+            # the text's passage is one of the page's blocks as it stands, paired with the
+            # article's by likeness (a headline with the first line: businessinsider.com):
+            # another block, not an edit; what the article's passage holds may be lacking
+            if not _covered(stored.words, self._article_grams):
+                self.outside.append(stored)
+            if not _covered(original.words, _grams(stored.words)):
+                self.missing([original], stored.word_lines[0])
+            return
         line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
         if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
             # the passage is cut short: the original's rest is lacking, as a passage would be
@@ -557,10 +658,27 @@ class _Report:
             self._add("text-altered", "words differ from the original (text -> original): "
                       + _describe(changes, stored, original), line)
 
+    def _run_in(self, stored: Passage, op: Opcode, original: Passage) -> bool:
+        """Whether the stored words of a difference are the page's words run into the
+        article: words the article lacks (the original's side is empty, or the same letters
+        with words before or after them: `Pamela WilsonIf` for `If`, an image's alt text
+        glued to the paragraph), which the page has as they stand (three words or more),
+        as one of its lines (`Loading comments`, `© Regan`), or where they stand in it, with
+        the text's words around them."""
+        words = stored.words[op.src_start : op.src_end]
+        kept = "".join(original.words[op.dest_start : op.dest_end]).replace("'", "")
+        added = "".join(words).replace("'", "")
+        if not words or len(added) <= len(kept) or not (
+                added.startswith(kept) or added.endswith(kept)):
+            return False
+        around = stored.words[max(op.src_start - _GRAM + 1, 0) : op.src_end + _GRAM - 1]
+        return ((op.dest_start == op.dest_end and len(words) >= _GRAM and self._on_page(words))
+                or " ".join(words) in self._page_lines
+                or "".join(around).replace("'", "") in self._page_glued)
+
     def _check_quotes(self, passage: Passage, aligned: tuple[Passage, Opcodes] | None) -> None:
         for start, end, quotation in passage.quotes:
-            words = _TOKEN.findall(
-                quotation.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
+            words = _words(quotation)
             if not words or f" {' '.join(words)} " in self._quotable or (
                     len(words) >= _GLUED_QUOTE_WORDS and "".join(words) in self._glued):
                 continue
@@ -587,7 +705,7 @@ class _Report:
                 continue
             text = " ".join(original.words[t] for t in tokens)
             targets = {stored.links[k] for s in mapped if (k := stored.word_links[s]) >= 0}
-            if not targets:
+            if not targets and (not self._parts.links or f" {text} " in self._page_links):
                 self._add("link-lost", f'"{text}" is a link in the original ({url}); '
                           "the text has plain words", stored.word_lines[mapped[0]])
             elif len(targets) == 1 and (target := targets.pop()) not in _LOST_TARGETS and (

@@ -81,6 +81,17 @@ class PageMetadata:
 
 
 @dataclass(frozen=True)
+class PageParts:
+    """Parts of a page's text its markup sets apart, each as page_text reads it: what the
+    comparison needs besides the page's text to tell a maker's bounds from a loss."""
+
+    links: tuple[str, ...] = ()  # every link's text
+    articles: tuple[str, ...] = ()  # each outermost <article>, without the articles in it
+    bodies: tuple[str, ...] = ()  # each element with paragraphs side by side: a text's body
+    embedded: tuple[str, ...] = ()  # each post embedded from a social network
+
+
+@dataclass(frozen=True)
 class Extraction:
     """A page's text (Markdown, links kept; ``""`` when nothing was found) and how it was made."""
 
@@ -90,6 +101,7 @@ class Extraction:
     charset: str
     charset_source: CharsetSource
     page_text: str = ""  # the page's whole text (page_text), when it was asked for
+    page_parts: PageParts = PageParts()  # and the parts its markup sets apart
 
 
 def installed_extractor(options: dict[str, Any] | None = None) -> Extractor:
@@ -170,7 +182,7 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
     # the page's text before any step changes the tree; a copy costs a quarter of a parse
-    shown = _shown_text(copy.deepcopy(tree)) if whole else ""
+    shown, parts = _read_page(copy.deepcopy(tree)) if whole else ("", PageParts())
     for step in extractor.preprocessing:
         _STEPS[step](tree, url)
     try:
@@ -182,7 +194,7 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
         raise ArchiverError(url, f"cannot re-run extractor options {extractor.options}: "
                                  f"{type(exc).__name__}: {exc}") from None
     page_metadata = _metadata(tree, url) if metadata else PageMetadata()
-    return Extraction(text or "", page_metadata, extractor, used, source, shown)
+    return Extraction(text or "", page_metadata, extractor, used, source, shown, parts)
 
 
 def _collapse_whitespace(tree: Any) -> None:
@@ -262,11 +274,27 @@ def page_text(html: bytes, charset: str | None = None) -> str:
         root = lxml.html.document_fromstring(page)
     except etree.ParserError:  # nothing lxml can read as a document
         return ""
-    return _shown_text(root)
+    return _read_page(root)[0]
 
 
-def _shown_text(root: Any) -> str:
-    """page_text of a parsed page; the tree is changed (its unshown parts cut out)."""
+# Posts a page embeds from a social network, by the markup each network's embed code writes:
+# the network's words and its author's, not the article's (a text may leave them out whole).
+_EMBEDDED = (
+    "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' twitter-video ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' instagram-media ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' tiktok-embed ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' reddit-card ')]"
+)
+
+
+# An element holds a body of text when this many paragraphs are its children.
+_BODY_PARAGRAPHS = 3
+
+
+def _read_page(root: Any) -> tuple[str, PageParts]:
+    """page_text of a parsed page, and its parts; the tree is changed (its unshown parts
+    cut out)."""
     parts = [e.text_content() for e in root.iter("title")]
     parts += [m.get("content", "") for m in root.iter("meta")
               if _SHOWN_META.fullmatch(m.get("property") or m.get("name") or "")]
@@ -274,14 +302,41 @@ def _shown_text(root: Any) -> str:
     parts += [e.text or "" for e in root.iter("script") if e.get("type") == _JSON_LD]
     etree.strip_elements(root, "script", "style", "template", "head", etree.Comment,
                          with_tail=False)
+    # an image's alt text also stands where the image is, as a browser shows it in its place
+    # (a rating's five star images read `1 Stern2 Sterne…` in text extractors' output)
+    for image in root.iter("img"):
+        if image.get("alt"):
+            image.tail = image.get("alt", "") + (image.tail or "")
     # blocks are parted by U+2029 (a paragraph separator), which the page's own wrapping,
     # collapsed as a browser does, is not
     for element in root.iter(*_BLOCKS):
         element.text = "\u2029" + (element.text or "")
         element.tail = "\u2029" + (element.tail or "")
     parts.append(root.text_content())
-    lines = (line.strip() for part in parts for line in _HTML_SPACE.sub(" ", part).split("\u2029"))
+    outermost = [a for a in root.iter("article") if next(a.iterancestors("article"), None) is None]
+    return _shown(parts), PageParts(
+        links=tuple(_shown([a.text_content()]) for a in root.iter("a") if a.get("href")),
+        articles=tuple(_shown([_without_articles(a).text_content()]) for a in outermost),
+        embedded=tuple(_shown([e.text_content()]) for e in root.xpath(_EMBEDDED)),
+        bodies=tuple(_shown([e.text_content()]) for e in root.iter(etree.Element)
+                     if sum(child.tag == "p" for child in e) >= _BODY_PARAGRAPHS),
+    )
+
+
+def _shown(texts: list[str]) -> str:
+    """Texts of the marked tree as lines: one block a line, spacing collapsed."""
+    lines = (line.strip() for text in texts for line in _HTML_SPACE.sub(" ", text).split("\u2029"))
     return "\n".join(line for line in lines if line)
+
+
+def _without_articles(article: Any) -> Any:
+    """A copy of an <article> without the articles nested in it: HTML's markup for a blog
+    entry's comments, related to the entry but not part of it."""
+    if next(article.iterdescendants("article"), None) is None:
+        return article
+    article = copy.deepcopy(article)
+    etree.strip_elements(article, "article", with_tail=False)  # the text after one stays
+    return article
 
 
 def _metadata(tree: Any, url: str) -> PageMetadata:

@@ -22,7 +22,7 @@ from archiver.warc.records import read_response, response_from_record
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 # The comparison's rules, in the key besides archiver's version: a development build that
 # changes what is reported (text-missing per text, link-altered) does not reuse old results.
-_RULES = 2
+_RULES = 3
 
 
 def _record_key(record_id: str) -> str:
