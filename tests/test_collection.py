@@ -12,7 +12,7 @@ import pytest
 from archiver.cli import main
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.sources import INTEGRITY_CODES, is_integrity
+from archiver.sources import INTEGRITY_CODES, UNREVIEWABLE, is_integrity
 
 
 @pytest.fixture
@@ -82,9 +82,11 @@ def test_integrity_codes_are_fixity_and_warc_codes() -> None:
     assert refused >= INTEGRITY_CODES
     assert {c for c in RULES if c.startswith("warc-")} <= refused
     assert {"capture-record-missing", "capture-mismatch"} <= refused
-    # what a person may review and accept: the text's damage, the page's own state
+    # what a person may review and accept: the text's damage, the page's own state (a
+    # capture never made is refused for another reason: UNREVIEWABLE)
     assert not refused & {"link-placeholder", "duplicate-line", "capture-pending",
                           "capture-http-error", "text-altered", "temp-file"}
+    assert set(UNREVIEWABLE) == {"capture-pending"}
 
 
 def test_repair_of_a_deleted_text_is_one_line(root: Path, capsys) -> None:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from archiver import __version__
 from archiver.capture.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
 from archiver.capture.netpolicy import check_url
-from archiver.collection import Collection, Staging
+from archiver.collection import DEFAULT_WAIT, Collection, Staging
 from archiver.errors import ArchiverError, CaptureError
 from archiver.fidelity.extract import Extraction, PageMetadata, extract
 from archiver.fileio import sha256_bytes
@@ -112,25 +112,35 @@ def pending_ids(collection: Collection) -> list[str]:
             if load_manifest(collection.manifest_path(sid)).capture_pending is not None]
 
 
-def capture_urls(collection: Collection, urls: Iterable[str],
-                 options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once)."""
+def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOptions,
+                 *, wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
+    """Capture each URL as a new source, yielding outcomes as they finish (duplicates once).
+
+    Holds the collection's write lock (waiting at most ``wait`` seconds) from the first
+    outcome asked for until the last, so two runs never both take one URL's id."""
     tasks = [(url, None, _new_source_task(collection, url, options))
              for url in dict.fromkeys(urls)]
-    return _run(tasks, options)
+    return _run(collection, tasks, options, wait)
 
 
-def capture_existing(collection: Collection, ids: Iterable[str],
-                     options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is."""
+def capture_existing(collection: Collection, ids: Iterable[str], options: CaptureOptions,
+                     *, wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
+    """Add a capture of its ``metadata.url`` to each source, leaving its text as it is;
+    holds the write lock as ``capture_urls`` does."""
     tasks = [(None, sid, _existing_source_task(collection, sid, options))
              for sid in dict.fromkeys(ids)]
-    return _run(tasks, options)
+    return _run(collection, tasks, options, wait)
 
 
-def _run(tasks: list[tuple[str | None, str | None, _Task]],
-         options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Run ``tasks`` ``options.jobs`` at a time."""
+def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task]],
+         options: CaptureOptions, wait: float) -> Iterator[CaptureOutcome]:
+    """Run ``tasks`` ``options.jobs`` at a time, under the write lock."""
+    with collection.writing(wait=wait):
+        yield from _outcomes(tasks, options)
+
+
+def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
+              options: CaptureOptions) -> Iterator[CaptureOutcome]:
     throttle = HostThrottle(options.per_host, options.delay)
     pool_size = max(options.jobs, options.per_host)
     with (_archiver(min(options.jobs, len(tasks), default_jobs())) as archive,
