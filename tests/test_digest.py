@@ -55,6 +55,8 @@ def test_chunked_payload_hashes_the_same_however_the_block_streams(step: int) ->
 
 @pytest.mark.parametrize("framing", [
     {"ext": b";name=value"},  # chunk extensions are framing, not payload
+    {"ext": b";a=1;b=\"2\""},  # any number of them
+    {"ext": b";note=" + b"x" * 1000},  # and long ones, over one read of the line
     {"trailer": b"Expires: never\r\nX-Trailer: 1\r\n"},  # so are trailer fields
     {"eol": b"\n"},  # bare LF line ends, as some servers send
     {"upper": True},  # chunk sizes in upper-case hex
@@ -63,6 +65,20 @@ def test_chunk_framing_never_reaches_the_dechunked_digest(framing: dict) -> None
     payload = chunked(BODY, [10, 300], **framing)
     for step in (1, 5, 4096):
         assert hashed(HEAD + payload, step).payload_digests()["dechunked"] == sha(BODY)
+
+
+def test_a_chunk_line_of_the_longest_length_accepted_is_read() -> None:
+    # 4096 bytes (_LINE_LIMIT) before its LF; far longer ones are refused (above: 5000)
+    line = b"a;" + b"x" * 4093 + b"\r"
+    payload = line + b"\n" + BODY[:10] + b"\r\n0\r\n\r\n"
+    assert hashed(HEAD + payload, 1 << 16).payload_digests()["dechunked"] == sha(BODY[:10])
+
+
+def test_bytes_after_the_end_of_the_coding_do_not_break_it() -> None:
+    # the raw digest covers them; the de-chunked body ended with the last chunk
+    payload = chunked(BODY, [50]) + b"junk" * 2000
+    assert hashed(HEAD + payload, 1 << 16).payload_digests() == {
+        "dechunked": sha(BODY), "raw": sha(payload)}
 
 
 def test_a_coding_without_its_final_crlf_is_still_complete() -> None:
@@ -78,6 +94,7 @@ def test_a_coding_without_its_final_crlf_is_still_complete() -> None:
     b"1" * 5000 + b"\r\nabc\r\n0\r\n\r\n",  # a chunk-size line far over any real one
     b"123456789abcdef01\r\nabc\r\n0\r\n\r\n",  # a size of more than 64 bits
     b"5\r\nabcde\r\n0\r\nX-Trailer: cut",  # a trailer that never ends
+    b"5\r\nabcde\r\n0\r\nX-One: 1\r\nX-Two: cut",  # cut after its first field
 ])
 def test_broken_chunked_framing_leaves_only_the_raw_convention(payload: bytes) -> None:
     for step in (1, 4096):
