@@ -64,6 +64,13 @@ def test_replacement_glyph_each_fffd_and_each_box_run() -> None:
     assert "\u25a1\u25a1\u25a1" in found[2][1]
 
 
+def test_replacement_glyph_message_shows_25_characters_each_side() -> None:
+    # enough of the line to find the place by eye, not the whole paragraph
+    line = "a" * 30 + "A" * 25 + "\ufffd" + "B" * 25 + "b" * 30
+    [(_, message)] = hits(line, "replacement-glyph")
+    assert message.endswith(": `" + "A" * 25 + "\ufffd" + "B" * 25 + "`")
+
+
 def test_replacement_glyph_single_box_is_a_bullet() -> None:
     assert hits("\u25a1 first item\n\u25a0 second item", "replacement-glyph") == []
 
@@ -110,6 +117,8 @@ def test_duplicate_line_ignores_short_labels_blanks_and_rules() -> None:
     ("They left,\u201d she said.", 1, "closing \u201d without an opening mark"),
     ("She called it \u2018unfettered access.\n\nThen she left.", 1, "opened with \u2018"),
     ("Er nannte es \u201eeinen Skandal und ging.\n\nDann nichts.", 1, "opened with \u201e"),
+    # an apostrophe that starts a word ('90s) does not close the open quotation
+    ("He called it \u2018the sound of the \u201990s and left.\n\nNext.", 1, "opened with \u2018"),
 ])
 def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     found = hits(text, "unbalanced-quote")
@@ -130,6 +139,8 @@ def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     # German marks (basicthinking.de, rechtambild.de, netzpolitik.org, heise.de)
     "Er nannte es \u201eeinen Skandal\u201c und ging; \u201ezweitens\u201d auch.",
     "\u201eErster Absatz des Zitats.\n\n\u201eZweiter Absatz endet.\u201c",
+    # an apostrophe that starts a word is no closing quote
+    "She said \u2018the music of the \u201990s, and all of \u2019em\u2019 was gone.",
 ])
 def test_unbalanced_quote_near_misses(text: str) -> None:
     assert hits(text, "unbalanced-quote") == []
