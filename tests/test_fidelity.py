@@ -363,3 +363,23 @@ def test_wrapped_images_and_autolinks_of_html2text_are_not_words() -> None:
               "wp-\ncontent/c.jpg)](https://e.org/wp-\ncontent/c.jpg)\n\nThe second paragraph.\n")
     result = compare(stored, original, PATH)
     assert result.findings == [] and result.score == 1.0
+
+
+def test_a_paragraph_split_in_two_and_joined_is_the_paragraph_whole() -> None:
+    # what alignment compares when one side split a paragraph: words, their lines, their
+    # links and the quotations must all be those of the paragraph read whole
+    from archiver.fidelity.compare import parse_passage
+
+    first = 'She cited [the report](https://e.org/r) and said "it is a scandal" today,'
+    second = 'then [the annex](https://e.org/a) that "no one read" at all.'
+    one, two = parse_passage(first, 3), parse_passage(second, 4)
+    whole = parse_passage(first + " " + second, 3)
+    joined = one.joined(two)
+    assert joined.lines == [3, 4]
+    assert joined.words == whole.words and joined.quoted == whole.quoted
+    assert joined.links == whole.links == ["https://e.org/r", "https://e.org/a"]
+    assert joined.word_links == whole.word_links
+    assert joined.quotes == whole.quotes and len(joined.quotes) == 2
+    assert joined.word_lines == [3] * len(one.words) + [4] * len(two.words)
+    # joining leaves both halves as they were
+    assert one == parse_passage(first, 3) and two == parse_passage(second, 4)
