@@ -383,3 +383,23 @@ def test_a_paragraph_split_in_two_and_joined_is_the_paragraph_whole() -> None:
     assert joined.word_lines == [3] * len(one.words) + [4] * len(two.words)
     # joining leaves both halves as they were
     assert one == parse_passage(first, 3) and two == parse_passage(second, 4)
+
+
+def test_an_altered_passage_says_which_words_differ_five_at_most() -> None:
+    # the reviewer reads what changed without opening both texts; a long list is cut at five
+    original = ("The council met on Monday and voted to close the old market square for the "
+                "whole summer season.\n\nResidents were not consulted before the vote, "
+                "according to the local paper.")
+    rest = "\n\nResidents were not consulted before the vote, according to the local paper."
+    many = ("The board met on Tuesday and decided to open the new market hall for the entire "
+            "winter season." + rest)
+    [finding] = compare(many, original, "corpus/x.txt").findings
+    assert (finding.code, finding.line) == ("text-altered", 1)
+    assert finding.message == (
+        "words differ from the original (text -> original): `board` -> `council`; `Tuesday` "
+        "-> `Monday`; `decided` -> `voted`; `open` -> `close`; `new` -> `old`; and 2 more")
+    one = ("The council met on Monday and voted to close the market square for the whole "
+           "summer season." + rest)
+    [finding] = compare(one, original, "corpus/x.txt").findings
+    assert finding.message == ("words differ from the original (text -> original): "
+                               "(none) -> `old`")
