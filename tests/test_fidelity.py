@@ -403,3 +403,24 @@ def test_an_altered_passage_says_which_words_differ_five_at_most() -> None:
     [finding] = compare(one, original, "corpus/x.txt").findings
     assert finding.message == ("words differ from the original (text -> original): "
                                "(none) -> `old`")
+
+
+@pytest.mark.parametrize(("extra", "code"), [
+    # two of the page's blocks run into one paragraph: every word is on the page
+    ("Photo by the city press office in spring. Subscribe to our weekly newsletter for local "
+     "politics.", "text-outside-article"),
+    # the page's caption with one word dropped: short runs of its words still cover it
+    ("Photo by the press office in spring.", "text-outside-article"),
+    # the caption's first words, then words the page never had: invented, not the page's
+    ("Photo by the city press office, taken from a helicopter over the river in spring.",
+     "text-added"),
+])
+def test_words_from_the_page_outside_the_article_are_told_from_invented_ones(
+        extra: str, code: str) -> None:
+    original = ("The council met on Monday and voted to close the old market square for the "
+                "whole summer season.")
+    page = (original + "\n\nPhoto by the city press office in spring.\n\nSubscribe to our "
+            "weekly newsletter for local politics.")
+    [finding] = compare(original + "\n\n" + extra, original, "corpus/x.txt",
+                        page_text=page).findings
+    assert (finding.code, finding.line) == (code, 3)
