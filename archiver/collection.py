@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,15 @@ _ID = re.compile(ID_PATTERN)
 # ids whose files would collide with the collection's own: the schema, and a text version
 # (repair writes source x's second version as corpus/x.v2.txt)
 _RESERVED = re.compile(r"^(schema|.*\.v[0-9]+)$", re.IGNORECASE)
+# The locks this thread holds, by process and collection root: "read" or "write". A nested
+# ``writing()`` (the CLI's, then the library function's) must not wait for its own lock.
+_held = threading.local()
+
+
+def _holds() -> dict[tuple[int, Path], str]:
+    if not hasattr(_held, "modes"):
+        _held.modes = {}
+    return _held.modes
 
 
 class BusyError(ArchiverError):
@@ -100,16 +110,38 @@ class Collection:
                 ) -> Iterator[list[str]]:
         """Hold the collection's write lock (waiting at most ``wait`` seconds, calling
         ``on_wait`` if it must wait) and roll back what killed runs left; yield one line
-        for each roll-back. Every writer holds it."""
+        for each roll-back. Every writer holds it. Re-entrant: within a thread that holds
+        it already this waits for nothing and rolls nothing back (the outer run's staged
+        files are not leftovers), yielding no line."""
+        key = (os.getpid(), self.root)
+        held = _holds().get(key)
+        if held == "write":
+            yield []
+            return
+        if held == "read":
+            raise ArchiverError(self.root, "cannot write while this run holds the read lock")
         with self._locked(write=True, wait=wait, on_wait=on_wait):
-            yield self.roll_back()
+            _holds()[key] = "write"
+            try:
+                yield self.roll_back()
+            finally:
+                del _holds()[key]
 
     @contextmanager
     def reading(self, wait: float = DEFAULT_WAIT, on_wait: Callable[[], None] | None = None
                 ) -> Iterator[None]:
-        """Hold the collection's read lock: no writer commits while ``verify`` looks."""
-        with self._locked(write=False, wait=wait, on_wait=on_wait):
+        """Hold the collection's read lock: no writer commits while ``verify`` looks. Within a
+        thread that holds either lock already, this waits for nothing."""
+        key = (os.getpid(), self.root)
+        if key in _holds():
             yield
+            return
+        with self._locked(write=False, wait=wait, on_wait=on_wait):
+            _holds()[key] = "read"
+            try:
+                yield
+            finally:
+                del _holds()[key]
 
     @contextmanager
     def _locked(self, *, write: bool, wait: float, on_wait: Callable[[], None] | None

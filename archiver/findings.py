@@ -147,6 +147,10 @@ RULES: dict[str, Rule] = {
              "Package the WARCs again with a WACZ tool, or restore the WACZ from a backup."),
         Rule("wacz-file-missing", _E, "A file that datapackage.json lists is not in the WACZ.",
              "Restore the WACZ from a backup."),
+        Rule("wacz-file-unlisted", _E,
+             "A file in the WACZ that datapackage.json does not list, so no hash vouches for "
+             "it.",
+             "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
         Rule("wacz-hash-mismatch", _E,
              "A file in the WACZ, or datapackage.json itself, differs in size or sha256 from "
              "what the WACZ records for it.",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver.collection import Collection
+from archiver.collection import DEFAULT_WAIT, Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
 from archiver.findings import RULES, Finding
@@ -35,6 +35,15 @@ INTEGRITY_CODES = frozenset({"hash-mismatch", "file-missing", "path-unsafe", "ma
                              # custody: a seal or a change since it is not a reviewer's call
                              "seal-invalid", "timestamp-invalid", "unsealed-change"})
 _INTEGRITY_PREFIXES = ("warc-", "capture-record-", "capture-mismatch", "history-")
+# Findings that say evidence is absent, not damaged: there is nothing for a person to review,
+# and a --strict gate must not pass a source no capture vouches for. A page that is gone is
+# captured all the same: its error response is the evidence, and that capture-http-error is
+# a reviewable fact about the page ("it was taken down"), so it can be accepted.
+UNREVIEWABLE = {
+    "capture-pending": "no original was archived, so there is nothing to review: capture it "
+                       "(archiver capture --id ID); if the page is gone, its error response "
+                       "is the evidence, and that capture-http-error can be accepted",
+}
 
 
 def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -44,13 +53,20 @@ def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
 
 
 def add_source(collection: Collection, text: Path, source_id: str, metadata: Metadata,
-               *, received_from: str, note: str | None = None, by: str | None = None
-               ) -> Manifest:
+               *, received_from: str, note: str | None = None, by: str | None = None,
+               wait: float = DEFAULT_WAIT) -> Manifest:
     """Copy ``text`` into corpus/ byte for byte and write its manifest; refuse an existing id.
 
     Nothing is written when the id exists or is reserved, or the input is not a non-empty
-    UTF-8 text with an http(s) URL. Call under ``collection.writing()``.
+    UTF-8 text with an http(s) URL. Holds the collection's write lock (waiting at most
+    ``wait`` seconds), so the id is checked and taken in one step.
     """
+    with collection.writing(wait=wait):
+        return _add_source(collection, text, source_id, metadata, received_from, note, by)
+
+
+def _add_source(collection: Collection, text: Path, source_id: str, metadata: Metadata,
+                received_from: str, note: str | None, by: str | None) -> Manifest:
     manifest_path = collection.new_manifest_path(source_id)
     relpath = f"corpus/{source_id}{text.suffix or '.txt'}"
     target = collection.resolve(relpath)
@@ -126,20 +142,35 @@ def _only_line(manifest_path: Path, code: str, findings: list[Finding]) -> int |
 
 
 def accept_finding(collection: Collection, source_id: str, code: str, *, line: int | None,
-                   reason: str, path: str | None = None, by: str | None = None) -> Acceptance:
+                   reason: str, path: str | None = None, by: str | None = None,
+                   wait: float = DEFAULT_WAIT) -> Acceptance:
     """Record that a person reviewed a current finding and accepts it, with the reason.
 
     The acceptance is bound to the finding's line content: once that line changes, it no
     longer applies. Without ``line``, the one open finding of ``code`` is meant (several are
     refused, naming their lines). Refuses to accept a finding that ``verify`` does not report.
+    Holds the collection's write lock (waiting at most ``wait`` seconds): no update is lost.
     """
+    _check_acceptable(code, reason)
+    with collection.writing(wait=wait):
+        return _accept(collection, source_id, code, line, reason, path, by)
+
+
+def _check_acceptable(code: str, reason: str) -> None:
+    """Refuse an unknown code, one that acceptance cannot talk away, or a blank reason."""
     if code not in RULES:
         raise ArchiverError(code, "not a finding code (see the README's table)")
     if is_integrity(code):
         raise ArchiverError(code, "an integrity finding cannot be accepted: restore the file "
                                   "from a backup (see the README's table)")
+    if code in UNREVIEWABLE:
+        raise ArchiverError(code, f"cannot be accepted: {UNREVIEWABLE[code]}")
     if not reason.strip():
         raise ArchiverError(code, "an acceptance needs a reason")
+
+
+def _accept(collection: Collection, source_id: str, code: str, line: int | None, reason: str,
+            path: str | None, by: str | None) -> Acceptance:
     manifest_path = collection.manifest_path(source_id)
     manifest = load_manifest(manifest_path)
     findings = [f for f in check_source(collection, source_id).findings

@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 
 from archiver.capture.pages import CaptureOptions, CaptureOutcome, capture_urls
-from archiver.collection import Collection
+from archiver.collection import LOCK_FILE, Collection
 from archiver.manifest import load_manifest
 from archiver.warc.coding import ACCEPT_ENCODING
 from archiver.warc.records import read_response
@@ -67,7 +67,8 @@ def payload(response: bytes) -> tuple[bytes, bytes]:
 
 
 def no_files(collection: Collection) -> bool:
-    return not [p for p in collection.root.rglob("*") if p.is_file()]
+    # the lock file is the only one a failed capture may leave: capture takes the lock
+    return not [p for p in collection.root.rglob("*") if p.is_file() and p.name != LOCK_FILE]
 
 
 # --- the stdlib's HTTP/1.0 server: it closes the connection after every response ---

@@ -12,7 +12,7 @@ import pytest
 from archiver.cli import main
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.sources import INTEGRITY_CODES, is_integrity
+from archiver.sources import INTEGRITY_CODES, UNREVIEWABLE, is_integrity
 
 
 @pytest.fixture
@@ -49,6 +49,48 @@ def test_roll_back_keeps_what_a_manifest_names(root: Path) -> None:
     assert (root / "corpus/note.txt").is_file() and not journal.exists()
 
 
+def test_roll_back_removes_the_unrecorded_files_and_counts_them(root: Path) -> None:
+    c = Collection.open(root)
+    for name in ("half.txt", "half.warc.gz"):
+        (root / "corpus" / name).write_bytes(b"written by a killed run")
+    journal = root / "corpus/.archiver-tmp-journal-y.json"
+    journal.write_text(json.dumps(["corpus/half.txt", "corpus/half.warc.gz",
+                                   "corpus/never-written.txt"]))
+    with c.writing() as rolled_back:
+        assert rolled_back == ["rolled back an interrupted run "
+                               "(corpus/.archiver-tmp-journal-y.json): removed 2 unrecorded "
+                               "file(s)"]
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == ["note.txt"]
+
+
+def test_roll_back_keeps_the_files_of_a_source_whose_manifest_is_unreadable(root: Path) -> None:
+    # which files a broken manifest names is unknown: every file under its id is kept
+    c = Collection.open(root)
+    (root / "manifests/note.json").write_text("{ torn")
+    (root / "corpus/note").mkdir()
+    (root / "corpus/note/note-1.warc.gz").write_bytes(b"a capture")
+    (root / "corpus/other.txt").write_bytes(b"written by a killed run")
+    journal = root / "corpus/.archiver-tmp-journal-z.json"
+    journal.write_text(json.dumps(["corpus/note.txt", "corpus/note/note-1.warc.gz",
+                                   "corpus/other.txt"]))
+    with c.writing() as rolled_back:
+        assert rolled_back[0].endswith("removed 1 unrecorded file(s)")
+    assert (root / "corpus/note.txt").is_file()
+    assert (root / "corpus/note/note-1.warc.gz").is_file()
+    assert not (root / "corpus/other.txt").exists()
+
+
+@pytest.mark.parametrize("content", ['{"corpus/stray.txt": true}', '"corpus/stray.txt"', "{ torn"])
+def test_a_journal_that_is_no_list_removes_nothing(root: Path, content: str) -> None:
+    # only a list of paths is a journal archiver wrote; anything else names no file
+    c = Collection.open(root)
+    (root / "corpus/stray.txt").write_bytes(b"a file a person put here")
+    (root / "corpus/.archiver-tmp-journal-w.json").write_text(content)
+    with c.writing() as rolled_back:
+        assert rolled_back[0].endswith("removed 0 unrecorded file(s)")
+    assert (root / "corpus/stray.txt").read_bytes() == b"a file a person put here"
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
 def test_new_files_get_the_users_umask(tmp_path: Path, capsys, umask: int) -> None:
     old = os.umask(umask)
@@ -82,9 +124,11 @@ def test_integrity_codes_are_fixity_and_warc_codes() -> None:
     assert refused >= INTEGRITY_CODES
     assert {c for c in RULES if c.startswith("warc-")} <= refused
     assert {"capture-record-missing", "capture-mismatch"} <= refused
-    # what a person may review and accept: the text's damage, the page's own state
+    # what a person may review and accept: the text's damage, the page's own state (a
+    # capture never made is refused for another reason: UNREVIEWABLE)
     assert not refused & {"link-placeholder", "duplicate-line", "capture-pending",
                           "capture-http-error", "text-altered", "temp-file"}
+    assert set(UNREVIEWABLE) == {"capture-pending"}
 
 
 def test_repair_of_a_deleted_text_is_one_line(root: Path, capsys) -> None:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,17 @@ def hold(root: Path, script: str) -> subprocess.Popen[str]:
 def kill9(proc: subprocess.Popen[str]) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+
+
+@contextmanager
+def held_elsewhere(root: Path) -> Iterator[None]:
+    """Another process holds the collection's write lock meanwhile (this process's own lock
+    is re-entrant, so it cannot stand in for another run)."""
+    holder = hold(root, "pass")
+    try:
+        yield
+    finally:
+        kill9(holder)
 
 
 def verify_json(root: Path, capsys: pytest.CaptureFixture[str], *extra: str

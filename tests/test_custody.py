@@ -22,6 +22,7 @@ from archiver.custody.seal import make_seal, seal_dirs
 from archiver.custody.timestamp import load_roots
 from archiver.fileio import sha256_bytes
 from archiver.manifest import load_manifest, save_manifest
+from tests.test_concurrency import held_elsewhere
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -456,7 +457,7 @@ def test_a_signature_by_a_key_not_in_keys(root: Path, tsa: Tsa, capsys) -> None:
 
 def test_a_second_seal_waits_for_the_first(root: Path, capsys) -> None:
     """Two seal runs never both take sequence 2: each holds the collection's write lock."""
-    with Collection(root).writing():
+    with held_elsewhere(root):
         code, _, err = run(capsys, "seal", "--root", str(root), "--no-timestamp", "--wait", "0")
     assert code == 2 and "collection is busy" in err and not seal_dirs(Collection(root))
 

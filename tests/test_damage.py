@@ -65,6 +65,13 @@ def test_replacement_glyph_each_fffd_and_each_box_run() -> None:
     assert "\u25a1\u25a1\u25a1" in found[2][1]
 
 
+def test_replacement_glyph_message_shows_25_characters_each_side() -> None:
+    # enough of the line to find the place by eye, not the whole paragraph
+    line = "a" * 30 + "A" * 25 + "\ufffd" + "B" * 25 + "b" * 30
+    [(_, message)] = hits(line, "replacement-glyph")
+    assert message.endswith(": `" + "A" * 25 + "\ufffd" + "B" * 25 + "`")
+
+
 def test_replacement_glyph_single_box_is_a_bullet() -> None:
     assert hits("\u25a1 first item\n\u25a0 second item", "replacement-glyph") == []
 
@@ -154,6 +161,8 @@ def test_real_pages_text_draws_no_false_damage(name: str, code: str) -> None:
     # two paragraphs between: the quotation was not continued
     ("\u201cFirst part.\n\nA caption.\n\nAnother paragraph.\n\n\u201cLater.\u201d", 1,
      "never closed"),
+    # an apostrophe that starts a word ('90s) does not close the open quotation
+    ("He called it \u2018the sound of the \u201990s and left.\n\nNext.", 1, "opened with \u2018"),
 ])
 def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     found = hits(text, "unbalanced-quote")
@@ -178,6 +187,8 @@ def test_unbalanced_quote_fires(text: str, line: int, fragment: str) -> None:
     "\"He is renowned for his prowess.\n\nAdvertisement\n\n\"He has won four titles.\"",
     # apostrophes typed with U+2018 (basicthinking.de, slashgear.com)
     "Hamilton\u2018s tears; the automaker isn \u2018t slowing; [a tweet](https://t.co/x)\u2018s",
+    # an apostrophe that starts a word is no closing quote
+    "She said \u2018the music of the \u201990s, and all of \u2019em\u2019 was gone.",
 ])
 def test_unbalanced_quote_near_misses(text: str) -> None:
     assert hits(text, "unbalanced-quote") == []

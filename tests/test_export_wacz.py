@@ -29,6 +29,7 @@ from archiver.findings import Severity
 from archiver.manifest import load_manifest, save_manifest
 from archiver.warc.check import check_warc
 from archiver.warc.waczsig import key_fingerprint, verify_digest
+from tests.test_concurrency import held_elsewhere
 
 
 def export(captured: Captured, out: Path, *args: str) -> int:
@@ -279,7 +280,7 @@ def test_a_file_that_changed_since_its_manifest_stops_the_export(captured: Captu
 
 
 def test_export_waits_for_a_writer_to_commit(captured: Captured, tmp_path: Path, capsys) -> None:
-    with captured.collection.writing(wait=0):
+    with held_elsewhere(captured.collection.root):
         assert export(captured, tmp_path / "out.wacz", "--wait", "0") == 2
     assert "collection is busy" in capsys.readouterr().err
     assert not (tmp_path / "out.wacz").exists()

@@ -555,3 +555,63 @@ def test_a_pages_block_paired_by_likeness_is_no_edit_an_edited_one_is() -> None:
     edited = check_fidelity(f"{headline.replace('10', 'Eleven')}\n{rest}", "t", page.html,
                             page.url, extractor)
     assert ("text-altered", 1) in {(f.code, f.line) for f in edited.findings}
+def test_a_paragraph_split_in_two_and_joined_is_the_paragraph_whole() -> None:
+    # what alignment compares when one side split a paragraph: words, their lines, their
+    # links and the quotations must all be those of the paragraph read whole
+    from archiver.fidelity.compare import parse_passage
+
+    first = 'She cited [the report](https://e.org/r) and said "it is a scandal" today,'
+    second = 'then [the annex](https://e.org/a) that "no one read" at all.'
+    one, two = parse_passage(first, 3), parse_passage(second, 4)
+    whole = parse_passage(first + " " + second, 3)
+    joined = one.joined(two)
+    assert joined.lines == [3, 4]
+    assert joined.words == whole.words and joined.quoted == whole.quoted
+    assert joined.links == whole.links == ["https://e.org/r", "https://e.org/a"]
+    assert joined.word_links == whole.word_links
+    assert joined.quotes == whole.quotes and len(joined.quotes) == 2
+    assert joined.word_lines == [3] * len(one.words) + [4] * len(two.words)
+    # joining leaves both halves as they were
+    assert one == parse_passage(first, 3) and two == parse_passage(second, 4)
+
+
+def test_an_altered_passage_says_which_words_differ_five_at_most() -> None:
+    # the reviewer reads what changed without opening both texts; a long list is cut at five
+    original = ("The council met on Monday and voted to close the old market square for the "
+                "whole summer season.\n\nResidents were not consulted before the vote, "
+                "according to the local paper.")
+    rest = "\n\nResidents were not consulted before the vote, according to the local paper."
+    many = ("The board met on Tuesday and decided to open the new market hall for the entire "
+            "winter season." + rest)
+    [finding] = compare(many, original, "corpus/x.txt").findings
+    assert (finding.code, finding.line) == ("text-altered", 1)
+    assert finding.message == (
+        "words differ from the original (text -> original): `board` -> `council`; `Tuesday` "
+        "-> `Monday`; `decided` -> `voted`; `open` -> `close`; `new` -> `old`; and 2 more")
+    one = ("The council met on Monday and voted to close the market square for the whole "
+           "summer season." + rest)
+    [finding] = compare(one, original, "corpus/x.txt").findings
+    assert finding.message == ("words differ from the original (text -> original): "
+                               "(none) -> `old`")
+
+
+@pytest.mark.parametrize(("extra", "code"), [
+    # two of the page's blocks run into one paragraph: every word is on the page
+    ("Photo by the city press office in spring. Subscribe to our weekly newsletter for local "
+     "politics.", "text-outside-article"),
+    # the page's caption with one word dropped: short runs of its words still cover it, and a
+    # kept caption (under a third of the text) is no finding at all
+    ("Photo by the press office in spring.", None),
+    # the caption's first words, then words the page never had: invented, not the page's
+    ("Photo by the city press office, taken from a helicopter over the river in spring.",
+     "text-added"),
+])
+def test_words_from_the_page_outside_the_article_are_told_from_invented_ones(
+        extra: str, code: str | None) -> None:
+    original = ("The council met on Monday and voted to close the old market square for the "
+                "whole summer season.")
+    page = (original + "\n\nPhoto by the city press office in spring.\n\nSubscribe to our "
+            "weekly newsletter for local politics.")
+    findings = compare(original + "\n\n" + extra, original, "corpus/x.txt",
+                       page_text=page).findings
+    assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])

@@ -37,8 +37,8 @@ def root(tmp_path_factory: pytest.TempPathFactory, http_site: Site) -> Path:
         text.write_text(PLACEHOLDERS, encoding="utf-8")
         assert main(["add", str(text), "--root", str(root), "--title", f"Letter number {n}",
                      "--url", f"https://example.org/letters/{n}"]) == 0
-    assert main(["accept", "letter-0", "capture-pending", "--root", str(root),
-                 "--reason", "received on paper"]) == 0
+    assert main(["accept", "letter-0", "link-placeholder", "--line", "7", "--root", str(root),
+                 "--reason", "the map was never online"]) == 0
     for manifest in sorted((root / "manifests").glob("127-*.json"))[:ALTERED]:
         text = root / json.loads(manifest.read_text())["text"]["path"]
         text.write_text(text.read_text() + "\nA sentence nobody published.\n")
@@ -56,7 +56,7 @@ def test_counts_order_titles_and_grouping(root: Path, capsys) -> None:
     lines = verify_text(capsys, root)
     assert lines[0] == (f"{CAPTURED + ALTERED + ADDED} sources: {ALTERED} with errors, "
                         f"{ADDED} with warnings, {CAPTURED} ok")
-    assert lines[1] == ("open findings by code: 18 link-placeholder, 5 capture-pending, "
+    assert lines[1] == ("open findings by code: 17 link-placeholder, 6 capture-pending, "
                         "2 hash-mismatch, 2 text-added, 1 unsealed")
     # custody that all sources share is said once, not once per source
     assert lines[2] == ("custody: unsealed: the collection has no seal "
@@ -79,9 +79,9 @@ def test_counts_order_titles_and_grouping(root: Path, capsys) -> None:
     ]
     # the accepted finding is listed with its reason in its source
     first = lines[lines.index("letter-0  warnings  Letter number 0"):]
-    assert first[4:6] == ["  accepted capture-pending  manifests/letter-0.json",
-                          "      no archived original: registered from a text; not captured "
-                          "yet (accepted: received on paper)"]
+    assert first[5:7] == ["  accepted link-placeholder  corpus/letter-0.txt",
+                          "      line 7: link without a target: `[a map](#)` (accepted: the map "
+                          "was never online)"]
     # the ok sources in one line, none of them listed
     assert f"ok  {CAPTURED} source(s) with no open finding" in lines
     assert not any(line.startswith("127-") and "  ok" in line for line in lines)
@@ -95,7 +95,7 @@ def test_problems_only(root: Path, capsys) -> None:
     lines = verify_text(capsys, root, "--problems-only")
     assert lines[:2] == everything[:2] and lines[-1] == everything[-1]
     assert not any(line.startswith("ok  ") for line in lines)
-    assert not any("accepted capture-pending" in line for line in lines)
+    assert not any("accepted link-placeholder" in line for line in lines)
     assert "letter-0  warnings  Letter number 0" in lines  # its placeholders are still open
     assert sum(1 for line in lines if re.match(r"^\S+  (errors|warnings)  ", line)) == 8
 

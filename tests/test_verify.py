@@ -12,6 +12,7 @@ import pytest
 from conftest import run
 
 from archiver.collection import Collection
+from tests.conftest import Site
 
 CLEAN = "A clean headline\n\nThe body says “something” and nothing more.\n\nA closing line."
 
@@ -187,23 +188,29 @@ def test_damage_is_reported_with_lines_and_only_warns(tmp_path: Path, collection
 
 
 def test_accepted_finding_passes_strict_until_its_line_changes(tmp_path: Path, collection: Path,
-                                                               capsys) -> None:
+                                                               http_site: Site, capsys) -> None:
     src = tmp_path / "acc.txt"
     src.write_text("Title\n\nSee [the report](#).", encoding="utf-8")
     root = str(collection)
-    assert run(capsys, "add", str(src), "--root", root, "--url", "https://example.org/a")[0] == 0
+    url = http_site.add("/verify/taken-down", "Not Found", status=404)
+    assert run(capsys, "add", str(src), "--root", root, "--url", url)[0] == 0
     code, _, err = run(capsys, "accept", "acc", "link-placeholder", "--line", "3",
                        "--reason", "the publisher never linked it", "--root", root)
     assert code == 0, err
-    code, _, err = run(capsys, "accept", "acc", "capture-pending", "--root", root,
-                       "--reason", "offline source")
-    assert code == 0, err
+    # its page was taken down: its capture is the 404, a fact a reviewer may accept (a
+    # capture never made may not be: test_accept_refuses_a_capture_that_was_never_made)
+    code, _, err = run(capsys, "capture", "--pending", "--root", root, "--allow-private")
+    assert "warning capture-http-error" in err, err
+    for code_ in ("capture-http-error", "fidelity-unverified"):
+        code, _, err = run(capsys, "accept", "acc", code_, "--root", root, "--reason",
+                           "the publisher took the page down; the 404 is the evidence")
+        assert code == 0, err
     code, report = verify_json(capsys, collection, "acc", "--strict")
     assert code == 0
     [placeholder] = [f for f in report["documents"][0]["findings"]
                      if f["code"] == "link-placeholder"]
     assert placeholder["accepted"] == "the publisher never linked it"
-    assert report["summary"]["accepted"] == 2
+    assert report["summary"]["accepted"] == 3
     # the same line, changed: the acceptance no longer applies
     text = collection / "corpus/acc.txt"
     text.write_text("Title\n\nSee [the other report](#).", encoding="utf-8")
@@ -212,6 +219,20 @@ def test_accepted_finding_passes_strict_until_its_line_changes(tmp_path: Path, c
     [placeholder] = [f for f in report["documents"][0]["findings"]
                      if f["code"] == "link-placeholder"]
     assert "accepted" not in placeholder
+
+
+def test_accept_refuses_a_capture_that_was_never_made(collection: Path, capsys) -> None:
+    # capture-pending says no original was archived: nothing to review, and a --strict gate
+    # must not pass a source that no capture vouches for
+    manifest = (collection / "manifests/alpha.json").read_bytes()
+    code, _, err = run(capsys, "accept", "alpha", "capture-pending", "--reason", "offline",
+                       "--root", str(collection))
+    assert code == 2
+    assert err == ("archiver: capture-pending: cannot be accepted: no original was archived, "
+                   "so there is nothing to review: capture it (archiver capture --id ID); if "
+                   "the page is gone, its error response is the evidence, and that "
+                   "capture-http-error can be accepted\n")
+    assert (collection / "manifests/alpha.json").read_bytes() == manifest
 
 
 def test_accept_refuses_a_finding_that_is_not_there(collection: Path, capsys) -> None:

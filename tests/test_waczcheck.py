@@ -124,6 +124,22 @@ def test_listed_file_removed(wacz: Path, tmp_path: Path) -> None:
     assert "indexes/index.cdx.gz is listed" in report.findings[0].message
 
 
+def test_an_entry_injected_into_the_zip_is_unlisted(wacz: Path, tmp_path: Path) -> None:
+    # a second WARC slipped into py-wacz's package: every listed file still verifies, but
+    # no hash in datapackage.json covers the new one
+    path = tmp_path / "injected.wacz"
+    path.write_bytes(wacz.read_bytes())
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("archive/injected.warc", b"WARC/1.1\r\n")
+        package.writestr("archive/", b"")  # a folder entry is no file
+    report = check_warc(path)
+    assert errors(report) == Counter({"wacz-file-unlisted": 1})
+    [finding] = report.findings
+    assert finding.message == ("archive/injected.warc is in the zip but not listed in "
+                               "datapackage.json, so no hash vouches for it")
+    assert report.verdict == "damaged"
+
+
 def test_edited_datapackage_fails_its_digest(wacz: Path, tmp_path: Path) -> None:
     path = rezip(wacz, tmp_path / "edited.wacz", edit_package(
         lambda p: p.update(title="Edited"), fix_digest=False))
@@ -150,7 +166,10 @@ def test_package_without_pages_index_or_warc(wacz: Path, tmp_path: Path, drop: s
     def change(package: dict) -> None:
         package["resources"] = [r for r in package["resources"]
                                 if not r["path"].startswith(drop)]
-    path = rezip(wacz, tmp_path / "dropped.wacz", edit_package(change, fix_digest=True))
+    unlisted = edit_package(change, fix_digest=True)
+    # the files go from the zip too: a file left in it unlisted is wacz-file-unlisted
+    path = rezip(wacz, tmp_path / "dropped.wacz",
+                 lambda name, data: None if name.startswith(drop) else unlisted(name, data))
     report = check_warc(path)
     assert errors(report) == Counter({"wacz-invalid": 1})
     assert message in report.findings[0].message

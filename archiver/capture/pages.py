@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from archiver.capture.fetch import Fetch, Fetcher, FetchOptions, HostThrottle, require_at_least
 from archiver.capture.memento import fetch_memento
 from archiver.capture.netpolicy import check_url
-from archiver.collection import Collection, Staging
+from archiver.collection import DEFAULT_WAIT, Collection, Staging
 from archiver.errors import ArchiverError, CaptureError
 from archiver.fidelity.extract import Extraction, PageMetadata, extract
 from archiver.fileio import sha256_bytes
@@ -123,13 +123,15 @@ def pending_ids(collection: Collection) -> list[str]:
 
 
 def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOptions,
-                 new_id: str | None = None, *, by: str | None = None
-                 ) -> Iterator[CaptureOutcome]:
+                 new_id: str | None = None, *, by: str | None = None,
+                 wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
     """Capture each URL as a new source, yielding outcomes as they finish (duplicates once).
 
     ``new_id`` names the new source of a single URL; an id that is taken or reserved is
     refused here, before anything is fetched. ``by`` is who captures (default: the login
-    user), for the history."""
+    user), for the history. Holds the collection's write lock (waiting at most ``wait``
+    seconds) from the first outcome asked for until the last, so two runs never both take one
+    URL's id."""
     unique = list(dict.fromkeys(urls))
     if new_id is not None:
         if len(unique) != 1:
@@ -139,21 +141,28 @@ def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOp
                                         f"it with --id {new_id}")
     tasks = [(url, new_id, _new_source_task(collection, url, options, new_id, by))
              for url in unique]
-    return _run(tasks, options)
+    return _run(collection, tasks, options, wait)
 
 
 def capture_existing(collection: Collection, ids: Iterable[str], options: CaptureOptions,
-                     *, by: str | None = None) -> Iterator[CaptureOutcome]:
+                     *, by: str | None = None,
+                     wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
     """Add a capture of its ``metadata.url`` to each source, leaving its text as it is;
-    refuses a withdrawn source."""
+    refuses a withdrawn source; holds the write lock as ``capture_urls`` does."""
     tasks = [(None, sid, _existing_source_task(collection, sid, options, by))
              for sid in dict.fromkeys(ids)]
-    return _run(tasks, options)
+    return _run(collection, tasks, options, wait)
 
 
-def _run(tasks: list[tuple[str | None, str | None, _Task]],
-         options: CaptureOptions) -> Iterator[CaptureOutcome]:
-    """Run ``tasks`` ``options.jobs`` at a time."""
+def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task]],
+         options: CaptureOptions, wait: float) -> Iterator[CaptureOutcome]:
+    """Run ``tasks`` ``options.jobs`` at a time, under the write lock."""
+    with collection.writing(wait=wait):
+        yield from _outcomes(tasks, options)
+
+
+def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
+              options: CaptureOptions) -> Iterator[CaptureOutcome]:
     throttle = HostThrottle(options.per_host, options.delay)
     pool_size = max(options.jobs, options.per_host)
     with (_archiver(min(options.jobs, len(tasks), default_jobs())) as archive,

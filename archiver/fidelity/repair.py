@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from trafilatura.utils import safe_base_url, safe_relative_url
 
-from archiver.collection import Collection
+from archiver.collection import DEFAULT_WAIT, Collection
 from archiver.errors import ArchiverError
 from archiver.fidelity.compare import (
     BARE_PLACEHOLDER,
@@ -34,7 +34,7 @@ from archiver.fidelity.extract import (
 )
 from archiver.fileio import sha256_bytes
 from archiver.history import require_active
-from archiver.manifest import Extracted, Extractor, LinkEdit, Manifest
+from archiver.manifest import Extracted, Extractor, LinkEdit, Manifest, load_manifest
 from archiver.versions import current_text, write_text_version
 from archiver.warc.records import read_response
 
@@ -465,14 +465,25 @@ def render_diff(plan: RepairPlan, stored_text: str, path: str = "text") -> str:
 
 def apply_repairs(
     collection: Collection, manifest: Manifest, plan: RepairPlan, evidence_record: str,
-    *, by: str | None = None,
+    *, by: str | None = None, wait: float = DEFAULT_WAIT,
 ) -> Manifest:
     """Write the repaired text as a new version and record the edits in the manifest's history.
 
     Refuses a text that no longer matches its manifest hash, or that the plan was not made
-    for, so the history chain stays unbroken. The previous version stays in the collection;
+    for, so the history chain stays unbroken, and a manifest that another run changed since
+    it was read (its update would be lost). The previous version stays in the collection;
     the new file is staged, so a run killed before the manifest is saved loses nothing.
+    Holds the collection's write lock, waiting at most ``wait`` seconds.
     """
+    with collection.writing(wait=wait):
+        if load_manifest(collection.manifest_path(manifest.id)) != manifest:
+            raise ArchiverError(f"manifests/{manifest.id}.json", "changed by another run since "
+                                "the repair was planned; plan it again")
+        return _apply(collection, manifest, plan, evidence_record, by)
+
+
+def _apply(collection: Collection, manifest: Manifest, plan: RepairPlan, evidence_record: str,
+           by: str | None) -> Manifest:
     data = current_text(collection, manifest)
     assert manifest.text is not None  # current_text refuses a source without text
     if sha256_bytes(data) != plan.text_sha256:

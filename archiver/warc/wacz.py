@@ -1,10 +1,10 @@
 """WACZ package check: the zip, every file against ``datapackage.json``, and each WARC inside.
 
 Unlike py-wacz's validator, every check here can fail: a zip entry that fails its CRC, a
-listed file that is absent or whose sha256 or size differs, a ``datapackage.json`` that differs
-from ``datapackage-digest.json``, a signature there that does not verify (``waczsig``), a
-package without WARCs, index or pages, and damage in any WARC it holds (reported as for a WARC
-file, under ``<wacz>/<path inside>``).
+listed file that is absent or whose sha256 or size differs, a file that is not listed, a
+``datapackage.json`` that differs from ``datapackage-digest.json``, a signature there that does
+not verify (``waczsig``), a package without WARCs, index or pages, and damage in any WARC it
+holds (reported as for a WARC file, under ``<wacz>/<path inside>``).
 """
 
 from __future__ import annotations
@@ -85,6 +85,12 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
             find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} bytes "
                  f"{resource['hash']}, found {size} bytes sha256:{found}")
     listed = [r["path"] for r in resources]
+    # an entry outside the package's hash chain: nothing vouches for it, and a replay tool
+    # may still serve it (a WARC under archive/, an index)
+    for name in sorted(names - set(listed) - {_PACKAGE, _DIGEST}):
+        if not name.endswith("/"):  # a folder entry holds no bytes
+            find("wacz-file-unlisted", f"{name} is in the zip but not listed in {_PACKAGE}, "
+                 "so no hash vouches for it")
     if not any(n.startswith("archive/") for n in listed):
         find("wacz-invalid", f"{_PACKAGE} lists no WARC under archive/")
     if not any(n.startswith("indexes/") and n.endswith(_INDEX_SUFFIXES) for n in listed):

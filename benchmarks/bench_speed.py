@@ -1,0 +1,145 @@
+"""``archiver`` side by side with the plain tools a custodian would otherwise use.
+
+    python -m benchmarks.bench_speed [--dir DIR] [--sources 2000] [--page-kb 700] [--jobs N]
+
+Measures, over the same files and each as a separate process tree (wall time, CPU time, the
+largest process's peak RSS and the tree's sampled peak PSS, as ``bench_verify`` measures):
+
+* start-up: ``archiver --version`` against a bare ``python -c 'import sys'`` (median of 21);
+* ``archiver verify`` cold (caches emptied) against ``bagit.py --validate`` of a bag made
+  with bagit-python from the same corpus files (hard links, sha256 manifest), both with
+  ``--jobs``/``--processes N``;
+* ``archiver verify`` warm (caches filled) against ``sha256sum`` over the same files;
+* cold verify's captures per second per core (per CPU second: the machine may be shared).
+
+The collection is built as ``bench_verify`` builds it (cached in ``--dir``). Every file is
+read once, untimed, first: all figures are warm-page-cache figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bagit
+
+from archiver.collection import Collection
+from archiver.workers import default_jobs
+from benchmarks.bench_verify import CACHES, Measure, batches, build, measure
+
+STARTS = 21
+
+
+def startup(command: list[str]) -> float:
+    """Median wall seconds of ``command`` over STARTS runs (after one untimed run)."""
+    subprocess.run(command, check=True, capture_output=True)
+    times = []
+    for _ in range(STARTS):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def make_bag(root: Path, files: list[str], bag: Path, jobs: int) -> None:
+    """A BagIt bag of ``files`` (hard links: the same inodes) with a sha256 manifest."""
+    if bag.exists():
+        shutil.rmtree(bag)
+    for name in files:
+        target = bag / Path(name).relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(name, target)
+    bagit.make_bag(str(bag), checksums=["sha256"], processes=jobs)
+
+
+def main() -> None:
+    """Build or reuse the collection, measure each pair, print the table and the goals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, help="where to build (and keep) the collection; "
+                        "default: a temporary directory, removed afterwards")
+    parser.add_argument("--sources", type=int, default=2000)
+    parser.add_argument("--distinct", type=int, default=100,
+                        help="pages captured over HTTP; the rest are clones of them")
+    parser.add_argument("--page-kb", type=int, default=700, help="HTML page size in KB")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="verify and bagit processes (default: all cores)")
+    args = parser.parse_args()
+
+    bin_dir = Path(sys.executable).parent
+    version = startup([str(bin_dir / "archiver"), "--version"])
+    bare = startup([sys.executable, "-c", "import sys"])
+    print(f"start-up: archiver --version {version * 1000:.0f} ms, "
+          f"python -c 'import sys' {bare * 1000:.0f} ms", file=sys.stderr)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        root = (args.dir or work / "collection").resolve()
+        build(root, args.sources, args.distinct, args.page_kb * 1000, args.jobs)
+        files = sorted(str(root / p) for p in Collection(root).corpus_files())
+        captures = sum(f.endswith(".warc.gz") for f in files)
+        total = sum(os.path.getsize(f) for f in files)
+        bag = root.parent / f"{root.name}-bag"
+        make_bag(root, files, bag, args.jobs)
+        for name in files:  # the untimed read: every figure below is warm-page-cache
+            Path(name).read_bytes()
+        verify = [sys.executable, "-m", "archiver", "verify", "--root", str(root),
+                  "--jobs", str(args.jobs), "--format", "json"]
+        print(f"{captures} captures, {len(files)} files, {total / 1e9:.2f} GB; measuring:",
+              file=sys.stderr)
+        sha = measure("sha256sum", batches(files, ["sha256sum"]), work)
+        bagit_run = measure("bagit.py --validate", [[
+            str(bin_dir / "bagit.py"), "--validate", "--quiet", "--processes", str(args.jobs),
+            str(bag)]], work)
+        shutil.rmtree(root / CACHES, ignore_errors=True)
+        cold = measure("verify cold", [verify], work)
+        warm = measure("verify warm", [verify], work)
+        runs = [sha, bagit_run, cold, warm]
+        if any(code for m in runs for code in m.codes if m is not cold and m is not warm):
+            raise SystemExit(f"a baseline failed: {[(m.name, m.codes) for m in runs]}")
+        report(args, captures, total, version, bare, runs)
+        if args.dir is None:
+            shutil.rmtree(bag)
+
+
+def report(args: argparse.Namespace, captures: int, total: int, version: float, bare: float,
+           runs: list[Measure]) -> None:
+    """The table of measurements and the ratios against the goals (wall, and CPU)."""
+    sha, bagit_run, cold, warm = runs
+    print(f"\n{captures} captures, {total / 1e9:.2f} GB, pages ~{args.page_kb} KB; "
+          f"--jobs {args.jobs} on {os.cpu_count()} CPUs; warm page cache")
+    print(f"{'':22} {'wall s':>8} {'cpu s':>8} {'capt/s':>8} {'max RSS MB':>11} "
+          f"{'tree PSS MB':>12}")
+    for m in runs:
+        print(f"{m.name:22} {m.wall:8.2f} {m.cpu:8.2f} {captures / m.wall:8.0f} "
+              f"{m.max_process_mb:11.0f} {m.tree_peak_mb:12.0f}")
+    per_cpu = captures / cold.cpu
+    rss = max(cold.max_process_mb, warm.max_process_mb)
+    pss = max(cold.tree_peak_mb, warm.tree_peak_mb)
+    goals = [
+        ("archiver --version / python start", version / bare, None, 5.0),
+        ("verify cold / bagit.py --validate", cold.wall / bagit_run.wall,
+         cold.cpu / bagit_run.cpu, 3.0),
+        ("verify warm / sha256sum", warm.wall / sha.wall, warm.cpu / sha.cpu, 2.0),
+    ]
+    print()
+    for name, wall, cpu, limit in goals:
+        by_cpu = f", cpu {cpu:5.2f}x" if cpu is not None else ""
+        print(f"{name:36} wall {wall:5.2f}x{by_cpu}   goal <= {limit:g}x "
+              f"{'met' if wall <= limit else 'MISSED'}")
+    print(f"{'cold verify captures per CPU second':36} {per_cpu:6.1f}        goal >= 50 "
+          f"{'met' if per_cpu >= 50 else 'MISSED'}")
+    print(f"{'verify peak RSS (largest process)':36} {rss:6.0f} MB     goal < 200 MB "
+          f"{'met' if rss < 200 else 'MISSED'} (tree PSS {pss:.0f} MB)")
+    print(f"start-up: archiver --version {version * 1000:.1f} ms, bare python "
+          f"{bare * 1000:.1f} ms (median of {STARTS})")
+
+
+if __name__ == "__main__":
+    main()
