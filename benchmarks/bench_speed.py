@@ -6,6 +6,8 @@ Measures, over the same files and each as a separate process tree (wall time, CP
 largest process's peak RSS and the tree's sampled peak PSS, as ``bench_verify`` measures):
 
 * start-up: ``archiver --version`` against a bare ``python -c 'import sys'`` (median of 21);
+* this repository's own collection: ``archiver verify --no-cache`` against
+  ``bagit.py --validate`` of a bag of the same files (median of 21 each);
 * ``archiver verify`` cold (caches emptied) against ``bagit.py --validate`` of a bag made
   with bagit-python from the same corpus files (hard links, sha256 manifest), both with
   ``--jobs``/``--processes N``;
@@ -35,6 +37,7 @@ from archiver.workers import default_jobs
 from benchmarks.bench_verify import CACHES, Measure, batches, build, measure
 
 STARTS = 21
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def startup(command: list[str]) -> float:
@@ -59,6 +62,19 @@ def make_bag(root: Path, files: list[str], bag: Path, jobs: int) -> None:
     bagit.make_bag(str(bag), checksums=["sha256"], processes=jobs)
 
 
+def repository_pair(work: Path) -> tuple[float, float]:
+    """Median wall seconds of ``archiver verify --no-cache`` of this repository's collection
+    and of ``bagit.py --validate`` of a bag of the same files."""
+    files = sorted(str(REPOSITORY / p) for p in Collection(REPOSITORY).corpus_files())
+    files += sorted(str(p) for p in (REPOSITORY / "manifests").glob("*.json"))
+    bag = work / "repository-bag"
+    make_bag(REPOSITORY, files, bag, 1)
+    bin_dir = Path(sys.executable).parent
+    verify = startup([str(bin_dir / "archiver"), "verify", "--root", str(REPOSITORY),
+                      "--no-cache", "--jobs", "1"])
+    return verify, startup([str(bin_dir / "bagit.py"), "--validate", "--quiet", str(bag)])
+
+
 def main() -> None:
     """Build or reuse the collection, measure each pair, print the table and the goals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -80,6 +96,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        repo_verify, repo_bagit = repository_pair(work)
+        print(f"this repository: archiver verify {repo_verify * 1000:.0f} ms, bagit.py "
+              f"--validate {repo_bagit * 1000:.0f} ms", file=sys.stderr)
         root = (args.dir or work / "collection").resolve()
         build(root, args.sources, args.distinct, args.page_kb * 1000, args.jobs)
         files = sorted(str(root / p) for p in Collection(root).corpus_files())
@@ -103,14 +122,15 @@ def main() -> None:
         runs = [sha, bagit_run, cold, warm]
         if any(code for m in runs for code in m.codes if m is not cold and m is not warm):
             raise SystemExit(f"a baseline failed: {[(m.name, m.codes) for m in runs]}")
-        report(args, captures, total, version, bare, runs)
+        report(args, captures, total, (version, bare, repo_verify, repo_bagit), runs)
         if args.dir is None:
             shutil.rmtree(bag)
 
 
-def report(args: argparse.Namespace, captures: int, total: int, version: float, bare: float,
-           runs: list[Measure]) -> None:
+def report(args: argparse.Namespace, captures: int, total: int,
+           starts: tuple[float, float, float, float], runs: list[Measure]) -> None:
     """The table of measurements and the ratios against the goals (wall, and CPU)."""
+    version, bare, repo_verify, repo_bagit = starts
     sha, bagit_run, cold, warm = runs
     print(f"\n{captures} captures, {total / 1e9:.2f} GB, pages ~{args.page_kb} KB; "
           f"--jobs {args.jobs} on {os.cpu_count()} CPUs; warm page cache")
@@ -124,6 +144,7 @@ def report(args: argparse.Namespace, captures: int, total: int, version: float, 
     pss = max(cold.tree_peak_mb, warm.tree_peak_mb)
     goals = [
         ("archiver --version / python start", version / bare, None, 5.0),
+        ("this repository: verify / bagit.py", repo_verify / repo_bagit, None, 3.0),
         ("verify cold / bagit.py --validate", cold.wall / bagit_run.wall,
          cold.cpu / bagit_run.cpu, 3.0),
         ("verify warm / sha256sum", warm.wall / sha.wall, warm.cpu / sha.cpu, 2.0),

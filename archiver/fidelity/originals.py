@@ -6,14 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
 
 from archiver import __version__
 from archiver.cache import Cache
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.fidelity.compare import check_fidelity
-from archiver.fidelity.extract import installed_extractor
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
@@ -123,11 +122,17 @@ def original_capture(manifest: Manifest) -> Capture | None:
     return usable[-1] if usable else None
 
 
+def _installed_version() -> str:
+    """trafilatura's installed version, from its package metadata: the same as
+    ``trafilatura.__version__``, without importing it (a warm verify needs only the key)."""
+    return metadata.version("trafilatura")
+
+
 def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
     # the installed extractor draws the article's bounds when the recorded one is not installed
     basis = json.dumps([__version__, _RULES, text_sha256, warc_sha256,
                         capture.response_record_id, capture.page_url, extractor,
-                        installed_extractor().version],
+                        _installed_version()],
                        sort_keys=True, default=str)
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
@@ -167,6 +172,8 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
                                  f"the WARC of capture {capture.id} is not available",
                                  path=text_rel)], None)
     origin = manifest.text.origin
+    from archiver.fidelity.extract import installed_extractor  # trafilatura: when needed only
+
     extractor = origin.extractor if isinstance(origin, Extracted) else installed_extractor()
     text_entry, warc_entry = manifest.file(text_rel), manifest.file(capture.warc_path)
     assert text_entry is not None and warc_entry is not None
@@ -191,6 +198,8 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         if not response.is_html:
             raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                    "not HTML")
+        from archiver.fidelity.compare import check_fidelity  # rapidfuzz, lxml: when needed
+
         result = check_fidelity(text, text_rel, response.body, capture.page_url, extractor,
                                 response.charset)
     except ArchiverError as exc:
