@@ -33,8 +33,14 @@ from pathlib import Path
 import bagit
 
 from archiver.collection import Collection
-from archiver.workers import default_jobs
-from benchmarks.bench_verify import CACHES, Measure, batches, build, measure
+from benchmarks.bench_verify import (
+    CACHES,
+    Measure,
+    batches,
+    build,
+    collection_arguments,
+    measure,
+)
 
 STARTS = 21
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -77,16 +83,7 @@ def repository_pair(work: Path) -> tuple[float, float]:
 
 def main() -> None:
     """Build or reuse the collection, measure each pair, print the table and the goals."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, help="where to build (and keep) the collection; "
-                        "default: a temporary directory, removed afterwards")
-    parser.add_argument("--sources", type=int, default=2000)
-    parser.add_argument("--distinct", type=int, default=100,
-                        help="pages captured over HTTP; the rest are clones of them")
-    parser.add_argument("--page-kb", type=int, default=700, help="HTML page size in KB")
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
-                        help="verify and bagit processes (default: all cores)")
-    args = parser.parse_args()
+    args = collection_arguments(__doc__.splitlines()[0])
 
     bin_dir = Path(sys.executable).parent
     version = startup([str(bin_dir / "archiver"), "--version"])

@@ -234,9 +234,10 @@ def batches(paths: list[str], prefix: list[str]) -> list[list[str]]:
     return [*out, prefix + current] if current else out
 
 
-def main() -> None:
-    """Build or reuse the collection, measure every tool, print the table and the goals."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def collection_arguments(description: str) -> argparse.Namespace:
+    """The options of the benchmarks that build a collection of captures (this one and
+    ``bench_speed``): where, how many, how big, how many processes."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dir", type=Path, help="where to build (and keep) the collection; "
                         "default: a temporary directory, removed afterwards")
     parser.add_argument("--sources", type=int, default=2000)
@@ -244,8 +245,13 @@ def main() -> None:
                         help="pages captured over HTTP; the rest are clones of them")
     parser.add_argument("--page-kb", type=int, default=700, help="HTML page size in KB")
     parser.add_argument("--jobs", type=int, default=default_jobs(),
-                        help="verify processes (default: all cores)")
-    args = parser.parse_args()
+                        help="verify (and bagit) processes (default: all cores)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Build or reuse the collection, measure every tool, print the table and the goals."""
+    args = collection_arguments(__doc__.splitlines()[0])
 
     with tempfile.TemporaryDirectory() as tmp:
         root = (args.dir or Path(tmp) / "collection").resolve()
