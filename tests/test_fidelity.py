@@ -615,3 +615,69 @@ def test_words_from_the_page_outside_the_article_are_told_from_invented_ones(
     findings = compare(original + "\n\n" + extra, original, "corpus/x.txt",
                        page_text=page).findings
     assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])
+
+
+@pytest.mark.parametrize(("target", "read"), [
+    ("https://WWW.OHCHR.ORG./report.pdf", ("https", "www.ohchr.org", "/report.pdf", "", "")),
+    ("HTTP://www.ohchr.org:80/report.pdf", ("http", "www.ohchr.org", "/report.pdf", "", "")),
+    ("https://www.ohchr.org:80/report.pdf", ("https", "www.ohchr.org:80", "/report.pdf", "", "")),
+    ("report.pdf?v=%32#p%32", ("https", "news.example.org", "/2022/08/31/report.pdf", "v=2",
+                               "p2")),
+    # a port that is no number: the address as written, case aside
+    ("https://WWW.ohchr.org:x/R%41.pdf?q#f", ("https", "www.ohchr.org:x", "/R%41.pdf", "q", "f")),
+])
+def test_a_link_target_is_read_as_a_browser_follows_it(target: str, read: tuple) -> None:
+    from archiver.fidelity.compare import same_target
+
+    assert same_target(target, URL) == read
+
+
+@pytest.mark.parametrize("target", [
+    "https://ohchr.example/report.pdf",  # another host, the same path
+    "https://www.ohchr.org:8443/report.pdf",  # another port
+    "http://www.ohchr.org/report.pdf",  # another scheme
+    "https://www.ohchr.org/report.pdf?v=2",  # another query
+    "https://www.ohchr.org/report.pdf#p2",  # another fragment
+    "https://www.ohchr.org/Report.pdf",  # a path's case is the server's to read
+])
+def test_another_address_that_differs_in_one_part_is_link_altered(target: str) -> None:
+    original = "The full assessment can be [accessed here](https://www.ohchr.org/report.pdf)."
+    [finding] = compare(original.replace("https://www.ohchr.org/report.pdf", target), original,
+                        PATH, base_url=URL).findings
+    assert (finding.code, finding.line) == ("link-altered", 1)
+    assert finding.message == (f'"accessed here" links to {target} in the text, to '
+                               "https://www.ohchr.org/report.pdf in the original")
+
+
+def test_a_findings_excerpt_is_whole_up_to_70_characters_and_cut_at_a_word_after() -> None:
+    original = "The council met on Monday and voted to close the old market square."
+
+    def excerpt(added: str) -> str:
+        [finding] = compare(f"{original}\n\n{added}", original, PATH).findings
+        assert (finding.code, finding.line) == ("text-added", 3)
+        return finding.message.removeprefix("nowhere on the archived page: ")
+
+    seventy = "Invented words " + "x" * 55
+    assert excerpt(seventy) == f'"{seventy}"'
+    assert excerpt(seventy + "y") == f'"{seventy[:69]}…"'
+    # the cut falls on a space: no space before the ellipsis
+    assert excerpt("Invented words and " + "y" * 49 + " zz") == (
+        '"Invented words and ' + "y" * 49 + '…"')
+
+
+def test_text_missing_says_how_many_passages_words_share_and_lines_five_at_most() -> None:
+    kept = [f"Kept paragraph number {n} tells its own part of the story here." for n in
+            ["one", "two", "three", "four", "five", "six", "seven"]]
+    lost = [f"Lost paragraph {n} was about the council vote and what the residents said."
+            for n in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]]
+    original = "\n\n".join([*(x for pair in zip(kept, lost, strict=False) for x in pair),
+                            kept[-1]])
+    [finding] = compare("\n\n".join(kept), original, PATH, note=" (a note)").findings
+    assert (finding.code, finding.line) == ("text-missing", 3)
+    assert finding.message == (
+        "the text lacks 6 passage(s) of the original article, 78 words (48%), at line 3, 5, 7, "
+        '9, 11 and 1 more; the first: "Lost paragraph alpha was about the council vote and '
+        'what the resident…" (a note)')
+    # five lines are named all
+    [finding] = compare("\n\n".join(kept[:6]), original, PATH).findings
+    assert "at line 3, 5, 7, 9, 11;" in finding.message
