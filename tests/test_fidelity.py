@@ -655,7 +655,9 @@ def test_a_findings_excerpt_is_whole_up_to_70_characters_and_cut_at_a_word_after
     def excerpt(added: str) -> str:
         [finding] = compare(f"{original}\n\n{added}", original, PATH).findings
         assert (finding.code, finding.line) == ("text-added", 3)
-        return finding.message.removeprefix("nowhere on the archived page: ")
+        prefix = "nowhere on the archived page: "
+        assert finding.message.startswith(prefix)
+        return finding.message.removeprefix(prefix)
 
     seventy = "Invented words " + "x" * 55
     assert excerpt(seventy) == f'"{seventy}"'
@@ -681,3 +683,102 @@ def test_text_missing_says_how_many_passages_words_share_and_lines_five_at_most(
     # five lines are named all
     [finding] = compare("\n\n".join(kept[:6]), original, PATH).findings
     assert "at line 3, 5, 7, 9, 11;" in finding.message
+
+
+_COUNCIL = "The council met on Monday and voted to close the old market square."
+
+
+@pytest.mark.parametrize(("added", "code"), [
+    ("195Shares", None),  # the page's `195 Shares`, spacing aside
+    ("Editor's picks", None),  # the page's `Editors picks`: apostrophes are spacing too
+    ("Monday council", None),  # two words, each on the page: too short to tell from a label
+    ("Monday council square", "text-added"),  # three are not in the page's order: invented
+    # a paragraph whose every line is the page's (a byline, a counter), each too short for
+    # runs of words: the page's, and under a third of the text
+    ("Jane Doe\n12 comments", None),
+    ("Jane Doe\n12 replies", "text-added"),
+])
+def test_a_short_passage_is_the_pages_by_its_words_spacing_aside_or_line_by_line(
+        added: str, code: str | None) -> None:
+    page = (f"{_COUNCIL}\n\nShare this: 195 Shares\n\nEditors picks\n\nwritten by Jane Doe for "
+            "the paper\n\n12 comments so far")
+    findings = compare(f"{_COUNCIL}\n\n{added}", _COUNCIL, PATH, page_text=page).findings
+    assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])
+
+
+@pytest.mark.parametrize(("added", "code"), [
+    # runs of three of the page's words cover exactly 80% (8 of 10 words): the page's (and,
+    # a third of the text or more, outside the article)
+    ("one two three four xa xb five six seven eight", "text-outside-article"),
+    # 7 of 10: not the page's
+    ("one two three four xa xb xc six seven eight", "text-added"),
+    # a run, and one of the page's lines of two words (too short for a run) in the middle
+    ("one two three Photo credit six seven eight", "text-outside-article"),
+    ("one two three Photo debit six seven eight", "text-added"),
+    # two words the page has elsewhere (`0 Comment` after a date) at either end of a run
+    ("old market five six seven", None),
+    ("five six seven old market", None),
+    ("Unseen words five six seven", "text-added"),
+    ("five six seven unseen words", "text-added"),
+])
+def test_a_passage_is_the_pages_when_runs_of_its_words_cover_80_percent(
+        added: str, code: str | None) -> None:
+    page = f"{_COUNCIL}\n\none two three four\n\nPhoto credit\n\nfive six seven eight"
+    findings = compare(f"{_COUNCIL}\n\n{added}", _COUNCIL, PATH, page_text=page).findings
+    assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])
+
+
+def test_a_passage_of_three_words_repeated_from_the_article_is_neither_added_nor_outside() -> None:
+    original = "Market square closed."
+    assert compare(f"{original}\n{original}", original, PATH, page_text=original).findings == []
+
+
+def test_words_lacking_inside_a_quotation_are_the_quotations_finding_only() -> None:
+    # a gap right after a quotation's first word, and a quotation that starts the passage
+    [finding] = compare('"We stand" with them, the minister said.',
+                        '"We all stand" with them, the minister said.', PATH).findings
+    assert (finding.code, finding.message) == (
+        "quote-altered", 'quotation "We stand" is not verbatim in the original: (none) -> `all`')
+    # words lacking before a passage that is all one quotation are not inside it
+    [finding] = compare('"Open the door to visitors from all countries"',
+                        'Asked again, he said "Open the door to visitors from all countries"',
+                        PATH).findings
+    assert (finding.code, finding.message) == (
+        "text-altered", "words differ from the original (text -> original): (none) -> "
+        "`Asked again he said`")
+    # nor is the rest of a passage cut short after a quotation
+    stored = 'Asked about the border, the minister said "the door is open"'
+    [finding] = compare(stored, stored + " to visitors from all countries.", PATH).findings
+    assert (finding.code, finding.line) == ("text-missing", 1)
+
+
+@pytest.mark.parametrize(("changed", "suffix"), [
+    (5, "`w5` -> `v5`"), (6, "`w5` -> `v5`; and 1 more")])
+def test_an_altered_message_names_five_differences_then_counts_the_rest(
+        changed: int, suffix: str) -> None:
+    original = " ".join(f"v{k} keep{k} same{k}" for k in range(1, 8))
+    stored = " ".join(f"w{k} keep{k} same{k}" if k <= changed else f"v{k} keep{k} same{k}"
+                      for k in range(1, 8))
+    [finding] = compare(stored, original, PATH).findings
+    assert finding.message == ("words differ from the original (text -> original): "
+                               "`w1` -> `v1`; `w2` -> `v2`; `w3` -> `v3`; `w4` -> `v4`; " + suffix)
+    two = compare(stored.replace("w1", "w1 extra"), original, PATH).findings[0].message
+    assert "`w1 extra` -> `v1`" in two
+
+
+def test_a_list_that_starts_at_1_interrupts_a_paragraph_its_items_are_passages() -> None:
+    from archiver.fidelity.compare import parse_text
+
+    text = "The steps were these:\n1. first\n2. second\n\nIn 1999 the rule\n2. changed"
+    assert [p.key for p in parse_text(text)] == [
+        "The steps were these", "first", "second", "In 1999 the rule 2 changed"]
+
+
+def test_a_heading_joined_to_prose_is_prose() -> None:
+    from archiver.fidelity.compare import parse_passage
+
+    heading, other, prose = (parse_passage("## Vote", 1), parse_passage("## Count", 2),
+                             parse_passage("The council voted.", 3))
+    assert heading.joined(other).heading is True
+    assert heading.joined(prose).heading is False
+    assert prose.joined(heading).heading is False
