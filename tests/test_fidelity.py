@@ -782,3 +782,47 @@ def test_a_heading_joined_to_prose_is_prose() -> None:
     assert heading.joined(other).heading is True
     assert heading.joined(prose).heading is False
     assert prose.joined(heading).heading is False
+
+
+_ENVOY = ("The council met on Monday and voted to close the old market square, China's envoy "
+          "said.")
+# the whole page: a byline glued to the article's first word, alt texts inside its paragraph
+_ENVOY_PAGE = ("Pamela Wilson\n\nThe council met on Monday Aerial view and voted to close the old "
+               "market square, Aerial view China's envoy said.\n\nPhoto by Jane Roe of the city "
+               "paper\n\nLoading comments")
+
+
+@pytest.mark.parametrize(("old", "new", "differences"), [
+    # the page's words where it has them, the two words on either side as the page has them
+    ("The", "Pamela WilsonThe", None),
+    ("The", "Paula WilsonThe", "`Paula WilsonThe` -> `The`"),
+    ("Monday and", "Monday Aerial viewand", None),
+    ("square, China's", "square, Aerial viewChina's", None),  # an apostrophe is no letter
+    ("met on Monday and", "met at Monday Aerial viewand",
+     "`at` -> `on`; `Aerial viewand` -> `and`"),
+    ("and voted to", "Aerial viewand voted at", "`Aerial viewand` -> `and`; `at` -> `to`"),
+    ("council met on Monday and", "council sat on Monday Aerial viewand", "`sat` -> `met`"),
+    ("and voted to close", "Aerial viewand voted to shut", "`shut` -> `close`"),
+    # words inserted: three or more in the page's order, or one of the page's lines
+    ("Monday and", "Monday Photo by Jane Roe and", None),
+    ("Monday and", "Monday by Jane Roe and", None),
+    ("Monday and", "Monday Jane Roe and", "`Jane Roe` -> (none)"),
+    ("Monday and", "Monday ruled by decree and", "`ruled by decree` -> (none)"),
+    ("Monday and", "Monday Loading comments and", None),
+    # a page's line in place of an article's word is an edit
+    ("Monday and", "Loading comments and", "`Loading comments` -> `Monday`"),
+])
+def test_the_pages_words_run_into_a_paragraph_are_no_edit_where_the_page_has_them(
+        old: str, new: str, differences: str | None) -> None:
+    findings = compare(_ENVOY.replace(old, new, 1), _ENVOY, PATH, page_text=_ENVOY_PAGE).findings
+    assert [(f.code, f.line, f.message) for f in findings] == ([] if differences is None else [
+        ("text-altered", 1, f"words differ from the original (text -> original): {differences}")])
+
+
+def test_the_pages_words_run_into_a_paragraph_count_as_outside_the_article() -> None:
+    [finding] = compare("The council met on Monday and voted Photo by Jane Roe",
+                        "The council met on Monday and voted.", PATH,
+                        page_text=_ENVOY_PAGE).findings
+    assert (finding.code, finding.line) == ("text-outside-article", 1)
+    assert finding.message == ("1 passage(s), 4 of the text's 11 words, on the archived page but "
+                               'outside the article (at line 1), the first: "Photo by Jane Roe"')
