@@ -826,3 +826,39 @@ def test_the_pages_words_run_into_a_paragraph_count_as_outside_the_article() -> 
     assert (finding.code, finding.line) == ("text-outside-article", 1)
     assert finding.message == ("1 passage(s), 4 of the text's 11 words, on the archived page but "
                                'outside the article (at line 1), the first: "Photo by Jane Roe"')
+
+
+def test_the_pages_words_outside_the_article_are_reported_from_a_third_of_the_text() -> None:
+    page = f"{_COUNCIL}\n\nPhoto by Jane Roe of the city paper"
+    original = "The council met on Monday and voted today."
+    # 4 of 12 words: a third exactly
+    [finding] = compare(f"{original[:-1]} Photo by Jane Roe", original, PATH,
+                        page_text=f"{original}\n\n{page}").findings
+    assert (finding.code, finding.message) == ("text-outside-article", (
+        "1 passage(s), 4 of the text's 12 words, on the archived page but outside the article "
+        '(at line 1), the first: "Photo by Jane Roe"'))
+
+
+def test_words_that_differ_only_in_spacing_are_kept_words() -> None:
+    result = compare("The deal covers all MacBooks.",
+                     "The deal covers all [MacBook](https://e.org/m)s.", PATH)
+    assert (result.findings, result.score) == ([], 1.0)
+    # and a quotation of two words or more is verbatim spacing aside
+    assert compare('He said "new MacBooks" sold out.',
+                   'He said "new [MacBook](https://e.org/m)s" sold out.', PATH).findings == []
+
+
+def test_quotations_of_one_word_or_of_no_words_are_checked_as_written() -> None:
+    # one word, verbatim: the edit beside it is the passage's, not the quotation's
+    [finding] = compare('He called it "historic" and left.',
+                        'He called the vote "historic" and left.', PATH).findings
+    assert (finding.code, finding.message) == (
+        "text-altered", "words differ from the original (text -> original): `it` -> `the vote`")
+    [finding] = compare('He said "--" and left the room.', "He said nothing and left the room.",
+                        PATH).findings
+    assert finding.code == "text-altered"
+
+
+def test_an_original_of_links_only_has_no_headline_and_still_compares() -> None:
+    [finding] = compare("Other words are here now.", "[Home page](https://e.org/)", PATH).findings
+    assert (finding.code, finding.line) == ("text-added", 1)
