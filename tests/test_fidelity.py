@@ -862,3 +862,40 @@ def test_quotations_of_one_word_or_of_no_words_are_checked_as_written() -> None:
 def test_an_original_of_links_only_has_no_headline_and_still_compares() -> None:
     [finding] = compare("Other words are here now.", "[Home page](https://e.org/)", PATH).findings
     assert (finding.code, finding.line) == ("text-added", 1)
+
+
+_WHOLE = ("The council met on Monday and voted to close the old market square for the whole "
+          "summer season")
+
+
+@pytest.mark.parametrize(("stored", "original", "matches"), [
+    # broken in three on either side: joined twice, to the pair before them
+    ("The council met on Monday and voted to close the old market square\nfor the whole\n"
+     "summer season", _WHOLE, [([0, 1, 2], [0])]),
+    (f"Intro line here.\n{_WHOLE}\nEnd line there.",
+     "Intro line here.\nThe council met on Monday and voted to close the old market square\n"
+     "for the whole\nsummer season\nEnd line there.", [([0], [0]), ([1], [1, 2, 3]), ([2], [4])]),
+    # a short first part joins the pair after it, on either side; an unrelated one does not
+    ("The council met\non Monday and voted to close the old market square for the whole summer "
+     "season", _WHOLE, [([0, 1], [0])]),
+    (f"Intro line here.\n{_WHOLE}", "Intro line here.\nThe council met\non Monday and voted to "
+     "close the old market square for the whole summer season", [([0], [0]), ([1], [1, 2])]),
+    ("Other words\nThe council met\non Monday and voted to close the old market square for the "
+     "whole summer season", _WHOLE, [([0], []), ([1, 2], [0])]),
+    # passages pair at fuzz.ratio 60 exactly, not below
+    ("ab cd\nzz", "ab xy\nqq", [([0], [0]), ([1], []), ([], [1])]),
+    ("ab cd", "ab xyz", [([0], []), ([], [0])]),
+    # pairs never cross: of two crossing ones the likelier is kept
+    ("alpha beta gamma delta one\nepsilon zeta eta theta two",
+     "epsilon zeta eta theta three\nalpha beta gamma delta four",
+     [([], [0]), ([0], [1]), ([1], [])]),
+    ("alpha beta gamma delta one\nunrelated words entirely\nepsilon zeta eta theta two",
+     "alpha beta gamma delta four\nepsilon zeta eta theta three",
+     [([0], [0]), ([1], []), ([2], [1])]),
+])
+def test_alignment_joins_split_paragraphs_and_pairs_without_crossing(
+        stored: str, original: str, matches: list) -> None:
+    from archiver.fidelity.compare import align, parse_text
+
+    found = align(parse_text(stored), parse_text(original))
+    assert [(m.stored, m.original) for m in found] == matches
