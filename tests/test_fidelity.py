@@ -899,3 +899,57 @@ def test_alignment_joins_split_paragraphs_and_pairs_without_crossing(
 
     found = align(parse_text(stored), parse_text(original))
     assert [(m.stored, m.original) for m in found] == matches
+
+
+def test_each_link_the_text_lost_or_sent_elsewhere_is_named_word_for_word() -> None:
+    # a placeholder target and a link whose words the text lacks are passed over, not the end
+    original = ("[Bachelet](https://e.org/b) said [nothing](#) about [the report](https://e.org/r) "
+                "or [the annex](https://e.org/a) today.")
+    findings = compare("Bachelet said nothing about the report or [the annex](https://e.org/a) "
+                       "today.", original, PATH).findings
+    assert [(f.code, f.line, f.message) for f in findings] == [
+        ("link-lost", 1, '"Bachelet" is a link in the original (https://e.org/b); the text has '
+         "plain words"),
+        ("link-lost", 1, '"the report" is a link in the original (https://e.org/r); the text '
+         "has plain words")]
+    lacking = compare("Bachelet said about the report or [the annex](https://e.org/a) today.",
+                      original.replace("[nothing](#)", "[nothing](https://e.org/n)"), PATH)
+    assert [f.message.split('"')[1] for f in lacking.findings if f.code == "link-lost"] == [
+        "Bachelet", "the report"]
+    # one word, the passage's first, sent elsewhere
+    [finding] = compare(original.replace("https://e.org/b", "https://e.org/x"), original,
+                        PATH).findings
+    assert (finding.code, finding.line, finding.message) == (
+        "link-altered", 1, '"Bachelet" links to https://e.org/x in the text, to '
+        "https://e.org/b in the original")
+
+
+def test_a_relative_target_of_the_original_is_read_against_the_pages_address() -> None:
+    assert compare("See [the report](https://news.example.org/r.pdf) now.",
+                   "See [the report](/r.pdf) now.", PATH, base_url=URL).findings == []
+
+
+def test_the_score_of_an_original_without_words() -> None:
+    # nothing to keep: faithful when the text has no words either, not when it has some
+    assert compare("![a](x.png)", "![b](y.png)", PATH).score == 1.0
+    assert compare("Some words", "![img](x.png)", PATH).score == 0.0
+
+
+def test_text_missing_ends_with_the_note_only_when_there_is_one() -> None:
+    original = "First paragraph stays.\n\nThe second paragraph was about the council vote."
+    [finding] = compare("First paragraph stays.", original, PATH).findings
+    assert finding.message == (
+        "the text lacks 1 passage(s) of the original article, 8 words (73%), at line 1; the "
+        'first: "The second paragraph was about the council vote"')
+    [finding] = [f for f in check_fidelity(DAMAGED, PATH, PAGE, URL, installed_extractor())
+                 .findings if f.code == "text-missing"]
+    assert finding.message == (
+        "the text lacks 1 passage(s) of the original article, 21 words (18%), at line 9; the "
+        'first: "The report found that the detention of Uyghurs may amount to crimes a…"')
+
+
+def test_an_original_without_text_names_the_text_that_cannot_be_verified() -> None:
+    with pytest.raises(ArchiverError) as raised:
+        check_fidelity(FAITHFUL, PATH, b"<html><body></body></html>", URL, installed_extractor())
+    assert (raised.value.path, raised.value.reason) == (
+        PATH, f"the archived original ({URL}) yields no text")
