@@ -889,6 +889,11 @@ _WHOLE = ("The council met on Monday and voted to close the old market square fo
     ("alpha beta gamma delta one\nepsilon zeta eta theta two",
      "epsilon zeta eta theta three\nalpha beta gamma delta four",
      [([], [0]), ([0], [1]), ([1], [])]),
+    # a passage pairs with one passage at most, on either side
+    ("alpha beta gamma delta one", "alpha beta gamma delta four\nalpha beta gamma delta five",
+     [([0], [0]), ([], [1])]),
+    ("alpha beta gamma delta four\nalpha beta gamma delta five", "alpha beta gamma delta one",
+     [([0], [0]), ([1], [])]),
     ("alpha beta gamma delta one\nunrelated words entirely\nepsilon zeta eta theta two",
      "alpha beta gamma delta four\nepsilon zeta eta theta three",
      [([0], [0]), ([1], []), ([2], [1])]),
