@@ -615,3 +615,346 @@ def test_words_from_the_page_outside_the_article_are_told_from_invented_ones(
     findings = compare(original + "\n\n" + extra, original, "corpus/x.txt",
                        page_text=page).findings
     assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])
+
+
+@pytest.mark.parametrize(("target", "read"), [
+    ("https://WWW.OHCHR.ORG./report.pdf", ("https", "www.ohchr.org", "/report.pdf", "", "")),
+    ("HTTP://www.ohchr.org:80/report.pdf", ("http", "www.ohchr.org", "/report.pdf", "", "")),
+    ("https://www.ohchr.org:80/report.pdf", ("https", "www.ohchr.org:80", "/report.pdf", "", "")),
+    ("report.pdf?v=%32#p%32", ("https", "news.example.org", "/2022/08/31/report.pdf", "v=2",
+                               "p2")),
+    # a port that is no number: the address as written, case aside
+    ("https://WWW.ohchr.org:x/R%41.pdf?q#f", ("https", "www.ohchr.org:x", "/R%41.pdf", "q", "f")),
+])
+def test_a_link_target_is_read_as_a_browser_follows_it(target: str, read: tuple) -> None:
+    from archiver.fidelity.compare import same_target
+
+    assert same_target(target, URL) == read
+
+
+@pytest.mark.parametrize("target", [
+    "https://ohchr.example/report.pdf",  # another host, the same path
+    "https://www.ohchr.org:8443/report.pdf",  # another port
+    "http://www.ohchr.org/report.pdf",  # another scheme
+    "https://www.ohchr.org/report.pdf?v=2",  # another query
+    "https://www.ohchr.org/report.pdf#p2",  # another fragment
+    "https://www.ohchr.org/Report.pdf",  # a path's case is the server's to read
+])
+def test_another_address_that_differs_in_one_part_is_link_altered(target: str) -> None:
+    original = "The full assessment can be [accessed here](https://www.ohchr.org/report.pdf)."
+    [finding] = compare(original.replace("https://www.ohchr.org/report.pdf", target), original,
+                        PATH, base_url=URL).findings
+    assert (finding.code, finding.line) == ("link-altered", 1)
+    assert finding.message == (f'"accessed here" links to {target} in the text, to '
+                               "https://www.ohchr.org/report.pdf in the original")
+
+
+def test_a_findings_excerpt_is_whole_up_to_70_characters_and_cut_at_a_word_after() -> None:
+    original = "The council met on Monday and voted to close the old market square."
+
+    def excerpt(added: str) -> str:
+        [finding] = compare(f"{original}\n\n{added}", original, PATH).findings
+        assert (finding.code, finding.line) == ("text-added", 3)
+        prefix = "nowhere on the archived page: "
+        assert finding.message.startswith(prefix)
+        return finding.message.removeprefix(prefix)
+
+    seventy = "Invented words " + "x" * 55
+    assert excerpt(seventy) == f'"{seventy}"'
+    assert excerpt(seventy + "y") == f'"{seventy[:69]}…"'
+    # the cut falls on a space: no space before the ellipsis
+    assert excerpt("Invented words and " + "y" * 49 + " zz") == (
+        '"Invented words and ' + "y" * 49 + '…"')
+
+
+def test_text_missing_says_how_many_passages_words_share_and_lines_five_at_most() -> None:
+    kept = [f"Kept paragraph number {n} tells its own part of the story here." for n in
+            ["one", "two", "three", "four", "five", "six", "seven"]]
+    lost = [f"Lost paragraph {n} was about the council vote and what the residents said."
+            for n in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]]
+    original = "\n\n".join([*(x for pair in zip(kept, lost, strict=False) for x in pair),
+                            kept[-1]])
+    [finding] = compare("\n\n".join(kept), original, PATH, note=" (a note)").findings
+    assert (finding.code, finding.line) == ("text-missing", 3)
+    assert finding.message == (
+        "the text lacks 6 passage(s) of the original article, 78 words (48%), at line 3, 5, 7, "
+        '9, 11 and 1 more; the first: "Lost paragraph alpha was about the council vote and '
+        'what the resident…" (a note)')
+    # five lines are named all
+    [finding] = compare("\n\n".join(kept[:6]), original, PATH).findings
+    assert "at line 3, 5, 7, 9, 11;" in finding.message
+
+
+_COUNCIL = "The council met on Monday and voted to close the old market square."
+
+
+@pytest.mark.parametrize(("added", "code"), [
+    ("195Shares", None),  # the page's `195 Shares`, spacing aside
+    ("Editor's picks", None),  # the page's `Editors picks`: apostrophes are spacing too
+    ("Monday council", None),  # two words, each on the page: too short to tell from a label
+    ("Monday council square", "text-added"),  # three are not in the page's order: invented
+    # a paragraph whose every line is the page's (a byline, a counter), each too short for
+    # runs of words: the page's, and under a third of the text
+    ("Jane Doe\n12 comments", None),
+    ("Jane Doe\n12 replies", "text-added"),
+])
+def test_a_short_passage_is_the_pages_by_its_words_spacing_aside_or_line_by_line(
+        added: str, code: str | None) -> None:
+    page = (f"{_COUNCIL}\n\nShare this: 195 Shares\n\nEditors picks\n\nwritten by Jane Doe for "
+            "the paper\n\n12 comments so far")
+    findings = compare(f"{_COUNCIL}\n\n{added}", _COUNCIL, PATH, page_text=page).findings
+    assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])
+
+
+@pytest.mark.parametrize(("added", "code"), [
+    # runs of three of the page's words cover exactly 80% (8 of 10 words): the page's (and,
+    # a third of the text or more, outside the article)
+    ("one two three four xa xb five six seven eight", "text-outside-article"),
+    # 7 of 10: not the page's
+    ("one two three four xa xb xc six seven eight", "text-added"),
+    # a run, and one of the page's lines of two words (too short for a run) in the middle
+    ("one two three Photo credit six seven eight", "text-outside-article"),
+    ("one two three Photo debit six seven eight", "text-added"),
+    # two words the page has elsewhere (`0 Comment` after a date) at either end of a run
+    ("old market five six seven", None),
+    ("five six seven old market", None),
+    ("Unseen words five six seven", "text-added"),
+    ("five six seven unseen words", "text-added"),
+])
+def test_a_passage_is_the_pages_when_runs_of_its_words_cover_80_percent(
+        added: str, code: str | None) -> None:
+    page = f"{_COUNCIL}\n\none two three four\n\nPhoto credit\n\nfive six seven eight"
+    findings = compare(f"{_COUNCIL}\n\n{added}", _COUNCIL, PATH, page_text=page).findings
+    assert [(f.code, f.line) for f in findings] == ([(code, 3)] if code else [])
+
+
+def test_a_passage_of_three_words_repeated_from_the_article_is_neither_added_nor_outside() -> None:
+    original = "Market square closed."
+    assert compare(f"{original}\n{original}", original, PATH, page_text=original).findings == []
+
+
+def test_words_lacking_inside_a_quotation_are_the_quotations_finding_only() -> None:
+    # a gap right after a quotation's first word, and a quotation that starts the passage
+    [finding] = compare('"We stand" with them, the minister said.',
+                        '"We all stand" with them, the minister said.', PATH).findings
+    assert (finding.code, finding.message) == (
+        "quote-altered", 'quotation "We stand" is not verbatim in the original: (none) -> `all`')
+    # words lacking before a passage that is all one quotation are not inside it
+    [finding] = compare('"Open the door to visitors from all countries"',
+                        'Asked again, he said "Open the door to visitors from all countries"',
+                        PATH).findings
+    assert (finding.code, finding.message) == (
+        "text-altered", "words differ from the original (text -> original): (none) -> "
+        "`Asked again he said`")
+    # nor is the rest of a passage cut short after a quotation
+    stored = 'Asked about the border, the minister said "the door is open"'
+    [finding] = compare(stored, stored + " to visitors from all countries.", PATH).findings
+    assert (finding.code, finding.line) == ("text-missing", 1)
+
+
+@pytest.mark.parametrize(("changed", "suffix"), [
+    (5, "`w5` -> `v5`"), (6, "`w5` -> `v5`; and 1 more")])
+def test_an_altered_message_names_five_differences_then_counts_the_rest(
+        changed: int, suffix: str) -> None:
+    original = " ".join(f"v{k} keep{k} same{k}" for k in range(1, 8))
+    stored = " ".join(f"w{k} keep{k} same{k}" if k <= changed else f"v{k} keep{k} same{k}"
+                      for k in range(1, 8))
+    [finding] = compare(stored, original, PATH).findings
+    assert finding.message == ("words differ from the original (text -> original): "
+                               "`w1` -> `v1`; `w2` -> `v2`; `w3` -> `v3`; `w4` -> `v4`; " + suffix)
+    two = compare(stored.replace("w1", "w1 extra"), original, PATH).findings[0].message
+    assert "`w1 extra` -> `v1`" in two
+
+
+def test_a_list_that_starts_at_1_interrupts_a_paragraph_its_items_are_passages() -> None:
+    from archiver.fidelity.compare import parse_text
+
+    text = "The steps were these:\n1. first\n2. second\n\nIn 1999 the rule\n2. changed"
+    assert [p.key for p in parse_text(text)] == [
+        "The steps were these", "first", "second", "In 1999 the rule 2 changed"]
+
+
+def test_a_heading_joined_to_prose_is_prose() -> None:
+    from archiver.fidelity.compare import parse_passage
+
+    heading, other, prose = (parse_passage("## Vote", 1), parse_passage("## Count", 2),
+                             parse_passage("The council voted.", 3))
+    assert heading.joined(other).heading is True
+    assert heading.joined(prose).heading is False
+    assert prose.joined(heading).heading is False
+
+
+_ENVOY = ("The council met on Monday and voted to close the old market square, China's envoy "
+          "said.")
+# the whole page: a byline glued to the article's first word, alt texts inside its paragraph
+_ENVOY_PAGE = ("Pamela Wilson\n\nThe council met on Monday Aerial view and voted to close the old "
+               "market square, Aerial view China's envoy said.\n\nPhoto by Jane Roe of the city "
+               "paper\n\nLoading comments")
+
+
+@pytest.mark.parametrize(("old", "new", "differences"), [
+    # the page's words where it has them, the two words on either side as the page has them
+    ("The", "Pamela WilsonThe", None),
+    ("The", "Paula WilsonThe", "`Paula WilsonThe` -> `The`"),
+    ("Monday and", "Monday Aerial viewand", None),
+    ("square, China's", "square, Aerial viewChina's", None),  # an apostrophe is no letter
+    ("met on Monday and", "met at Monday Aerial viewand",
+     "`at` -> `on`; `Aerial viewand` -> `and`"),
+    ("and voted to", "Aerial viewand voted at", "`Aerial viewand` -> `and`; `at` -> `to`"),
+    ("council met on Monday and", "council sat on Monday Aerial viewand", "`sat` -> `met`"),
+    ("and voted to close", "Aerial viewand voted to shut", "`shut` -> `close`"),
+    # words inserted: three or more in the page's order, or one of the page's lines
+    ("Monday and", "Monday Photo by Jane Roe and", None),
+    ("Monday and", "Monday by Jane Roe and", None),
+    ("Monday and", "Monday Jane Roe and", "`Jane Roe` -> (none)"),
+    ("Monday and", "Monday ruled by decree and", "`ruled by decree` -> (none)"),
+    ("Monday and", "Monday Loading comments and", None),
+    # a page's line in place of an article's word is an edit
+    ("Monday and", "Loading comments and", "`Loading comments` -> `Monday`"),
+])
+def test_the_pages_words_run_into_a_paragraph_are_no_edit_where_the_page_has_them(
+        old: str, new: str, differences: str | None) -> None:
+    findings = compare(_ENVOY.replace(old, new, 1), _ENVOY, PATH, page_text=_ENVOY_PAGE).findings
+    assert [(f.code, f.line, f.message) for f in findings] == ([] if differences is None else [
+        ("text-altered", 1, f"words differ from the original (text -> original): {differences}")])
+
+
+def test_the_pages_words_run_into_a_paragraph_count_as_outside_the_article() -> None:
+    [finding] = compare("The council met on Monday and voted Photo by Jane Roe",
+                        "The council met on Monday and voted.", PATH,
+                        page_text=_ENVOY_PAGE).findings
+    assert (finding.code, finding.line) == ("text-outside-article", 1)
+    assert finding.message == ("1 passage(s), 4 of the text's 11 words, on the archived page but "
+                               'outside the article (at line 1), the first: "Photo by Jane Roe"')
+
+
+def test_the_pages_words_outside_the_article_are_reported_from_a_third_of_the_text() -> None:
+    page = f"{_COUNCIL}\n\nPhoto by Jane Roe of the city paper"
+    original = "The council met on Monday and voted today."
+    # 4 of 12 words: a third exactly
+    [finding] = compare(f"{original[:-1]} Photo by Jane Roe", original, PATH,
+                        page_text=f"{original}\n\n{page}").findings
+    assert (finding.code, finding.message) == ("text-outside-article", (
+        "1 passage(s), 4 of the text's 12 words, on the archived page but outside the article "
+        '(at line 1), the first: "Photo by Jane Roe"'))
+
+
+def test_words_that_differ_only_in_spacing_are_kept_words() -> None:
+    result = compare("The deal covers all MacBooks.",
+                     "The deal covers all [MacBook](https://e.org/m)s.", PATH)
+    assert (result.findings, result.score) == ([], 1.0)
+    # and a quotation of two words or more is verbatim spacing aside
+    assert compare('He said "new MacBooks" sold out.',
+                   'He said "new [MacBook](https://e.org/m)s" sold out.', PATH).findings == []
+
+
+def test_quotations_of_one_word_or_of_no_words_are_checked_as_written() -> None:
+    # one word, verbatim: the edit beside it is the passage's, not the quotation's
+    [finding] = compare('He called it "historic" and left.',
+                        'He called the vote "historic" and left.', PATH).findings
+    assert (finding.code, finding.message) == (
+        "text-altered", "words differ from the original (text -> original): `it` -> `the vote`")
+    [finding] = compare('He said "--" and left the room.', "He said nothing and left the room.",
+                        PATH).findings
+    assert finding.code == "text-altered"
+
+
+def test_an_original_of_links_only_has_no_headline_and_still_compares() -> None:
+    [finding] = compare("Other words are here now.", "[Home page](https://e.org/)", PATH).findings
+    assert (finding.code, finding.line) == ("text-added", 1)
+
+
+_WHOLE = ("The council met on Monday and voted to close the old market square for the whole "
+          "summer season")
+
+
+@pytest.mark.parametrize(("stored", "original", "matches"), [
+    # broken in three on either side: joined twice, to the pair before them
+    ("The council met on Monday and voted to close the old market square\nfor the whole\n"
+     "summer season", _WHOLE, [([0, 1, 2], [0])]),
+    (f"Intro line here.\n{_WHOLE}\nEnd line there.",
+     "Intro line here.\nThe council met on Monday and voted to close the old market square\n"
+     "for the whole\nsummer season\nEnd line there.", [([0], [0]), ([1], [1, 2, 3]), ([2], [4])]),
+    # a short first part joins the pair after it, on either side; an unrelated one does not
+    ("The council met\non Monday and voted to close the old market square for the whole summer "
+     "season", _WHOLE, [([0, 1], [0])]),
+    (f"Intro line here.\n{_WHOLE}", "Intro line here.\nThe council met\non Monday and voted to "
+     "close the old market square for the whole summer season", [([0], [0]), ([1], [1, 2])]),
+    ("Other words\nThe council met\non Monday and voted to close the old market square for the "
+     "whole summer season", _WHOLE, [([0], []), ([1, 2], [0])]),
+    # passages pair at fuzz.ratio 60 exactly, not below
+    ("ab cd\nzz", "ab xy\nqq", [([0], [0]), ([1], []), ([], [1])]),
+    ("ab cd", "ab xyz", [([0], []), ([], [0])]),
+    # pairs never cross: of two crossing ones the likelier is kept
+    ("alpha beta gamma delta one\nepsilon zeta eta theta two",
+     "epsilon zeta eta theta three\nalpha beta gamma delta four",
+     [([], [0]), ([0], [1]), ([1], [])]),
+    # a passage pairs with one passage at most, on either side
+    ("alpha beta gamma delta one", "alpha beta gamma delta four\nalpha beta gamma delta five",
+     [([0], [0]), ([], [1])]),
+    ("alpha beta gamma delta four\nalpha beta gamma delta five", "alpha beta gamma delta one",
+     [([0], [0]), ([1], [])]),
+    ("alpha beta gamma delta one\nunrelated words entirely\nepsilon zeta eta theta two",
+     "alpha beta gamma delta four\nepsilon zeta eta theta three",
+     [([0], [0]), ([1], []), ([2], [1])]),
+])
+def test_alignment_joins_split_paragraphs_and_pairs_without_crossing(
+        stored: str, original: str, matches: list) -> None:
+    from archiver.fidelity.compare import align, parse_text
+
+    found = align(parse_text(stored), parse_text(original))
+    assert [(m.stored, m.original) for m in found] == matches
+
+
+def test_each_link_the_text_lost_or_sent_elsewhere_is_named_word_for_word() -> None:
+    # a placeholder target and a link whose words the text lacks are passed over, not the end
+    original = ("[Bachelet](https://e.org/b) said [nothing](#) about [the report](https://e.org/r) "
+                "or [the annex](https://e.org/a) today.")
+    findings = compare("Bachelet said nothing about the report or [the annex](https://e.org/a) "
+                       "today.", original, PATH).findings
+    assert [(f.code, f.line, f.message) for f in findings] == [
+        ("link-lost", 1, '"Bachelet" is a link in the original (https://e.org/b); the text has '
+         "plain words"),
+        ("link-lost", 1, '"the report" is a link in the original (https://e.org/r); the text '
+         "has plain words")]
+    lacking = compare("Bachelet said about the report or [the annex](https://e.org/a) today.",
+                      original.replace("[nothing](#)", "[nothing](https://e.org/n)"), PATH)
+    assert [f.message.split('"')[1] for f in lacking.findings if f.code == "link-lost"] == [
+        "Bachelet", "the report"]
+    # one word, the passage's first, sent elsewhere
+    [finding] = compare(original.replace("https://e.org/b", "https://e.org/x"), original,
+                        PATH).findings
+    assert (finding.code, finding.line, finding.message) == (
+        "link-altered", 1, '"Bachelet" links to https://e.org/x in the text, to '
+        "https://e.org/b in the original")
+
+
+def test_a_relative_target_of_the_original_is_read_against_the_pages_address() -> None:
+    assert compare("See [the report](https://news.example.org/r.pdf) now.",
+                   "See [the report](/r.pdf) now.", PATH, base_url=URL).findings == []
+
+
+def test_the_score_of_an_original_without_words() -> None:
+    # nothing to keep: faithful when the text has no words either, not when it has some
+    assert compare("![a](x.png)", "![b](y.png)", PATH).score == 1.0
+    assert compare("Some words", "![img](x.png)", PATH).score == 0.0
+
+
+def test_text_missing_ends_with_the_note_only_when_there_is_one() -> None:
+    original = "First paragraph stays.\n\nThe second paragraph was about the council vote."
+    [finding] = compare("First paragraph stays.", original, PATH).findings
+    assert finding.message == (
+        "the text lacks 1 passage(s) of the original article, 8 words (73%), at line 1; the "
+        'first: "The second paragraph was about the council vote"')
+    [finding] = [f for f in check_fidelity(DAMAGED, PATH, PAGE, URL, installed_extractor())
+                 .findings if f.code == "text-missing"]
+    assert finding.message == (
+        "the text lacks 1 passage(s) of the original article, 21 words (18%), at line 9; the "
+        'first: "The report found that the detention of Uyghurs may amount to crimes a…"')
+
+
+def test_an_original_without_text_names_the_text_that_cannot_be_verified() -> None:
+    with pytest.raises(ArchiverError) as raised:
+        check_fidelity(FAITHFUL, PATH, b"<html><body></body></html>", URL, installed_extractor())
+    assert (raised.value.path, raised.value.reason) == (
+        PATH, f"the archived original ({URL}) yields no text")
