@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -63,7 +64,8 @@ class Browser:
     def __init__(self, executable: str, profile: Path) -> None:
         self._process = subprocess.Popen(
             [executable, *_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)  # its own process group: close() ends its helpers too
         assert self._process.stderr is not None
         deadline = time.monotonic() + _WAIT
         url = None
@@ -153,12 +155,23 @@ class Browser:
         """End the browser (the one process this helper started)."""
         if getattr(self, "_ws", None) is not None:
             self._ws.close()
-        self._process.terminate()
+        # Chromium's zygote and renderers outlive its main process for a moment and still
+        # write to the profile: end the whole group, then wait until none is left
+        group = os.getpgid(self._process.pid)
+        os.killpg(group, signal.SIGTERM)
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            os.killpg(group, signal.SIGKILL)
             self._process.wait()
+        deadline = time.monotonic() + _WAIT
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.killpg(group, signal.SIGKILL)
 
 
 def _save(name: str, data: bytes) -> Path:
