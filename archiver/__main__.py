@@ -1,7 +1,5 @@
 """Allow ``python -m archiver``."""
 
-import sys
+from archiver.cli import run
 
-from archiver.cli import main
-
-sys.exit(main())
+run()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import getpass
 import io
 import re
@@ -11,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from archiver import __version__
 from archiver.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArchiverError
@@ -141,10 +143,13 @@ def _verified(collection: Collection, args: argparse.Namespace) -> VerifyResult:
     """Verify the sources ``args.ids`` (default: all) with a progress bar on stderr."""
     from archiver.verify import verify
 
+    run = functools.partial(verify, collection, args.ids or None, jobs=args.jobs,
+                            use_cache=not args.no_cache)
+    if not sys.stderr.isatty():  # no bar to show: rich.progress, 10 ms to load, is not needed
+        return run()
     with _progress() as progress:
         bar = progress.add_task("verifying", total=len(args.ids or collection.ids()))
-        return verify(collection, args.ids or None, jobs=args.jobs,
-                      use_cache=not args.no_cache, progress=lambda _: progress.advance(bar))
+        return run(progress=lambda _: progress.advance(bar))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -572,20 +577,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problems-only", action="store_true",
                    help="text report: only the sources with open findings, and no accepted "
                         "finding (the counts still cover every source)")
-    p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
+    p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores, "
+                   "at most one per 8 sources)")
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
     p.add_argument("--no-cache", action="store_true",
-                   help="check every WARC and recompute fidelity instead of using results "
-                        "cached by hashes (.archiver-cache/cache.sqlite)")
+                   help="check every WARC and recompute fidelity and text damage instead of "
+                        "using results cached by hashes (.archiver-cache/cache.sqlite)")
 
     p = add("report", cmd_report, "write a self-contained HTML report for reviewers: each "
             "source's facts, files, captures, custody, fidelity and findings")
     p.add_argument("ids", nargs="*", metavar="ID", help="sources to report (default: all)")
     p.add_argument("--output", required=True, metavar="PATH",
                    help="the HTML file to write (one page; opens offline, prints by source)")
-    p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores)")
+    p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores, "
+                   "at most one per 8 sources)")
     p.add_argument("--no-cache", action="store_true",
-                   help="check every WARC and recompute fidelity instead of using the cache")
+                   help="check every WARC and recompute fidelity and text damage instead of "
+                        "using the cache")
 
     p = add("check-warc", cmd_check_warc, "check the integrity of WARC files")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -745,3 +753,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_USAGE
 
+
+# Collect cycles once this many objects are new, not Python's default 700: the imports a
+# command needs (pydantic's models above all) would otherwise run a hundred collections.
+_GC_YOUNG = 50_000
+
+
+def run() -> NoReturn:
+    """The ``archiver`` command: ``main``, with the garbage collector tuned for a short run.
+
+    At the end every object is frozen, so the full collections the interpreter runs as it
+    shuts down skip them: they would free nothing the end of the process does not, and they
+    take a sixth of a ``verify`` of a few sources (``benchmarks/bench_speed.py``)."""
+    gc.set_threshold(_GC_YOUNG)
+    code = main()
+    gc.freeze()
+    sys.exit(code)

@@ -22,6 +22,8 @@ from archiver.manifest import ID_PATTERN, Manifest, ManifestError, load_manifest
 
 MANIFESTS = "manifests"
 CORPUS = "corpus"
+KEYS = "keys"  # the public keys that sign seals (custody.keys)
+SEALS = "seals"  # the seals, in order (custody.seal)
 SCHEMA_FILE = "schema.json"
 LOCK_FILE = ".archiver-lock"
 JOURNAL_PREFIX = f"{TEMP_PREFIX}journal-"

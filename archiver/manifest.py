@@ -395,6 +395,11 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def iso_time(at: datetime) -> str:
+    """A time as manifests and reports give it: ISO 8601, ``Z`` for UTC."""
+    return at.isoformat().replace("+00:00", "Z")
+
+
 def schema() -> dict[str, Any]:
     """The manifest's JSON Schema."""
     out = Manifest.model_json_schema()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -117,14 +116,15 @@ def _check_file(collection: Collection, entry_path: str, sha256: str, size: int,
     return path
 
 
-def _read_text(path: Path, relpath: str) -> tuple[str | None, list[Finding]]:
-    """The text (None if it is not UTF-8) and its damage findings."""
+def _read_text(path: Path, relpath: str, cache: Cache | None
+               ) -> tuple[str | None, list[Finding]]:
+    """The text (None if it is not UTF-8) and its damage findings, saved in ``cache``."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Finding("text-undecodable", f"not valid UTF-8 at byte {exc.start}",
                               path=relpath)]
-    return text, damage.scan_text(text, relpath)
+    return text, damage.scan_cached(text, relpath, cache)
 
 
 def _apply_acceptances(findings: list[Finding], accepted: list[Acceptance],
@@ -196,7 +196,8 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
     active = report.withdrawn is None
     if active and manifest.text is not None and (text_path := present.get(manifest.text.path)):
         rel = manifest.text.path
-        text, findings = _read_text(text_path, rel)
+        text, findings = _read_text(text_path, rel,
+                                    Cache.of(collection.root) if use_cache else None)
         report.findings += findings
         if text is not None:
             texts[rel] = text.split("\n")
@@ -253,11 +254,18 @@ def _check_one(args: tuple[Path, str, bool]) -> DocumentReport:
     return check_source(Collection(args[0]), args[1], use_cache=args[2])
 
 
+# By default, a worker per this many sources at most: a pool takes 25 ms to start and feed,
+# as long as a warm run of a few sources takes in all (benchmarks/bench_speed.py).
+_SOURCES_PER_WORKER = 8
+
+
 def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: bool
              ) -> Iterator[DocumentReport]:
     if jobs == 1 or len(selected) < 2:
         yield from (check_source(collection, i, use_cache=use_cache) for i in selected)
         return
+    from concurrent.futures.process import BrokenProcessPool
+
     with process_pool(jobs) as pool:
         work = [(collection.root, i, use_cache) for i in selected]
         # small chunks: a large last chunk would leave the other workers idle at the end
@@ -274,7 +282,8 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
            ) -> VerifyResult:
     """Check the whole collection (or only ``ids``), every source to the end.
 
-    Sources are checked in ``jobs`` processes (default: all cores); ``progress`` is called
+    Sources are checked in ``jobs`` processes (default: all cores, and no more than one per
+    ``_SOURCES_PER_WORKER`` sources, the first in this process); ``progress`` is called
     with each source's report as it is done.
     """
     known = collection.ids()
@@ -283,7 +292,8 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
             raise ArchiverError(source_id, "no such source in this collection")
     selected = ids if ids else known
     documents = []
-    for report in _reports(collection, selected, max(1, jobs or default_jobs()), use_cache):
+    jobs = jobs or min(default_jobs(), len(selected) // _SOURCES_PER_WORKER)
+    for report in _reports(collection, selected, max(1, jobs), use_cache):
         documents.append(report)
         if progress is not None:
             progress(report)

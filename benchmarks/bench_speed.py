@@ -6,7 +6,8 @@ Measures, over the same files and each as a separate process tree (wall time, CP
 largest process's peak RSS and the tree's sampled peak PSS, as ``bench_verify`` measures):
 
 * start-up: ``archiver --version`` against a bare ``python -c 'import sys'`` (median of 21);
-* this repository's own collection: ``archiver verify --no-cache`` against
+* this repository's own collection (a copy): ``archiver verify`` as a user runs it, the first
+  time (its cache removed before each run) and again (cache filled), against
   ``bagit.py --validate`` of a bag of the same files (median of 21 each);
 * ``archiver verify`` cold (caches emptied) against ``bagit.py --validate`` of a bag made
   with bagit-python from the same corpus files (hard links, sha256 manifest), both with
@@ -46,13 +47,16 @@ STARTS = 21
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-def startup(command: list[str]) -> float:
-    """Median wall seconds of ``command`` over STARTS runs (after one untimed run)."""
-    subprocess.run(command, check=True, capture_output=True)
+def startup(command: list[str], *, check: bool = True, fresh: Path | None = None) -> float:
+    """Median wall seconds of ``command`` over STARTS runs (after one untimed run); the
+    folder ``fresh`` is removed before each run."""
+    subprocess.run(command, check=check, capture_output=True)
     times = []
     for _ in range(STARTS):
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=check, capture_output=True)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -68,17 +72,22 @@ def make_bag(root: Path, files: list[str], bag: Path, jobs: int) -> None:
     bagit.make_bag(str(bag), checksums=["sha256"], processes=jobs)
 
 
-def repository_pair(work: Path) -> tuple[float, float]:
-    """Median wall seconds of ``archiver verify --no-cache`` of this repository's collection
-    and of ``bagit.py --validate`` of a bag of the same files."""
-    files = sorted(str(REPOSITORY / p) for p in Collection(REPOSITORY).corpus_files())
-    files += sorted(str(p) for p in (REPOSITORY / "manifests").glob("*.json"))
+def repository_runs(work: Path) -> tuple[float, float, float]:
+    """Median wall seconds of ``archiver verify`` of a copy of this repository's collection,
+    the first time (no cache) and again (cache filled), and of ``bagit.py --validate`` of a
+    bag of the same files. Its texts' damage makes verify exit 1 by design: not checked."""
+    copy = work / "repository"
+    for part in ("manifests", "corpus"):
+        shutil.copytree(REPOSITORY / part, copy / part)
+    files = sorted(str(copy / p) for p in Collection(copy).corpus_files())
+    files += sorted(str(p) for p in (copy / "manifests").glob("*.json"))
     bag = work / "repository-bag"
-    make_bag(REPOSITORY, files, bag, 1)
+    make_bag(copy, files, bag, 1)
     bin_dir = Path(sys.executable).parent
-    verify = startup([str(bin_dir / "archiver"), "verify", "--root", str(REPOSITORY),
-                      "--no-cache", "--jobs", "1"])
-    return verify, startup([str(bin_dir / "bagit.py"), "--validate", "--quiet", str(bag)])
+    verify = [str(bin_dir / "archiver"), "verify", "--root", str(copy)]
+    first = startup(verify, check=False, fresh=copy / CACHES)
+    again = startup(verify, check=False)
+    return first, again, startup([str(bin_dir / "bagit.py"), "--validate", "--quiet", str(bag)])
 
 
 def main() -> None:
@@ -93,9 +102,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        repo_verify, repo_bagit = repository_pair(work)
-        print(f"this repository: archiver verify {repo_verify * 1000:.0f} ms, bagit.py "
-              f"--validate {repo_bagit * 1000:.0f} ms", file=sys.stderr)
+        repository = repository_runs(work)
+        print("this repository: archiver verify first {:.0f} ms, again {:.0f} ms, bagit.py "
+              "--validate {:.0f} ms".format(*(t * 1000 for t in repository)), file=sys.stderr)
         root = (args.dir or work / "collection").resolve()
         build(root, args.sources, args.distinct, args.page_kb * 1000, args.jobs)
         files = sorted(str(root / p) for p in Collection(root).corpus_files())
@@ -119,15 +128,15 @@ def main() -> None:
         runs = [sha, bagit_run, cold, warm]
         if any(code for m in runs for code in m.codes if m is not cold and m is not warm):
             raise SystemExit(f"a baseline failed: {[(m.name, m.codes) for m in runs]}")
-        report(args, captures, total, (version, bare, repo_verify, repo_bagit), runs)
+        report(args, captures, total, (version, bare, *repository), runs)
         if args.dir is None:
             shutil.rmtree(bag)
 
 
 def report(args: argparse.Namespace, captures: int, total: int,
-           starts: tuple[float, float, float, float], runs: list[Measure]) -> None:
+           starts: tuple[float, float, float, float, float], runs: list[Measure]) -> None:
     """The table of measurements and the ratios against the goals (wall, and CPU)."""
-    version, bare, repo_verify, repo_bagit = starts
+    version, bare, repo_first, repo_again, repo_bagit = starts
     sha, bagit_run, cold, warm = runs
     print(f"\n{captures} captures, {total / 1e9:.2f} GB, pages ~{args.page_kb} KB; "
           f"--jobs {args.jobs} on {os.cpu_count()} CPUs; warm page cache")
@@ -141,7 +150,8 @@ def report(args: argparse.Namespace, captures: int, total: int,
     pss = max(cold.tree_peak_mb, warm.tree_peak_mb)
     goals = [
         ("archiver --version / python start", version / bare, None, 5.0),
-        ("this repository: verify / bagit.py", repo_verify / repo_bagit, None, 3.0),
+        ("this repository: verify / bagit.py", repo_again / repo_bagit, None, 3.0),
+        ("  the first verify / bagit.py", repo_first / repo_bagit, None, 3.0),
         ("verify cold / bagit.py --validate", cold.wall / bagit_run.wall,
          cold.cpu / bagit_run.cpu, 3.0),
         ("verify warm / sha256sum", warm.wall / sha.wall, warm.cpu / sha.cpu, 2.0),
@@ -156,7 +166,9 @@ def report(args: argparse.Namespace, captures: int, total: int,
     print(f"{'verify peak RSS (largest process)':36} {rss:6.0f} MB     goal < 200 MB "
           f"{'met' if rss < 200 else 'MISSED'} (tree PSS {pss:.0f} MB)")
     print(f"start-up: archiver --version {version * 1000:.1f} ms, bare python "
-          f"{bare * 1000:.1f} ms (median of {STARTS})")
+          f"{bare * 1000:.1f} ms (median of {STARTS}); this repository: verify "
+          f"{repo_again * 1000:.0f} ms (the first {repo_first * 1000:.0f} ms), bagit.py "
+          f"{repo_bagit * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

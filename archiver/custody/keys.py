@@ -11,11 +11,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from archiver.collection import Collection
+from archiver.collection import KEYS, Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import atomic_write_bytes, sha256_bytes
 
-KEYS = "keys"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _NAME = re.compile(NAME_PATTERN)
 _RAW = serialization.PublicFormat.Raw

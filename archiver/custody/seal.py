@@ -17,14 +17,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from archiver import __version__
-from archiver.collection import Collection, UnsafePathError
-from archiver.custody.keys import KEYS, PublicKey, fingerprint
+from archiver.collection import KEYS, SEALS, Collection, UnsafePathError
+from archiver.custody.keys import PublicKey, fingerprint
 from archiver.custody.timestamp import TimestampError, Token, request_token
 from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.manifest import ManifestError, RelPath, Sha256, load_manifest
 
-SEALS = "seals"
 FORMAT = "archiver-seal/1"
 STATEMENT = "seal.json"
 SIGNATURE = "seal.sig"

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.collection import Collection
-from archiver.custody.keys import KEYS
-from archiver.custody.seal import SEALS, seal_dirs
+from archiver.collection import KEYS, SEALS, Collection
+from archiver.custody.seal import seal_dirs
 from archiver.errors import ArchiverError
 from archiver.manifest import FileEntry, Manifest, parse_manifest
 

@@ -8,14 +8,18 @@ writes one paragraph per line), so quotation checks work per line.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from importlib import metadata
 from itertools import pairwise
+from pathlib import Path
 
-import ftfy
-from ftfy.badness import is_bad
-
+from archiver import __version__
+from archiver.cache import Cache
 from archiver.findings import Finding
 
 _Hits = Iterator[tuple[int, str]]
@@ -87,6 +91,47 @@ def scan_text(text: str, path: str) -> list[Finding]:
     return sorted(findings, key=lambda f: f.line or 0)
 
 
+_CACHE_KIND = "damage"  # a text's findings in the cache, by _cache_key
+
+
+def scan_cached(text: str, path: str, cache: Cache | None) -> list[Finding]:
+    """``scan_text``, saved in ``cache`` (if given) by all that decides it: the text, this
+    module's own code, ftfy's version and ours. A warm ``verify`` need not load ftfy."""
+    if cache is None or (key := _cache_key(text)) is None:
+        return scan_text(text, path)
+    saved = cache.get(_CACHE_KIND, key)
+    if saved is not None:
+        try:
+            return [Finding(code, message, path=path, line=line)
+                    for code, line, message in json.loads(saved)]
+        except (ValueError, TypeError):  # not a saved result: computed again, and replaced
+            pass
+    findings = scan_text(text, path)
+    cache.put(_CACHE_KIND, key, json.dumps([[f.code, f.line, f.message] for f in findings]
+                                           ).encode("utf-8"))
+    return findings
+
+
+def _cache_key(text: str) -> str | None:
+    """The key of ``text``'s findings; None if this module's code cannot be read."""
+    code = _code_sha256()
+    if code is None:
+        return None
+    basis = json.dumps([__version__, code, metadata.version("ftfy"),
+                        hashlib.sha256(text.encode("utf-8")).hexdigest()])
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _code_sha256() -> str | None:
+    """The sha256 of this module's source: a detector changed, even without a new version,
+    never gets another's saved findings."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _shorten(snippet: str, limit: int = 60) -> str:
     """``snippet`` trimmed, cut in the middle to about ``limit`` characters, in backticks."""
     snippet = snippet.strip()
@@ -129,9 +174,16 @@ def _replacement_glyphs(lines: list[str]) -> _Hits:
 
 def _mojibake(lines: list[str]) -> _Hits:
     """One hit per line that ftfy can repair as UTF-8 decoded with a single-byte charset."""
-    for n, line in enumerate(lines, 1):
-        # Cheap gates first: fix_encoding leaves ASCII and lines is_bad passes unchanged anyway.
-        if line.isascii() or not is_bad(line):
+    # fix_encoding leaves ASCII unchanged: ftfy, a tenth of a verify's start-up, is loaded
+    # only for a text that has other characters and whose findings are not in the cache
+    suspects = [(n, line) for n, line in enumerate(lines, 1) if not line.isascii()]
+    if not suspects:
+        return
+    import ftfy
+    from ftfy.badness import is_bad
+
+    for n, line in suspects:
+        if not is_bad(line):  # a cheap gate: fix_encoding leaves such lines unchanged too
             continue
         fixed = ftfy.fix_encoding(line)
         if fixed != line:

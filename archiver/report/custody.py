@@ -4,9 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from archiver.custody.check import SealCheck, SourceCustody, iso_time
+from archiver.custody.check import SourceCustody
 from archiver.findings import Finding
+from archiver.manifest import iso_time
+
+if TYPE_CHECKING:
+    from archiver.custody.chain import SealCheck
 
 
 @dataclass(frozen=True)
