@@ -82,7 +82,7 @@ def _progress() -> Progress:
     from rich.console import Console
     from rich.progress import Progress
 
-    return Progress(console=Console(stderr=True, soft_wrap=True, highlight=False),
+    return Progress(console=Console(stderr=True, soft_wrap=True, highlight=False, emoji=False),
                     transient=True, disable=not sys.stderr.isatty())
 
 
@@ -754,18 +754,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-# Collect cycles once this many objects are new, not Python's default 700: the imports a
-# command needs (pydantic's models above all) would otherwise run a hundred collections.
-_GC_YOUNG = 50_000
-
-
 def run() -> NoReturn:
-    """The ``archiver`` command: ``main``, with the garbage collector tuned for a short run.
+    """The ``archiver`` command: ``main``, then every object frozen before the process ends.
 
-    At the end every object is frozen, so the full collections the interpreter runs as it
-    shuts down skip them: they would free nothing the end of the process does not, and they
-    take a sixth of a ``verify`` of a few sources (``benchmarks/bench_speed.py``)."""
-    gc.set_threshold(_GC_YOUNG)
+    Frozen, they are skipped by the full collections the interpreter runs as it shuts down,
+    which would free nothing the end of the process does not, and take a sixth of a
+    ``verify`` of a few sources (``benchmarks/bench_speed.py``). (A higher threshold for
+    the young generation would spare a few ms of start-up too, but lets extraction's lxml
+    trees, collected only as cycles, pile up: a cold verify's workers then grow past 600 MB.)"""
     code = main()
     gc.freeze()
     sys.exit(code)

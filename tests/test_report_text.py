@@ -117,3 +117,16 @@ def test_status_words_are_explained_in_help(capsys) -> None:
     out = capsys.readouterr().out
     for word in ("errors ", "warnings ", "ok ", "accepted "):
         assert f"\n  {word}" in out
+
+
+def test_the_report_quotes_the_text_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    root = tmp_path / "col"
+    assert main(["init", "--root", str(root)]) == 0
+    text = tmp_path / "vote.txt"
+    text.write_text("The vote\n\nSee [the :thumbs_up: vote](#).\n", encoding="utf-8")
+    assert main(["add", str(text), "--root", str(root), "--url", "https://example.org/v"]) == 0
+    capsys.readouterr()
+    main(["verify", "--root", str(root)])
+    out = capsys.readouterr().out
+    assert "link without a target: `[the :thumbs_up: vote](#)`" in out, out

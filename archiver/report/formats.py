@@ -173,6 +173,13 @@ def _withdrawn(d: DocumentReport) -> str:
     return f"  [dim]withdrawn: {escape(d.withdrawn)}[/]" if d.withdrawn is not None else ""
 
 
+def _print(out: IO[str], lines: list[str]) -> None:
+    """Print lines of rich markup to ``out`` at once (a print per line is 4x slower), in
+    colour only on a terminal, never wrapped, and with every character as given: rich
+    would otherwise turn a quoted ``:thumbs_up:`` into an emoji."""
+    Console(file=out, highlight=False, soft_wrap=True, emoji=False).print("\n".join(lines))
+
+
 def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = False) -> None:
     """Counts first; then the sources with open findings (errors first), each beside its
     title or URL, its findings grouped by code; the sources that are ok in one line.
@@ -180,7 +187,7 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
     ``problems_only`` leaves out accepted findings and the sources with none open.
     Colour only when ``out`` is a terminal."""
     s = summary(result)
-    lines: list[str] = []  # in rich markup, printed at once: a print per line is 4x slower
+    lines: list[str] = []  # in rich markup, for _print
     lines.append(f"{s['documents']} sources: {s['documents_with_errors']} with errors, "
                  f"{s['documents_with_warnings']} with warnings, {s['documents_ok']} ok")
     if s["by_code"]:
@@ -225,7 +232,7 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
     lines.append("")
     lines.append(f"{s['documents']} sources: {s['errors']} errors, {s['warnings']} warnings, "
                  f"{s['accepted']} accepted")
-    Console(file=out, highlight=False, soft_wrap=True).print("\n".join(lines))
+    _print(out, lines)
 
 
 def _group_lines(lines: list[str], findings: list[Finding], problems_only: bool) -> None:
@@ -273,7 +280,7 @@ def render_warc_json(reports: list[WarcReport], out: IO[str]) -> None:
 def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
     """``check-warc`` as text: a verdict line per file, then its findings."""
     style = {"intact": "green", "damaged": "bold red", "non-conformant": "yellow"}
-    lines: list[str] = []  # printed at once, as by render_text
+    lines: list[str] = []  # in rich markup, for _print
     for r in reports:
         conventions = Counter(rec.payload_convention for rec in r.records
                               if rec.payload_convention)
@@ -284,7 +291,7 @@ def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
         lines += [f"  [{_STYLE[f.severity.value]}]{f.severity.value}[/] {f.code}: "
                   f"{escape(f.message)}" for f in r.findings]
     if lines:
-        Console(file=out, highlight=False, soft_wrap=True).print("\n".join(lines))
+        _print(out, lines)
 
 
 WARC_RENDERERS: dict[str, Callable[[list[WarcReport], IO[str]], None]] = {
