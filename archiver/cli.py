@@ -276,7 +276,7 @@ def _repair(collection: Collection, args: argparse.Namespace) -> int:
     from archiver.fidelity.repair import apply_repairs, plan_source_repairs, render_diff
     from archiver.manifest import load_manifest
 
-    manifest = load_manifest(collection.manifest_path(args.id))
+    manifest = load_manifest(collection.source_manifest_path(args.id))
     if manifest.text is not None and not collection.resolve(manifest.text.path).is_file():
         raise ArchiverError(manifest.text.path, "the text is missing; restore it from a backup "
                                                 "('archiver verify' reports file-missing)")

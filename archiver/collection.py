@@ -98,6 +98,13 @@ class Collection:
             raise ArchiverError(source_id, "a reserved id (manifests/schema.json is the schema)")
         return self.manifests_dir / f"{source_id}.json"
 
+    def source_manifest_path(self, source_id: str) -> Path:
+        """The manifest of ``source_id``, which must be a source of this collection."""
+        path = self.manifest_path(source_id)
+        if not path.is_file():
+            raise ArchiverError(source_id, "no such source in this collection")
+        return path
+
     def new_manifest_path(self, source_id: str) -> Path:
         """Where a new source's manifest goes; refuses ids whose files would collide with
         the collection's own (``schema``, ``<id>.v2``: another source's text version)."""

@@ -40,7 +40,7 @@ def edit_text(collection: Collection, source_id: str, text: Path, *, reason: str
     """Record the text in file ``text`` as the source's new text version, keeping the old one;
     refuses an unchanged text, a text that is not UTF-8, and a withdrawn source."""
     check_text(text)
-    manifest = load_manifest(collection.manifest_path(source_id))
+    manifest = load_manifest(collection.source_manifest_path(source_id))
     try:
         data = text.read_bytes()
     except OSError as exc:
@@ -58,7 +58,7 @@ def set_field(collection: Collection, source_id: str, field: str, value: str, *,
                                    f"{', '.join(SETTABLE)})")
     if status not in SET_STATUSES:
         raise ArchiverError(status, "--status: one of confirmed, inferred, unknown")
-    path = collection.manifest_path(source_id)
+    path = collection.source_manifest_path(source_id)
     manifest = load_manifest(path)
     require_active(manifest)
     claim: dict[str, Any] = {"value": _value(field, value, status), "status": status.value}
@@ -98,7 +98,7 @@ def withdraw_source(collection: Collection, source_id: str, *, reason: str,
                     by: str | None = None) -> HistoryEntry:
     """Withdraw a source from the active collection: its files stay, ``verify`` still checks
     their custody, and capture, repair, edit and set refuse it from then on."""
-    path = collection.manifest_path(source_id)
+    path = collection.source_manifest_path(source_id)
     manifest = load_manifest(path)
     require_active(manifest)
     entry = record(manifest, "withdrawn", reason, by=by)

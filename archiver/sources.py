@@ -171,7 +171,7 @@ def _check_acceptable(code: str, reason: str) -> None:
 
 def _accept(collection: Collection, source_id: str, code: str, line: int | None, reason: str,
             path: str | None, by: str | None) -> Acceptance:
-    manifest_path = collection.manifest_path(source_id)
+    manifest_path = collection.source_manifest_path(source_id)
     manifest = load_manifest(manifest_path)
     findings = [f for f in check_source(collection, source_id).findings
                 if f.code == code and (path is None or f.path == path)]

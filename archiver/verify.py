@@ -282,8 +282,8 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
            ) -> VerifyResult:
     """Check the whole collection (or only ``ids``), every source to the end.
 
-    Sources are checked in ``jobs`` processes (default: all cores, and no more than one per
-    ``_SOURCES_PER_WORKER`` sources, the first in this process); ``progress`` is called
+    Sources are checked in ``jobs`` processes (default: all cores, but no more than one per
+    ``_SOURCES_PER_WORKER`` sources; fewer are checked in this process); ``progress`` is called
     with each source's report as it is done.
     """
     known = collection.ids()

@@ -201,3 +201,22 @@ def test_format_choices_and_user_agent_are_the_libraries() -> None:
     assert list(cli.FORMATS) == sorted(RENDERERS)
     assert list(cli.WARC_FORMATS) == sorted(WARC_RENDERERS)
     assert cli.DEFAULT_USER_AGENT == fetch.DEFAULT_USER_AGENT
+
+
+@pytest.mark.parametrize("command", [
+    ["repair", "nosuch"], ["repair", "nosuch", "--apply"],
+    ["accept", "nosuch", "link-placeholder", "--reason", "r"],
+    ["edit", "nosuch", "--text", "TEXT", "--reason", "r"],
+    ["set", "nosuch", "title", "T", "--reason", "r"], ["withdraw", "nosuch", "--reason", "r"],
+    ["capture", "--id", "nosuch"], ["verify", "nosuch"],
+])
+def test_a_source_that_is_not_there_is_named_as_such(root: Path, tmp_path: Path, capsys,
+                                                     command: list[str]) -> None:
+    text = tmp_path / "new.txt"
+    text.write_text("A new text.\n", encoding="utf-8")
+    argv = [str(text) if a == "TEXT" else a for a in command]
+    before = sorted(p.relative_to(root) for p in root.rglob("*") if ".archiver" not in str(p))
+    code, _, err = run(capsys, *argv, "--root", str(root))
+    assert (code, err) == (2, "archiver: nosuch: no such source in this collection\n")
+    assert sorted(p.relative_to(root) for p in root.rglob("*")
+                  if ".archiver" not in str(p)) == before

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.fidelity import damage
 from archiver.fidelity.damage import scan_text
 from archiver.fidelity.extract import extract
 
@@ -311,3 +312,20 @@ def test_seed(name: str) -> None:
         assert [line for line, _ in found] == [line for line, _ in wanted], code
         for (_, message), (_, fragment) in zip(found, wanted, strict=True):
             assert fragment in message
+
+
+# _structural on paragraph keys: D is the duplicated paragraph, the letters others
+@pytest.mark.parametrize(("keys", "first", "again", "count", "structural"), [
+    (["P", "P", "D", "D"], 2, 3, 2, False),  # right after its original, whatever is before
+    (["| a | b |", "x", "y", "| a | b |", "z"], 0, 3, 2, True),  # a table row
+    (["D", "x", "y", "D", "z"], 0, 3, 3, True),  # three times or more
+    (["D", "x", "y", "D", "z"], 0, 3, 2, False),  # a lone copy
+    (["a", "D", "b", "q", "D", "c", "r", "b"], 1, 4, 2, False),  # no neighbour repeats
+    (["x", "D", "b", "x", "D", "c"], 1, 4, 2, True),  # the paragraph before repeats with it
+    (["a", "D", "y", "b", "D", "y"], 1, 4, 2, True),  # the paragraph after repeats with it
+    (["a", "D", "b", "c", "z", "D", "e", "c"], 1, 5, 2, True),  # two after, one between
+    (["c", "z", "D", "b", "c", "a", "D"], 2, 6, 2, True),  # two before, one between
+])
+def test_a_copy_is_structural_as_its_neighbours_say(keys: list[str], first: int, again: int,
+                                                     count: int, structural: bool) -> None:
+    assert damage._structural(keys, first, again, count) is structural

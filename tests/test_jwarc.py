@@ -239,11 +239,17 @@ def test_unpadded_base32_sha256_digests_fail_jwarc_too(jwarc: Jwarc, plain_warc,
     old, new = rewritten(plain_warc, broken, 2, "WARC-Payload-Digest",
                          lambda v: base32(v, padded=False))
     assert "=" not in new
+    assert_digest_failed(jwarc, broken, "payload", new, jwarc_digest(old))
+
+
+def assert_digest_failed(jwarc: Jwarc, broken: Path, what: str, expected: str, got: str
+                         ) -> None:
+    """jwarc rejects ``broken`` for its ``what`` digest alone, with exit 1."""
     verdict = jwarc.validate(broken)
     assert verdict.code == 1
     [error, failed] = verdict.errors
-    assert error.startswith(f"ERROR: payload digest failed: Failed to validate digest: "
-                            f"expected {new}, got {jwarc_digest(old)} (on ")
+    assert error.startswith(f"ERROR: {what} digest failed: Failed to validate digest: "
+                            f"expected {expected}, got {got} (on ")
     assert failed == f"Failed to validate {broken}"
 
 
@@ -257,12 +263,7 @@ def test_a_wrong_digest_value_is_rejected_by_jwarc(jwarc: Jwarc, plain_warc, tmp
                                                    field, what):
     broken = tmp_path / "wrong.warc.gz"
     old, new = rewritten(plain_warc, broken, 2, field, flip_last_digit)
-    verdict = jwarc.validate(broken)
-    assert verdict.code == 1
-    [error, failed] = verdict.errors
-    assert error.startswith(f"ERROR: {what} digest failed: Failed to validate digest: "
-                            f"expected {jwarc_digest(new)}, got {jwarc_digest(old)} (on ")
-    assert failed == f"Failed to validate {broken}"
+    assert_digest_failed(jwarc, broken, what, jwarc_digest(new), jwarc_digest(old))
 
 
 def test_a_warc_in_one_gzip_member_is_rejected_by_jwarc(jwarc: Jwarc, plain_warc, tmp_path):

@@ -256,7 +256,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
 def _existing_source_task(collection: Collection, source_id: str,
                           options: CaptureOptions, by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
-        manifest_path = collection.manifest_path(source_id)
+        manifest_path = collection.source_manifest_path(source_id)
         manifest = load_manifest(manifest_path)
         require_active(manifest)  # before fetching: nothing is sent for a refused source
         require_intact(manifest)
