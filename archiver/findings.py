@@ -164,7 +164,8 @@ RULES: dict[str, Rule] = {
         Rule("seal-invalid", _E,
              "A seal whose signature does not verify, whose key `keys/` does not hold, whose "
              "chain link is broken (a seal removed, or two seals forking), or whose bytes are "
-             "not its canonical statement.",
+             "not its canonical statement; a file in `keys/` that is no public key; a file "
+             "where the folder `keys/` or `seals/` belongs.",
              "Restore `seals/` and `keys/` from a backup; a seal is never rewritten."),
         Rule("timestamp-invalid", _E,
              "A seal's RFC 3161 token whose signature fails, whose message imprint is not the "

@@ -131,6 +131,29 @@ def test_a_key_file_that_is_no_key_is_seal_invalid(root: Path, capsys) -> None:
     assert code == 1 and codes(report)["seal-invalid"] == [("keys/bad.pub", "error")]
 
 
+@pytest.mark.parametrize("where", ["keys/carol.key", "corpus/carol.key", "carol.key"])
+def test_key_new_refuses_a_private_key_file_inside_the_collection(root: Path, capsys,
+                                                                  where: str) -> None:
+    before = sorted(root.rglob("*"))
+    code, _, err = run(capsys, "key", "new", "carol", "--root", str(root), "--key-file",
+                       str(root / where))
+    assert code == 2 and err == (f"archiver: {root / where}: inside the collection: keep the "
+                                 "private key out of it (anyone given the collection could "
+                                 "sign seals with it)\n")
+    assert sorted(root.rglob("*")) == before
+
+
+def test_a_private_key_put_in_keys_is_seal_invalid(root: Path, config_home: Path,
+                                                   capsys) -> None:
+    private = config_home / "archiver" / "keys" / "alice.key"
+    shutil.copy(private, root / "keys" / "alice.key")
+    (root / "keys" / "README").write_text("the collection's public keys\n")  # left alone
+    code, _, err = run(capsys, "key", "list", "--root", str(root))
+    assert code == 1 and "keys/alice.key: a private key inside the collection" in err
+    code, report = verify(capsys, root)
+    assert code == 1 and codes(report)["seal-invalid"] == [("keys/alice.key", "error")]
+
+
 def test_seal_needs_a_key_it_knows(root: Path, tsa: Tsa, capsys) -> None:
     code, _, err = seal(capsys, root, tsa, extra=("--key", "carol"))
     assert code == 2 and "no such key" in err
@@ -248,6 +271,17 @@ def test_an_unsealed_collection_is_a_warning(root: Path, capsys) -> None:
     code, report = verify(capsys, root)
     assert code == 0 and codes(report)["unsealed"] == [("seals", "warning")]
     assert report["documents"][0]["custody"]["status"] == "unsealed"
+
+
+@pytest.mark.parametrize("name", ["keys", "seals"])
+def test_a_file_where_a_custody_folder_belongs_is_a_seal_finding(root: Path, capsys,
+                                                                 name: str) -> None:
+    shutil.rmtree(root / name, ignore_errors=True)  # the fixture's key, made before sealing
+    (root / name).write_text("not a folder\n")
+    code, report = verify(capsys, root)
+    assert code == 1
+    assert codes(report)["seal-invalid"] == [(name, "error")]
+    assert codes(report)["unsealed"] == [("seals", "warning")]
 
 
 def test_seal_refuses_a_collection_that_fails_fixity(root: Path, capsys) -> None:

@@ -127,7 +127,10 @@ def _check_tokens(check: SealCheck, folder: Path) -> None:
 
 def check_seals(collection: Collection) -> tuple[list[SealCheck], list[Finding]]:
     """Check every seal in order, and the chain that links them; findings not of one seal."""
-    findings: list[Finding] = []
+    findings: list[Finding] = [_invalid(name, "a file where the folder of the collection's "
+                                              f"{name} belongs")
+                               for name in (KEYS, SEALS) if (collection.root / name).exists()
+                               and not (collection.root / name).is_dir()]
     keys, bad = collection_keys(collection)
     findings += [_invalid(path, reason) for path, reason in bad]
     by_fingerprint = {k.fingerprint: k for k in keys}

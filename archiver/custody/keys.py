@@ -71,6 +71,9 @@ def new_key(collection: Collection, name: str, key_file: Path, passphrase: bytes
         raise ArchiverError(pub_path, "a key of this name exists; choose another name")
     if key_file.exists():
         raise ArchiverError(key_file, "a private key exists here; it is never replaced")
+    if collection.root.resolve() in key_file.resolve().parents:
+        raise ArchiverError(key_file, "inside the collection: keep the private key out of it "
+                                      "(anyone given the collection could sign seals with it)")
     private = Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase
@@ -111,12 +114,26 @@ def collection_keys(collection: Collection) -> tuple[list[PublicKey], list[tuple
     """The keys in ``keys/`` and, apart, (path, reason) for each file that is no key."""
     keys, bad = [], []
     folder = collection.root / KEYS
-    for path in sorted(folder.glob("*.pub")) if folder.is_dir() else ():
-        try:
-            keys.append(load_public_key(path, path.name[:-len(".pub")]))
-        except ArchiverError as exc:
-            bad.append((f"{KEYS}/{path.name}", exc.reason))
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if path.name.endswith(".pub"):
+            try:
+                keys.append(load_public_key(path, path.name[:-len(".pub")]))
+            except ArchiverError as exc:
+                bad.append((f"{KEYS}/{path.name}", exc.reason))
+        elif _private(path):  # the signer's secret, which goes wherever the folder is copied
+            bad.append((f"{KEYS}/{path.name}", "a private key inside the collection: move it "
+                                              "out; anyone given the collection could sign "
+                                              "seals with it"))
     return keys, bad
+
+
+def _private(path: Path) -> bool:
+    """Whether the file at ``path`` holds a PEM private key (PKCS#8, OpenSSH, encrypted too)."""
+    try:
+        with path.open("rb") as stream:
+            return b"PRIVATE KEY-----" in stream.read(4096)
+    except OSError:  # a folder, or unreadable: no key that can be read
+        return False
 
 
 def load_private_key(key_file: Path, passphrase: bytes | None) -> Ed25519PrivateKey:
