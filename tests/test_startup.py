@@ -185,3 +185,18 @@ def test_the_command_freezes_its_objects_at_its_end(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "archiver", "verify", "--root",
                            str(tmp_path / "none")], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
+REAL_TEXTS = sorted((Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "pages"
+                     ).glob("*.truth.txt"))
+
+
+def test_saved_findings_of_real_texts_are_those_of_a_scan(tmp_path: Path) -> None:
+    # the 45 texts people made of real pages for two extraction benchmarks
+    assert len(REAL_TEXTS) == 45
+    cache = Cache(tmp_path / "cache.sqlite")
+    fresh = {p.name: damage.scan_text(p.read_text(encoding="utf-8"), p.name) for p in REAL_TEXTS}
+    assert sum(map(len, fresh.values())) > 0  # not only texts without findings
+    for _ in range(2):  # scanned and saved, then read back
+        assert {p.name: damage.scan_cached(p.read_text(encoding="utf-8"), p.name, cache)
+                for p in REAL_TEXTS} == fresh
