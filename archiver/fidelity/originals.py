@@ -3,6 +3,7 @@ about each capture, and the fidelity of the text to the archived page (cached by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -122,9 +123,11 @@ def original_capture(manifest: Manifest) -> Capture | None:
     return usable[-1] if usable else None
 
 
+@functools.cache
 def _installed_version() -> str:
     """trafilatura's installed version, from its package metadata: the same as
-    ``trafilatura.__version__``, without importing it (a warm verify needs only the key)."""
+    ``trafilatura.__version__``, without importing it (a warm verify needs only the key);
+    read once a process, as the key is made once a capture."""
     return metadata.version("trafilatura")
 
 
