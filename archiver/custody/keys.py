@@ -114,7 +114,11 @@ def collection_keys(collection: Collection) -> tuple[list[PublicKey], list[tuple
     """The keys in ``keys/`` and, apart, (path, reason) for each file that is no key."""
     keys, bad = [], []
     folder = collection.root / KEYS
-    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+    try:
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    except OSError as exc:
+        return [], [(KEYS, f"cannot be read: {exc.strerror}")]
+    for path in entries:
         if path.name.endswith(".pub"):
             try:
                 keys.append(load_public_key(path, path.name[:-len(".pub")]))
