@@ -35,8 +35,19 @@ def log_entry(result: VerifyResult, root: Path) -> dict[str, object]:
 
 
 def append_log(path: Path, result: VerifyResult, root: Path) -> None:
+    """Append the record of a verify run to the audit log at ``path``."""
+    append_entry(path, log_entry(result, root))
+
+
+def stamped(entry: dict[str, object], root: Path) -> dict[str, object]:
+    """``entry`` (another command's record, e.g. a restore) with time, tool and collection."""
+    return {"time": now().isoformat(), "tool": ARCHIVER.model_dump(),
+            "collection": str(root), **entry}
+
+
+def append_entry(path: Path, entry: dict[str, object]) -> None:
     """Append one line to the audit log at ``path`` in a single write, then fsync it."""
-    line = json.dumps(log_entry(result, root), ensure_ascii=False, separators=(",", ":"))
+    line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:

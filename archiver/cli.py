@@ -209,6 +209,25 @@ def cmd_accept(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore missing or damaged files from a replica, checked against the manifests."""
+    from archiver.auditlog import append_entry, stamped
+    from archiver.exchange.restore import entries, restore
+
+    collection = _open(args)
+    with _writing(collection, args):
+        result = restore(collection, args.ids or None, Path(args.source))
+        if args.log and (result.restored or result.missing):
+            try:
+                append_entry(Path(args.log), stamped(result.as_dict(), collection.root))
+            except OSError as exc:
+                raise ArchiverError(args.log, "restored, but cannot append to the audit log: "
+                                              f"{exc.strerror}") from None
+    for line in entries(result):
+        print(line, file=sys.stderr)
+    return EXIT_FINDINGS if result.missing else EXIT_OK
+
+
 def cmd_check_warc(args: argparse.Namespace) -> int:
     """Check the integrity of WARC files."""
     from archiver.report.formats import WARC_RENDERERS
@@ -644,6 +663,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import a file whose content is intact but whose framing breaks the "
                         "standard; the acceptance is recorded")
     p.add_argument("--by", help=BY_HELP)
+
+    p = add("restore", cmd_restore, "restore missing or damaged files from a replica (a copy "
+            "of the collection, an exported bag or WACZ), taking only bytes whose sha256 and "
+            "size match the manifest")
+    p.add_argument("ids", nargs="*", metavar="ID", help="sources to restore (default: all)")
+    p.add_argument("--from", dest="source", required=True, metavar="PATH",
+                   help="the replica: a collection folder, a bag folder, or a .wacz file")
+    p.add_argument("--log", metavar="FILE",
+                   help="append one JSON line of what was restored to this audit log")
 
     p = add("repair", cmd_repair, "restore lost link targets from the archived original")
     p.add_argument("id")
