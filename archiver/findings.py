@@ -191,6 +191,7 @@ class Finding:
     path: str | None = None
     line: int | None = None
     accepted: str | None = None
+    accepted_by: str | None = None  # who accepted it, where the acceptance records it
     # a code whose severity depends on the case (``unsealed-change``) sets it here
     level: Severity | None = None
 

@@ -135,7 +135,8 @@ def _apply_acceptances(findings: list[Finding], accepted: list[Acceptance],
     out = []
     for f in findings:
         match = next((a for a in accepted if acceptance_applies(a, f, lines)), None)
-        out.append(replace(f, accepted=match.reason) if match else f)
+        out.append(replace(f, accepted=match.reason, accepted_by=match.accepted_by) if match
+                   else f)
     return out
 
 

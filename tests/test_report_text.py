@@ -11,6 +11,7 @@ import pytest
 from conftest import Site
 
 from archiver.cli import main
+from archiver.history import current_user
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Harbour report {n}</title></head><body><article><h1>Harbour report {n}</h1>
@@ -80,14 +81,75 @@ def test_counts_order_titles_and_grouping(root: Path, capsys) -> None:
     # the accepted finding is listed with its reason in its source
     first = lines[lines.index("letter-0  warnings  Letter number 0"):]
     assert first[5:7] == ["  accepted link-placeholder  corpus/letter-0.txt",
-                          "      line 7: link without a target: `[a map](#)` (accepted: the map "
-                          "was never online)"]
+                          "      line 7: link without a target: `[a map](#)` (accepted by "
+                          f"{current_user()}: the map was never online)"]
     # the ok sources in one line, none of them listed
     assert f"ok  {CAPTURED} source(s) with no open finding" in lines
     assert not any(line.startswith("127-") and "  ok" in line for line in lines)
     assert lines[-1] == (f"{CAPTURED + ALTERED + ADDED} sources: {ALTERED} errors, "
                          f"{ADDED * 3 + ADDED - 1 + ALTERED + 1} warnings, 1 accepted")
     assert len(lines) < 70
+
+
+def test_a_source_with_accepted_findings_only_still_lists_them(tmp_path: Path,
+                                                                capsys) -> None:
+    """Accepting a source's last open finding makes it ok, and its finding stays in the
+    report: with who accepted it and why, in text, JSON and JUnit."""
+    root = tmp_path / "col"
+    assert main(["init", "--root", str(root)]) == 0
+    text = tmp_path / "memo.txt"
+    text.write_text("The memo\n\nSee [the annex](#).\n", encoding="utf-8")
+    assert main(["add", str(text), "--id", "memo", "--title", "A memo", "--root", str(root),
+                 "--url", "https://example.org/memo"]) == 0
+    for code, reason in (("link-placeholder", "the annex was never online"),
+                         ("capture-pending", "the page is gone")):
+        accepted = main(["accept", "memo", code, "--reason", reason, "--by", "Ana",
+                         "--root", str(root)])
+        if code == "capture-pending":
+            assert accepted == 2  # refused: nothing was captured to review
+        else:
+            assert accepted == 0
+    capsys.readouterr()
+    main(["verify", "--root", str(root)])
+    lines = capsys.readouterr().out.splitlines()
+    assert "  accepted link-placeholder  corpus/memo.txt" in "\n".join(lines)
+    assert ("line 3: link without a target: `[the annex](#)` (accepted by Ana: the annex was "
+            "never online)") in "\n".join(lines)
+    main(["verify", "--root", str(root), "--format", "json"])
+    [doc] = json.loads(capsys.readouterr().out)["documents"]
+    [placeholder] = [f for f in doc["findings"] if f["code"] == "link-placeholder"]
+    assert (placeholder["accepted"], placeholder["accepted_by"]) == (
+        "the annex was never online", "Ana")
+    main(["verify", "--root", str(root), "--format", "junit"])
+    assert "(accepted by Ana: the annex was never online)" in capsys.readouterr().out
+
+
+def test_an_ok_source_lists_its_accepted_findings(http_site, tmp_path: Path, capsys) -> None:
+    """A page that is gone is captured all the same; its accepted capture-http-error leaves
+    the source ok, and the ok block still names the source, the finding, who and why."""
+    root = tmp_path / "col"
+    assert main(["init", "--root", str(root)]) == 0
+    url = http_site.add("/report-text/gone", "<html><body><p>Not here</p></body></html>",
+                        status=404)
+    assert main(["capture", url, "--new-id", "gone", "--allow-private",
+                 "--root", str(root)]) == 0
+    assert main(["accept", "gone", "capture-http-error", "--reason", "the 404 is the evidence",
+                 "--by", "Ana", "--root", str(root)]) == 0
+    assert main(["accept", "gone", "text-not-extracted", "--reason", "a 404 has no text",
+                 "--by", "Ana", "--root", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--root", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("ok  1 source(s) with no open finding (1 with accepted findings only)")
+    assert lines[at + 1].startswith("  gone")
+    assert lines[at + 2].startswith("    accepted capture-http-error  ")
+    assert lines[at + 3].endswith("(accepted by Ana: the 404 is the evidence)")
+    assert lines[at + 4:at + 6] == [
+        "    accepted text-not-extracted  manifests/gone.json",
+        "        no text could be extracted from its captures (accepted by Ana: a 404 has no "
+        "text)"]
+    assert main(["verify", "--root", str(root), "--problems-only"]) == 0
+    assert "capture-http-error" not in capsys.readouterr().out
 
 
 def test_problems_only(root: Path, capsys) -> None:

@@ -36,7 +36,14 @@ def finding_dict(f: Finding) -> dict[str, Any]:
                            "path": f.path, "line": f.line}
     if f.accepted is not None:
         out["accepted"] = f.accepted
+        out["accepted_by"] = f.accepted_by
     return out
+
+
+def acceptance_note(f: Finding) -> str:
+    """``accepted by NAME: REASON`` (or without the name when none was recorded)."""
+    who = f" by {f.accepted_by}" if f.accepted_by else ""
+    return f"accepted{who}: {f.accepted}"
 
 
 def summary(result: VerifyResult) -> dict[str, Any]:
@@ -94,7 +101,7 @@ def render_github(result: VerifyResult, out: IO[str]) -> None:
             props.insert(0, f"file={_annotation_escape(f.path, prop=True)}")
             if f.line is not None:
                 props.insert(1, f"line={f.line}")
-        suffix = f" (accepted: {f.accepted})" if f.accepted is not None else ""
+        suffix = f" ({acceptance_note(f)})" if f.accepted is not None else ""
         out.write(f"::{kind} {','.join(props)}::{_annotation_escape(f.message + suffix)}\n")
 
 
@@ -115,7 +122,9 @@ def render_junit(result: VerifyResult, out: IO[str]) -> None:
         others = [f for f in findings if f not in errors]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(
-                f"{_where(f)} {_label(f)} {f.code}: {f.message}" for f in others)
+                f"{_where(f)} {_label(f)} {f.code}: {f.message}"
+                + (f" ({acceptance_note(f)})" if f.accepted is not None else "")
+                for f in others)
     suite.set("failures", str(failures))
     out.write(ET.tostring(suite, encoding="unicode", xml_declaration=True))
     out.write("\n")
@@ -135,7 +144,7 @@ class FindingGroup:
     label: str  # error, warning or accepted
     path: str | None
     messages: dict[str, list[int]]  # message -> its lines (empty: the file as a whole)
-    accepted: dict[str, str]  # message -> the reviewer's reason, for accepted findings
+    accepted: dict[str, str]  # message -> who accepted it and why, for accepted findings
     count: int
 
 
@@ -157,7 +166,7 @@ def group_findings(findings: list[Finding]) -> list[FindingGroup]:
             lines = messages.setdefault(f.message, [])
             if f.line is not None:
                 lines.append(f.line)
-        accepted = {f.message: f.accepted for f in members if f.accepted is not None}
+        accepted = {f.message: acceptance_note(f) for f in members if f.accepted is not None}
         out.append(FindingGroup(code, label, path or None, messages, accepted, len(members)))
     return out
 
@@ -222,8 +231,11 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         for text, n in sorted(others.items()):
             lines.append(f"  [dim]custody:[/] {escape(text)} ({n} source(s))")
         for d in ok:
-            if d.withdrawn is not None:
-                lines.append(f"  [bold]{escape(d.id)}[/]{_withdrawn(d)}")
+            if d.withdrawn is not None or d.findings:
+                name = name_of(d)
+                lines.append(f"  [bold]{escape(d.id)}[/]" + (f"  {escape(name)}" if name else "")
+                             + _withdrawn(d))
+                _group_lines(lines, d.findings, problems_only, indent="    ")
     if any(f.counts or not problems_only for f in result.collection_findings):
         lines.append("")
         lines.append("[bold](collection)[/]  the collection as a whole: its seals, and files "
@@ -235,17 +247,19 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
     _print(out, lines)
 
 
-def _group_lines(lines: list[str], findings: list[Finding], problems_only: bool) -> None:
+def _group_lines(lines: list[str], findings: list[Finding], problems_only: bool,
+                 indent: str = "  ") -> None:
     for group in group_findings(findings):
         if problems_only and group.label == "accepted":
             continue
         times = f" x{group.count}" if group.count > 1 else ""
         where = f"  {escape(group.path)}" if group.path else ""
-        lines.append(f"  [{_STYLE[group.label]}]{group.label}[/] {group.code}{times}{where}")
+        lines.append(f"{indent}[{_STYLE[group.label]}]{group.label}[/] {group.code}{times}"
+                     f"{where}")
         for message, numbers in group.messages.items():
             reason = group.accepted.get(message)
-            accepted = f" [dim](accepted: {escape(reason)})[/]" if reason is not None else ""
-            lines.append(f"      {_lines(numbers)}{escape(message)}{accepted}")
+            accepted = f" [dim]({escape(reason)})[/]" if reason is not None else ""
+            lines.append(f"{indent}    {_lines(numbers)}{escape(message)}{accepted}")
 
 
 RENDERERS: dict[str, Callable[[VerifyResult, IO[str]], None]] = {
