@@ -249,10 +249,25 @@ def test_captures_in_worker_processes_record_what_one_alone_records(collection, 
             == alone.resolve(single.text_path).read_bytes())
     first, second = (load_manifest(c.manifest_path(o.source_id))
                      for c, o in ((collection, same), (alone, single)))
-    for name in ("title", "authors", "published", "language", "publisher"):
+    for name in ("title", "authors", "published", "language"):
         assert getattr(first.metadata, name).value == getattr(second.metadata, name).value
+    assert first.metadata.publisher.value is second.metadata.publisher.value is None  # unnamed
     assert first.metadata.title.value == "Caf\u00e9 owners \u201cwelcome\u201d the ruling"
     assert first.text.origin.extractor == second.text.origin.extractor
+
+
+@pytest.mark.parametrize(("head", "publisher"), [
+    ("", None),  # the page names no publisher: the host name is not one
+    ('<meta property="og:site_name" content="The Harbour Gazette">', "The Harbour Gazette"),
+    ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+     '"NewsArticle", "headline": "Ruling", "publisher": {"@type": "Organization", '
+     '"name": "Gazette Media Group"}}</script>', "Gazette Media Group"),
+])
+def test_the_publisher_is_what_the_page_names(collection, http_site, head, publisher):
+    url = http_site.add(f"/cap/publisher/{len(head)}", ARTICLE.replace("</head>", head + "</head>"))
+    [outcome] = run(collection, url)
+    claim = load_manifest(collection.manifest_path(outcome.source_id)).metadata.publisher
+    assert claim.value == publisher
 
 
 def test_errors_keep_their_kind_across_processes():

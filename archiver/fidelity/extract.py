@@ -339,6 +339,16 @@ def _without_articles(article: Any) -> Any:
     return article
 
 
+_HOST = re.compile(r"https?://(?:www\.|w[0-9]+\.)?([^/]+)")  # as trafilatura reads a host
+
+
+def _named_by_page(sitename: str | None, urls: tuple[str | None, str]) -> str | None:
+    """The site's name when the page names it (Open Graph, JSON-LD, its title): trafilatura
+    falls back to the URL's host name, which says nothing a URL does not, so it is dropped."""
+    hosts = {m[1] for u in urls if u and (m := _HOST.match(u))}
+    return sitename if sitename and sitename not in hosts else None
+
+
 def _metadata(tree: Any, url: str) -> PageMetadata:
     """The page's metadata as trafilatura reads it, with the fast date search."""
     doc = trafilatura.extract_metadata(tree, default_url=url, extensive=_EXTENSIVE_DATE_SEARCH)
@@ -347,7 +357,7 @@ def _metadata(tree: Any, url: str) -> PageMetadata:
         title=doc.title or None,
         authors=authors,
         date=doc.date or None,
-        sitename=doc.sitename or None,
+        sitename=_named_by_page(doc.sitename, (doc.url, url)),
         canonical_url=doc.url or None,
         language=doc.language or tree.get("lang") or None,
     )
