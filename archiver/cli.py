@@ -9,6 +9,7 @@ import getpass
 import io
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -314,6 +315,9 @@ def _repair(collection: Collection, args: argparse.Namespace) -> int:
     elif plan.edits:
         print(f"{len(plan.edits)} link target(s) can be restored; run again with --apply",
               file=sys.stderr)
+    elif not plan.unresolved:
+        print(f"nothing to repair: no link in {manifest.text.path} lost its target",
+              file=sys.stderr)
     return EXIT_FINDINGS if plan.unresolved else EXIT_OK
 
 
@@ -553,17 +557,22 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", default=".", help="the collection's folder (default: .)")
-    common.add_argument("--wait", type=_wait, default=60.0, metavar="SECONDS",
-                        help="how long to wait for another run that holds the collection's "
-                             "lock (default 60)")
     parser = argparse.ArgumentParser(
         prog="archiver",
         description="Capture, verify and repair a collection of source documents.",
         epilog="Exit codes: 0 ok, 1 findings (or a failed capture), 2 usage or unusable input.",
     )
     parser.add_argument("--version", action="version", version=f"archiver {__version__}")
+    # --root and --wait go before the command or after it: given after, they win; the
+    # command's own copies default to SUPPRESS so that they never undo the ones given before
+    common = argparse.ArgumentParser(add_help=False)
+    for target, default in ((parser, True), (common, False)):
+        target.add_argument("--root", default="." if default else argparse.SUPPRESS,
+                            metavar="DIR", help="the collection's folder (default: .)")
+        target.add_argument("--wait", type=_wait, metavar="SECONDS",
+                            default=60.0 if default else argparse.SUPPRESS,
+                            help="how long to wait for another run that holds the "
+                                 "collection's lock (default 60)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
@@ -771,7 +780,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            if not sys.warnoptions:  # a library's DeprecationWarning is no news to a user
+                warnings.simplefilter("ignore")
+            return int(args.func(args))
     except ArchiverError as exc:
         print(f"archiver: {exc}", file=sys.stderr)
         return exc.exit_code

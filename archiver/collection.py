@@ -61,6 +61,11 @@ class Collection:
     def open(cls, root: Path) -> Collection:
         """Open the collection at ``root``; raise ArchiverError if there is none."""
         root = root.resolve()
+        if not root.exists():
+            raise ArchiverError(root, "no such folder; give the collection's folder with "
+                                      "--root")
+        if not root.is_dir():
+            raise ArchiverError(root, "not a folder; give the collection's folder with --root")
         for name in (MANIFESTS, CORPUS):
             if not (root / name).is_dir():
                 raise ArchiverError(root, f"no collection here (missing {name}/); "
@@ -72,6 +77,10 @@ class Collection:
         """Create an empty collection at ``root``; refuse (changing nothing) if one is there."""
         if any((root / name).exists() for name in (MANIFESTS, CORPUS)):
             raise ArchiverError(root.resolve(), "a collection exists here already; "
+                                                "nothing was changed")
+        if (outer := enclosing(root)) is not None:
+            raise ArchiverError(root.resolve(), f"inside the collection {outer.root}, whose "
+                                                "files it would mix with; make it outside; "
                                                 "nothing was changed")
         for name in (MANIFESTS, CORPUS):
             try:
@@ -288,6 +297,17 @@ class Collection:
             rel = self.relative(journal)
             staged.update(dict.fromkeys(_journal_paths(journal), rel))
         return staged
+
+
+def enclosing(path: Path) -> Collection | None:
+    """The collection whose own folders (manifests/, corpus/, seals/, keys/) hold ``path``."""
+    path = path.resolve()
+    for folder in (path, *path.parents):
+        if folder.name in (MANIFESTS, CORPUS, SEALS, KEYS):
+            root = folder.parent
+            if (root / MANIFESTS).is_dir() and (root / CORPUS).is_dir():
+                return Collection(root)
+    return None
 
 
 def _journal_paths(journal: Path) -> list[str]:

@@ -220,3 +220,56 @@ def test_a_source_that_is_not_there_is_named_as_such(root: Path, tmp_path: Path,
     assert (code, err) == (2, "archiver: nosuch: no such source in this collection\n")
     assert sorted(p.relative_to(root) for p in root.rglob("*")
                   if ".archiver" not in str(p)) == before
+
+
+def test_global_options_go_before_or_after_the_command(root: Path, tmp_path: Path,
+                                                       capsys) -> None:
+    code, out, _ = run(capsys, "--root", str(root), "verify")
+    assert code == 0 and "link-placeholder" in out  # the collection given before the command
+    code, out, _ = run(capsys, "--root", str(root), "--wait", "5", "verify", "--format", "json")
+    assert json.loads(out)["summary"]["documents"] == 1
+    # given after the command too, the later one wins
+    code, _, err = run(capsys, "--root", str(root), "verify", "--root", str(tmp_path / "no"))
+    assert (code, err) == (2, f"archiver: {tmp_path / 'no'}: no such folder; give the "
+                              "collection's folder with --root\n")
+
+
+def test_a_folder_that_is_not_there_or_not_a_folder_is_named_as_such(tmp_path: Path,
+                                                                     capsys) -> None:
+    code, _, err = run(capsys, "verify", "--root", str(tmp_path / "nowhere"))
+    assert (code, err) == (2, f"archiver: {tmp_path / 'nowhere'}: no such folder; give the "
+                              "collection's folder with --root\n")
+    (tmp_path / "file").write_text("x")
+    code, _, err = run(capsys, "verify", "--root", str(tmp_path / "file"))
+    assert (code, err) == (2, f"archiver: {tmp_path / 'file'}: not a folder; give the "
+                              "collection's folder with --root\n")
+
+
+@pytest.mark.parametrize("inside", ["corpus/nested", "manifests/x", "corpus", "keys/a/b"])
+def test_init_inside_a_collection_refuses_and_names_it(root: Path, capsys, inside) -> None:
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    code, _, err = run(capsys, "init", "--root", str(root / inside))
+    assert code == 2
+    assert err == (f"archiver: {root / inside}: inside the collection {root}, whose files it "
+                   "would mix with; make it outside; nothing was changed\n")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
+
+
+def test_no_python_warning_reaches_the_user(root: Path) -> None:
+    """A library's warning (here one raised on purpose through -c) is not printed; the
+    command runs in a process of its own, as a user runs it, with warnings left on."""
+    script = ("import warnings, sys\n"
+              "import archiver.cli as cli\n"
+              "def noisy(args):\n"
+              "    warnings.warn('old API', DeprecationWarning)\n"
+              "    return 0\n"
+              "cli.cmd_init = noisy\n"
+              "sys.exit(cli.main(['init', '--root', sys.argv[1]]))\n")
+    done = subprocess.run([sys.executable, "-W", "default", "-c", script, str(root / "..")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "old API" in done.stderr  # -W given: the developer asked to see warnings
+    done = subprocess.run([sys.executable, "-c", script.replace("warnings.warn('old API', "
+                           "DeprecationWarning)", "warnings.warn('old API', UserWarning)"),
+                           str(root / "..")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""

@@ -400,3 +400,17 @@ def test_a_link_glued_to_the_next_word_is_restored_as_it_was(name: str, glued: s
     assert plan.apply(damaged) == extraction.text
     assert check_fidelity(plan.apply(damaged), "t.txt", html, url,
                           extraction.extractor).findings == []
+
+
+def test_repair_with_nothing_to_do_says_so(source: tuple[Collection, Manifest], capsys) -> None:
+    """After --apply, a second repair finds nothing: it says so in one line, exit 0."""
+    from archiver.cli import main
+
+    collection, _ = source
+    root = str(collection.root)
+    assert main(["repair", "src", "--apply", "--root", root, "--by", "Ana"]) == 0
+    capsys.readouterr()
+    assert main(["repair", "src", "--root", root]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""  # no diff
+    assert err == "nothing to repair: no link in corpus/src.v2.txt lost its target\n"
