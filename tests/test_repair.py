@@ -403,14 +403,17 @@ def test_a_link_glued_to_the_next_word_is_restored_as_it_was(name: str, glued: s
 
 
 def test_repair_with_nothing_to_do_says_so(source: tuple[Collection, Manifest], capsys) -> None:
-    """After --apply, a second repair finds nothing: it says so in one line, exit 0."""
+    """A text whose links all kept their targets: repair says so in one line, exit 0."""
     from archiver.cli import main
 
-    collection, _ = source
-    root = str(collection.root)
-    assert main(["repair", "src", "--apply", "--root", root, "--by", "Ana"]) == 0
+    collection, manifest = source
+    whole = "Rights body needs to step up on Xinjiang abuses\n"
+    (collection.corpus_dir / "src.txt").write_text(whole, encoding="utf-8")
+    manifest.files[0] = manifest.files[0].model_copy(update={
+        "sha256": sha256_bytes(whole.encode()), "size": len(whole.encode())})
+    save_manifest(collection.manifest_path("src"), manifest)
     capsys.readouterr()
-    assert main(["repair", "src", "--root", root]) == 0
+    assert main(["repair", "src", "--root", str(collection.root)]) == 0
     out, err = capsys.readouterr()
     assert out == ""  # no diff
-    assert err == "nothing to repair: no link in corpus/src.v2.txt lost its target\n"
+    assert err == "nothing to repair: no link in corpus/src.txt lost its target\n"
