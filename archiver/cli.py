@@ -253,8 +253,9 @@ def cmd_capture(args: argparse.Namespace) -> int:
         user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
         per_host=args.per_host, delay=args.delay, from_archive=args.from_archive,
         at=args.at)
-    with _writing(collection, args):
-        return _capture(collection, args, options)
+    with _writing(collection, args):  # rolls back killed runs; then each capture downloads
+        pass                          # without the lock and takes it only to commit
+    return _capture(collection, args, options)
 
 
 def _capture(collection: Collection, args: argparse.Namespace, options: object) -> int:
@@ -262,10 +263,12 @@ def _capture(collection: Collection, args: argparse.Namespace, options: object) 
 
     if args.urls:
         total = len(set(args.urls))
-        outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id, by=args.by)
+        outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id, by=args.by,
+                                wait=args.wait)
     else:
         ids = pending_ids(collection) if args.pending else args.id
-        total, outcomes = len(ids), capture_existing(collection, ids, options, by=args.by)
+        total, outcomes = len(ids), capture_existing(collection, ids, options, by=args.by,
+                                                     wait=args.wait)
     worst = EXIT_OK
     with _progress() as progress:
         bar = progress.add_task("capturing", total=total)

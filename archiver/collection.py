@@ -123,6 +123,10 @@ class Collection:
                                            "with another source's text version); give --id")
         return path
 
+    def held(self) -> str | None:
+        """The lock this thread holds on the collection: "read", "write" or None."""
+        return _holds().get((os.getpid(), self.root))
+
     @contextmanager
     def writing(self, wait: float = DEFAULT_WAIT, on_wait: Callable[[], None] | None = None
                 ) -> Iterator[list[str]]:

@@ -66,6 +66,8 @@ class _Abort(Exception):
 
 
 _EXPIRED = 1e-6  # the socket timeout once the deadline has passed: 0 would mean non-blocking
+_SLICE = 0.2  # longest wait on a socket between looks at whether the run was cancelled
+_CANCELLED = "cancelled: the run was interrupted"
 
 
 @dataclass
@@ -116,8 +118,17 @@ class _RecordingSocket:
 
     def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
         tape = self._connection.tape
-        self._sock.settimeout(tape.remaining())
-        n = self._sock.recv_into(buffer, nbytes)
+        while True:  # in slices, so that a cancelled run (Ctrl-C) stops within one
+            if self._connection.cancelled.is_set():
+                tape.abort(_CANCELLED)
+            remaining = tape.remaining()
+            self._sock.settimeout(min(remaining, _SLICE))
+            try:
+                n = self._sock.recv_into(buffer, nbytes)
+                break
+            except TimeoutError:
+                if remaining <= _SLICE:
+                    raise
         tape.received += memoryview(buffer)[:n]
         if len(tape.received) > tape.limit:
             tape.abort(f"response exceeds --max-bytes {tape.limit}")
@@ -151,6 +162,7 @@ class _RecordingMixin:
     """Connects only to allowed addresses and records each exchange on a fresh tape."""
 
     allow_private: bool = False
+    cancelled: threading.Event  # set by Fetcher.cancel: stop every exchange in flight
     tape: _Tape
     # Attributes of the urllib3 connection this is mixed into.
     host: str
@@ -211,9 +223,9 @@ class _RecordingMixin:
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-def _pool_classes(options: FetchOptions) -> dict[str, type]:
+def _pool_classes(options: FetchOptions, cancelled: threading.Event) -> dict[str, type]:
     """Connection pool classes whose connections record and follow ``options``' policy."""
-    settings = {"allow_private": options.allow_private}
+    settings = {"allow_private": options.allow_private, "cancelled": cancelled}
     classes: dict[str, type] = {}
     for scheme, pool, conn in (("http", HTTPConnectionPool, HTTPConnection),
                                ("https", HTTPSConnectionPool, HTTPSConnection)):
@@ -223,8 +235,9 @@ def _pool_classes(options: FetchOptions) -> dict[str, type]:
 
 
 class _RecordingAdapter(HTTPAdapter):
-    def __init__(self, options: FetchOptions, pool_size: int) -> None:
-        self._classes = _pool_classes(options)
+    def __init__(self, options: FetchOptions, pool_size: int,
+                 cancelled: threading.Event) -> None:
+        self._classes = _pool_classes(options, cancelled)
         super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -266,7 +279,13 @@ class Fetcher:
                  pool_size: int = 10) -> None:
         self.options = options
         self._throttle = throttle or HostThrottle()
-        self._adapter = _RecordingAdapter(options, pool_size)
+        self._cancelled = threading.Event()
+        self._adapter = _RecordingAdapter(options, pool_size, self._cancelled)
+
+    def cancel(self) -> None:
+        """Stop every fetch: those in flight within a fraction of a second, later ones at
+        once (each fails with a CaptureError saying the run was interrupted)."""
+        self._cancelled.set()
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -325,6 +344,8 @@ class Fetcher:
         prepared = session.prepare_request(requests.Request("GET", url))
         prepared.headers["Accept-Encoding"] = ACCEPT_ENCODING
         with self._throttle.slot(urlsplit(prepared.url).hostname or ""):
+            if self._cancelled.is_set():
+                raise _Abort(_CANCELLED)
             started_at = datetime.now(UTC)
             timeout = self.options.timeout
             tape = _current.tape = _Tape(self.options.max_bytes, timeout,

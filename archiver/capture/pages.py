@@ -7,12 +7,15 @@ killed at any moment leaves only temp-file warnings, and a failed one leaves not
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -129,9 +132,9 @@ def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOp
 
     ``new_id`` names the new source of a single URL; an id that is taken or reserved is
     refused here, before anything is fetched. ``by`` is who captures (default: the login
-    user), for the history. Holds the collection's write lock (waiting at most ``wait``
-    seconds) from the first outcome asked for until the last, so two runs never both take one
-    URL's id."""
+    user), for the history. Takes the collection's write lock (waiting at most ``wait``
+    seconds) before fetching anything and again for each commit, where an id another run
+    committed meanwhile is refused: two runs never both take one URL's id."""
     unique = list(dict.fromkeys(urls))
     if new_id is not None:
         if len(unique) != 1:
@@ -148,7 +151,7 @@ def capture_existing(collection: Collection, ids: Iterable[str], options: Captur
                      *, by: str | None = None,
                      wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
     """Add a capture of its ``metadata.url`` to each source, leaving its text as it is;
-    refuses a withdrawn source; holds the write lock as ``capture_urls`` does."""
+    refuses a withdrawn source; takes the write lock as ``capture_urls`` does."""
     tasks = [(None, sid, _existing_source_task(collection, sid, options, by))
              for sid in dict.fromkeys(ids)]
     return _run(collection, tasks, options, wait)
@@ -156,9 +159,26 @@ def capture_existing(collection: Collection, ids: Iterable[str], options: Captur
 
 def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task]],
          options: CaptureOptions, wait: float) -> Iterator[CaptureOutcome]:
-    """Run ``tasks`` ``options.jobs`` at a time, under the write lock."""
+    """Run ``tasks`` ``options.jobs`` at a time. Nothing is fetched while another run holds the
+    collection's lock (the lock is taken once first, which also rolls back killed runs); then
+    each capture downloads without it, so ``verify`` and other commands are not kept waiting
+    by the network, and takes it only to commit (where a taken id is refused)."""
+    held = collection.held()
+    if held == "read":
+        raise ArchiverError(collection.root, "cannot capture while this run holds the read lock")
     with collection.writing(wait=wait):
-        yield from _outcomes(tasks, options)
+        pass
+    serial = threading.Lock()  # this process's commits, one at a time
+
+    @contextmanager
+    def commit() -> Iterator[None]:
+        # the caller's lock covers the commits of its threads; otherwise each takes it
+        with serial, (contextlib.nullcontext() if held == "write"
+                      else collection.writing(wait=wait)):
+            yield
+
+    yield from _outcomes([(url, sid, functools.partial(task, commit=commit))
+                          for url, sid, task in tasks], options)
 
 
 def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
@@ -177,6 +197,9 @@ def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
                 except ArchiverError as exc:
                     yield CaptureOutcome(url=url, source_id=sid, error=exc)
         finally:
+            # on Ctrl-C (or a caller that stops early): downloads in flight stop within a
+            # fraction of a second; a commit in progress ends whole
+            fetcher.cancel()
             pool.shutdown(cancel_futures=True)
 
 
@@ -192,7 +215,8 @@ class _Archived:
 
 # (fetch, WARC file name, warcinfo fields, max body, extract?) -> _Archived
 _Archive = Callable[[Fetch, str, Mapping[str, str], int, bool], _Archived]
-_Task = Callable[[Fetcher, _Archive], CaptureOutcome]
+_Commit = Callable[[], AbstractContextManager[None]]  # holds the lock while a capture commits
+_Task = Callable[..., CaptureOutcome]  # (fetcher, archive, *, commit) -> outcome
 
 
 @contextmanager
@@ -227,13 +251,12 @@ def _archive(fetched: Fetch, filename: str, info: Mapping[str, str], max_body: i
 
 def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
                      new_id: str | None, by: str | None) -> _Task:
-    def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
+    def task(fetcher: Fetcher, archive: _Archive, *, commit: _Commit) -> CaptureOutcome:
         check_url(url)
         source_id = new_id or source_id_for(url)
         manifest_path = collection.manifest_path(source_id)
-        if manifest_path.exists():
-            raise CaptureError(url, f"source {source_id} already exists; "
-                                    f"add a capture with --id {source_id}")
+        if manifest_path.exists():  # checked again on commit: another run may take it
+            raise _taken(url, source_id)
         stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=True)
         warnings = _text_warnings(stored)
@@ -244,35 +267,50 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
             files=[stored.file],
             captures=[stored.capture],
         )
-        with (_write_errors(manifest_path),
-              collection.staging() as staged):
-            _write(staged, stored, manifest, by)
-            text = add_text(staged, manifest, stored.capture, stored.extraction, by)
-            staged.commit(manifest)
+        with commit(), _write_errors(manifest_path):
+            if manifest_path.exists():
+                raise _taken(url, source_id)
+            with collection.staging() as staged:
+                _write(staged, stored, manifest, by)
+                text = add_text(staged, manifest, stored.capture, stored.extraction, by)
+                staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, text, warnings)
     return task
 
 
+def _taken(url: str, source_id: str) -> CaptureError:
+    return CaptureError(url, f"source {source_id} already exists; add a capture with --id "
+                             f"{source_id}")
+
+
 def _existing_source_task(collection: Collection, source_id: str,
                           options: CaptureOptions, by: str | None) -> _Task:
-    def task(fetcher: Fetcher, archive: _Archive) -> CaptureOutcome:
+    def task(fetcher: Fetcher, archive: _Archive, *, commit: _Commit) -> CaptureOutcome:
         manifest_path = collection.source_manifest_path(source_id)
-        manifest = load_manifest(manifest_path)
-        require_active(manifest)  # before fetching: nothing is sent for a refused source
-        require_intact(manifest)
+        manifest = _capturable(manifest_path)  # before fetching: nothing sent if refused
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
         stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=False)
-        manifest.files.append(stored.file)
-        manifest.captures.append(stored.capture)
-        manifest.capture_pending = None
-        with _write_errors(manifest_path), collection.staging() as staged:
-            _write(staged, stored, manifest, by)
-            staged.commit(manifest)
+        with commit(), _write_errors(manifest_path):
+            manifest = _capturable(manifest_path)  # as it is now: another run may have written
+            manifest.files.append(stored.file)
+            manifest.captures.append(stored.capture)
+            manifest.capture_pending = None
+            with collection.staging() as staged:
+                _write(staged, stored, manifest, by)
+                staged.commit(manifest)
         return CaptureOutcome(url, source_id, stored.capture, None, _http_warnings(stored))
     return task
+
+
+def _capturable(manifest_path: Path) -> Manifest:
+    """The source's manifest, refused if it is withdrawn or its history does not chain."""
+    manifest = load_manifest(manifest_path)
+    require_active(manifest)
+    require_intact(manifest)
+    return manifest
 
 
 @contextmanager
