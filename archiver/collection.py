@@ -250,8 +250,13 @@ class Collection:
         return candidate
 
     def relative(self, path: Path) -> str:
-        """The collection-relative POSIX form of ``path``."""
-        return path.resolve().relative_to(self.root).as_posix()
+        """The collection-relative POSIX form of ``path``; UnsafePathError if it resolves
+        outside (through a symlinked folder)."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            raise UnsafePathError(path, f"resolves outside the collection (to "
+                                        f"{path.resolve()})") from None
 
     def corpus_files(self) -> Iterator[str]:
         """Every file under corpus/, as collection-relative POSIX paths, in sorted order."""

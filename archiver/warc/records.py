@@ -229,7 +229,8 @@ def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset
         with open_warc(path, member) as stream:
             stream.seek(offset)
             return _find_response(stream, record_id, max_body, where, check_digests)
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+    # UnicodeDecodeError: a WACZ entry name flagged as UTF-8 that is not
+    except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
 
 

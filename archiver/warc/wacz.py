@@ -29,9 +29,10 @@ _DIGEST = "datapackage-digest.json"
 _INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
 # what zipfile raises for a damaged archive or entry: a bad CRC or structure, a compression
 # method, version or flag it does not support (NotImplementedError), an encrypted entry
-# (RuntimeError), a deflate, lzma or bzip2 stream that is corrupt (bzip2: OSError) or cut short
+# (RuntimeError), a deflate, lzma or bzip2 stream that is corrupt (bzip2: OSError) or cut short,
+# an entry name flagged as UTF-8 that is not (UnicodeDecodeError)
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError,
-               RuntimeError, EOFError, OSError)
+               RuntimeError, EOFError, OSError, UnicodeDecodeError)
 
 
 class _Problem(ValueError):
