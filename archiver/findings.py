@@ -120,6 +120,10 @@ RULES: dict[str, Rule] = {
              "The text could not be compared with its original (no usable response, a page "
              "without text, or an extractor archiver cannot run).",
              "Capture the page again, or install an archiver that runs the recorded extractor."),
+        Rule("payload-too-large", _W,
+             "A response body decodes to more than 64 MiB (a compression bomb, or no page): "
+             "decoding stopped there, so its text was neither extracted nor compared.",
+             "Look at the record with a WARC tool; accept the finding if the body is genuine."),
         # --- WARC integrity
         Rule("warc-truncated", _E,
              "A WARC record or file is cut short (fewer bytes than declared).",
