@@ -155,6 +155,18 @@ RULES: dict[str, Rule] = {
              "A file in the WACZ that datapackage.json does not list, so no hash vouches for "
              "it.",
              "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
+        Rule("wacz-entry-duplicate", _E,
+             "A WACZ holds two zip entries of the same name: tools differ on which one they "
+             "read, so what is checked may not be what is replayed or unpacked.",
+             "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
+        Rule("wacz-entry-unsafe", _E,
+             "A WACZ entry name leaves the package when unpacked (absolute, a drive letter, "
+             "a backslash or a `..` part).",
+             "Do not unpack it; restore the WACZ from a backup."),
+        Rule("wacz-archive-not-warc", _E,
+             "A file under a WACZ's `archive/` is not a WARC (empty, an ARC, a zip, or other "
+             "bytes), so nothing in it is checked as a WARC record.",
+             "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
         Rule("wacz-hash-mismatch", _E,
              "A file in the WACZ, or datapackage.json itself, differs in size or sha256 from "
              "what the WACZ records for it.",
