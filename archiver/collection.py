@@ -225,7 +225,10 @@ class Collection:
     def _unlink(self, relpath: str) -> bool:
         try:
             self.resolve(relpath).unlink()
-        except (FileNotFoundError, UnsafePathError):
+        # a folder, a path through a file, or one no file can have (a NUL, a lone surrogate):
+        # a journal written by hand, not one of our runs'
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError,
+                UnsafePathError):
             return False
         return True
 
@@ -298,7 +301,7 @@ class Collection:
 def _journal_paths(journal: Path) -> list[str]:
     try:
         paths = json.loads(journal.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []  # a torn journal is itself reported as a temp file
     return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
 
