@@ -1,11 +1,13 @@
-"""Benchmark: peak memory of import, verify and report on a WARC holding a compression bomb.
+"""Benchmark: peak memory of capture, import, verify and report on a compression bomb.
 
 Run from the repository root: ``python -m benchmarks.bench_bomb [--inflated-mib N] [--runs R]``.
 Writes (with warcio) a WARC of about 1 MB whose one response has a gzip ``Content-Encoding``
 body that inflates to N MiB (default 1024), makes a collection with a received text for its
 URL, then runs ``archiver import`` of the WARC into that source, ``verify --no-cache`` and
-``report --no-cache``, each in its own process, R times interleaved, and prints each
-command's peak resident memory (ru_maxrss of that process) and wall time: median and range.
+``report --no-cache``; and ``capture`` of the same body served by a stdlib HTTP server on
+127.0.0.1. Each runs in its own process, R times interleaved; printed: each command's peak
+resident memory (ru_maxrss of the process and the workers it waited for) and wall time,
+median and range.
 """
 
 from __future__ import annotations
@@ -17,11 +19,29 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from bombs import URL, write_bomb  # the tests' bomb, written by warcio
+from bombs import URL, gzip_bomb, write_bomb  # the tests' bomb, written by warcio
+
+
+class _Bomb(BaseHTTPRequestHandler):
+    body = b""
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 def measure(*args: str) -> tuple[float, float]:
@@ -42,7 +62,12 @@ def main() -> None:
     parser.add_argument("--inflated-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    results: dict[str, list[tuple[float, float]]] = {"import": [], "verify": [], "report": []}
+    results: dict[str, list[tuple[float, float]]] = {
+        "capture": [], "import": [], "verify": [], "report": []}
+    _Bomb.body = gzip_bomb(args.inflated_mib << 20)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Bomb)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/bomb"
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         warc = write_bomb(base / "bomb.warc", args.inflated_mib << 20)
@@ -58,11 +83,14 @@ def main() -> None:
                 subprocess.run([sys.executable, "-m", "archiver", *argv], check=True,
                                capture_output=True)
             at = ("--root", str(root))
+            results["capture"].append(measure("capture", url, *at, "--allow-private",
+                                              "--jobs", "1"))
             results["import"].append(measure("import", str(warc), *at, "--id", "bomb",
                                              "--url", URL))
             results["verify"].append(measure("verify", *at, "--no-cache", "--jobs", "1"))
             results["report"].append(measure("report", *at, "--no-cache", "--jobs", "1",
                                              "--output", str(base / "report.html")))
+    server.shutdown()
     for command, runs in results.items():
         rss = [r for r, _ in runs]
         secs = [s for _, s in runs]
