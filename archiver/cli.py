@@ -416,9 +416,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         with _writing(collection, args):
             outcome = import_capture(collection, Path(args.file), options)
     except ImportRefusedError as exc:
-        for finding in exc.findings:
-            print(f"archiver: {finding.path}: {finding.severity.value} {finding.code}: "
-                  f"{finding.message}", file=sys.stderr)
+        from archiver.report.visible import visible
+
+        for finding in exc.findings:  # a hostile file's text, shown escaped on one line
+            print(visible(f"archiver: {finding.path}: {finding.severity.value} "
+                          f"{finding.code}: {finding.message}"), file=sys.stderr)
         raise
     capture = outcome.capture
     made = f"made by {capture.tool.name} {capture.tool.version}"
@@ -431,8 +433,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         who = f" by {signature.signer}" if signature.signer else ""
         print(f"archiver: {capture.warc_path}: signature: {signature.status}"
               f"{f' ({signature.mode}{who})' if signature.mode else ''}", file=sys.stderr)
+    from archiver.report.visible import visible
+
     for warning in outcome.warnings:
-        print(f"archiver: {warning.path}: warning {warning.code}: {warning.message}",
+        print(visible(f"archiver: {warning.path}: warning {warning.code}: {warning.message}"),
               file=sys.stderr)
     return EXIT_OK
 
@@ -788,7 +792,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             return int(args.func(args))
     except ArchiverError as exc:
-        print(f"archiver: {exc}", file=sys.stderr)
+        from archiver.report.visible import visible  # a reason may quote a hostile file
+
+        print(f"archiver: {visible(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)

@@ -238,7 +238,10 @@ class Collection:
     def _unlink(self, relpath: str) -> bool:
         try:
             self.resolve(relpath).unlink()
-        except (FileNotFoundError, UnsafePathError):
+        # a folder, a path through a file, or one no file can have (a NUL, a lone surrogate):
+        # a journal written by hand, not one of our runs'
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError,
+                UnsafePathError):
             return False
         return True
 
@@ -263,8 +266,13 @@ class Collection:
         return candidate
 
     def relative(self, path: Path) -> str:
-        """The collection-relative POSIX form of ``path``."""
-        return path.resolve().relative_to(self.root).as_posix()
+        """The collection-relative POSIX form of ``path``; UnsafePathError if it resolves
+        outside (through a symlinked folder)."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            raise UnsafePathError(path, f"resolves outside the collection (to "
+                                        f"{path.resolve()})") from None
 
     def corpus_files(self) -> Iterator[str]:
         """Every file under corpus/, as collection-relative POSIX paths, in sorted order."""
@@ -317,7 +325,7 @@ def enclosing(path: Path) -> Collection | None:
 def _journal_paths(journal: Path) -> list[str]:
     try:
         paths = json.loads(journal.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []  # a torn journal is itself reported as a temp file
     return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
 

@@ -120,6 +120,10 @@ RULES: dict[str, Rule] = {
              "The text could not be compared with its original (no usable response, a page "
              "without text, or an extractor archiver cannot run).",
              "Capture the page again, or install an archiver that runs the recorded extractor."),
+        Rule("payload-too-large", _W,
+             "A response body decodes to more than 64 MiB (a compression bomb, or no page): "
+             "decoding stopped there, so its text was neither extracted nor compared.",
+             "Look at the record with a WARC tool; accept the finding if the body is genuine."),
         # --- WARC integrity
         Rule("warc-truncated", _E,
              "A WARC record or file is cut short (fewer bytes than declared).",
@@ -150,6 +154,18 @@ RULES: dict[str, Rule] = {
         Rule("wacz-file-unlisted", _E,
              "A file in the WACZ that datapackage.json does not list, so no hash vouches for "
              "it.",
+             "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
+        Rule("wacz-entry-duplicate", _E,
+             "A WACZ holds two zip entries of the same name: tools differ on which one they "
+             "read, so what is checked may not be what is replayed or unpacked.",
+             "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
+        Rule("wacz-entry-unsafe", _E,
+             "A WACZ entry name leaves the package when unpacked (absolute, a drive letter, "
+             "a backslash or a `..` part).",
+             "Do not unpack it; restore the WACZ from a backup."),
+        Rule("wacz-archive-not-warc", _E,
+             "A file under a WACZ's `archive/` is not a WARC (empty, an ARC, a zip, or other "
+             "bytes), so nothing in it is checked as a WARC record.",
              "Restore the WACZ from a backup, or package the WARCs again with a WACZ tool."),
         Rule("wacz-hash-mismatch", _E,
              "A file in the WACZ, or datapackage.json itself, differs in size or sha256 from "

@@ -78,7 +78,18 @@ def _check_statement(check: SealCheck, folder: Path, rel: str) -> None:
     except (ValueError, ValidationError) as exc:
         check.findings.append(_invalid(rel, f"not a seal statement: {str(exc).splitlines()[0]}"))
         return
-    if canonical(raw) != check.data:
+    except RecursionError:  # json's parser recurses once per nested array or object
+        check.findings.append(_invalid(rel, "not a seal statement: nested too deeply to read"))
+        return
+    try:
+        form = canonical(raw)
+    except UnicodeEncodeError:  # a lone surrogate escape (\ud800): JSON, but no UTF-8 text
+        check.findings.append(_invalid(rel, "not a seal statement: it holds a lone surrogate "
+                                            "(\\ud800-\\udfff), which no seal archiver "
+                                            "writes can"))
+        check.statement = None
+        return
+    if form != check.data:
         check.findings.append(_invalid(rel, "not in canonical form (sorted keys, no spaces): "
                                             "its bytes were edited"))
     match = NAME.match(folder.name)

@@ -129,7 +129,7 @@ def request_token(url: str, data: bytes, roots: list[x509.Certificate], *,
         raise TimestampError(url, f"HTTP {answer.status_code}")
     try:
         return _verified(answer.content, data, None, roots, nonce=request.nonce)
-    except (VerificationError, ValueError) as exc:
+    except (VerificationError, ValueError, x509.InvalidVersion) as exc:
         raise TimestampError(url, f"its token does not verify: {exc}") from None
 
 
@@ -138,7 +138,8 @@ def verify_token(reply: bytes, data: bytes, chain_pem: bytes) -> Token:
     try:
         chain = x509.load_pem_x509_certificates(chain_pem)
         return _verified(reply, data, chain, [])
-    except (VerificationError, ValueError) as exc:
+    # InvalidVersion is no ValueError: a certificate that claims a version past v3
+    except (VerificationError, ValueError, x509.InvalidVersion) as exc:
         raise TimestampError(None, str(exc)) from None
 
 
@@ -153,6 +154,6 @@ def load_roots(paths: list[Path]) -> list[x509.Certificate]:
     for path in paths:
         try:
             roots += x509.load_pem_x509_certificates(path.read_bytes())
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, x509.InvalidVersion) as exc:
             raise ArchiverError(path, f"not a readable PEM certificate file ({exc})") from None
     return roots

@@ -43,7 +43,12 @@ from archiver.manifest import (
 )
 from archiver.warc.check import WarcReport, check_warc, sniff
 from archiver.warc.locate import Contents, LocatedResponse, read_contents, same_url
-from archiver.warc.records import ArchivedResponse, WarcError, read_response
+from archiver.warc.records import (
+    ArchivedResponse,
+    PayloadTooLargeError,
+    WarcError,
+    read_response,
+)
 
 WACZ_MEDIA_TYPE = "application/wacz"
 MAX_REDIRECTS = 10
@@ -125,7 +130,9 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
                 stored, final.record_id, member=final.member, check_digests=False)
         except WarcError as exc:  # kept as evidence all the same, without a text
             response = None
-            warnings.append(Finding("text-not-extracted", exc.reason, path=relpath))
+            code = ("payload-too-large" if isinstance(exc, PayloadTooLargeError)
+                    else "text-not-extracted")
+            warnings.append(Finding(code, exc.reason, path=relpath))
         assert report.sha256 is not None and report.size is not None
         capture = _capture(capture_id, options, relpath, report.sha256, chain, response,
                            _maker(contents), Imported(

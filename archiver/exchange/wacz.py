@@ -19,11 +19,11 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from archiver import __version__
 from archiver.collection import Collection
@@ -48,6 +48,7 @@ from archiver.manifest import (
     Status,
     schema_text,
 )
+from archiver.warc.check import sniff
 
 WACZ_VERSION = "1.1.1"
 INDEX = "indexes/index.cdx"
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 _STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+_WARC_SUFFIXES = (".warc", ".warc.gz")
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -170,12 +173,87 @@ def _warcs(sources: list[Source]) -> list[FileEntry]:
     return list(seen.values())
 
 
-def _index(collection: Collection, warcs: list[FileEntry]) -> bytes:
+@dataclass(frozen=True)
+class _Archived:
+    """One WARC the package holds under ``archive/``: a capture's WARC file, or a WARC inside
+    a capture's WACZ (an imported package: its WARCs go in, not the package itself)."""
+
+    name: str  # its name under archive/
+    entry: FileEntry  # the capture's file
+    path: Path  # where that file is
+    member: str | None = None  # the WARC's name inside the WACZ at ``path``
+    size: int = 0  # the WARC's size, uncompressed
+
+    def open(self) -> IO[bytes]:
+        """The WARC's bytes, open for reading."""
+        if self.member is None:
+            return open(self.path, "rb")
+        return _ZipMember(self.path, self.member)
+
+    def blocks(self, collection: Collection) -> Iterator[bytes]:
+        """The WARC's bytes in blocks; a WARC file's checked against its manifest as read."""
+        if self.member is None:
+            yield from verified_blocks(collection, self.entry)
+            return
+        with self.open() as fh:
+            while block := fh.read(_BLOCK):
+                yield block
+
+
+class _ZipMember(io.BufferedReader):
+    """A WARC inside a WACZ, open for reading, that closes the WACZ with itself."""
+
+    def __init__(self, path: Path, member: str) -> None:
+        self._zip = zipfile.ZipFile(path)
+        super().__init__(self._zip.open(member))  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        super().close()
+        self._zip.close()
+
+
+def _archived(collection: Collection, warcs: list[FileEntry]) -> list[_Archived]:
+    """What goes under archive/ for the WARCs. A WACZ is read whole against its manifest
+    first, so that no WARC is taken from a package that changed since it was recorded."""
+    archived = []
+    for entry in warcs:
+        path = collection.resolve(entry.path)
+        name = entry.path.rsplit("/", 1)[-1]
+        try:
+            with open(path, "rb") as fh:
+                kind = sniff(fh.read(8))
+        except OSError as exc:
+            raise ArchiverError(path, f"cannot read: {exc.strerror}") from None
+        if kind != "wacz":
+            archived.append(_Archived(f"archive/{name}", entry, path, size=entry.size))
+            continue
+        for _ in verified_blocks(collection, entry):
+            pass
+        try:
+            with zipfile.ZipFile(path) as package:
+                members = [i for i in package.infolist() if i.filename.startswith("archive/")
+                           and i.filename.endswith(_WARC_SUFFIXES)]
+        except (zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            raise ArchiverError(path, f"not a readable WACZ ({exc}); run archiver verify"
+                                ) from None
+        stem = name.removesuffix(".wacz")
+        archived += [_Archived(f"archive/{stem}-{i.filename.rsplit('/', 1)[-1]}", entry, path,
+                               i.filename, i.file_size) for i in members]
+    return archived
+
+
+def _index(archived: list[_Archived]) -> bytes:
     """The CDXJ index of the WARCs, sorted, each line naming its WARC by its name in archive/."""
     from cdxj_indexer import CDXJIndexer
+    from cdxj_indexer.main import SortingWriter
 
     out = io.StringIO()
-    CDXJIndexer(out, [str(collection.resolve(w.path)) for w in warcs], sort=True).process_all()
+    lines = SortingWriter(out)
+    indexer = CDXJIndexer(out, [])
+    for warc in archived:
+        with warc.open() as fh:
+            indexer.process_one(fh, lines, warc.name)
+    lines.flush()
     return out.getvalue().encode("utf-8")
 
 
@@ -194,10 +272,10 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
     with (new_file(out, not_in=collection_folders(collection)) as tmp,
           zipfile.ZipFile(tmp, "w", allowZip64=True) as zf):
         package = _Package(zf, created)
-        for entry in warcs:
-            package.add_blocks(f"archive/{entry.path.rsplit('/', 1)[-1]}",
-                               verified_blocks(collection, entry), entry.size, _STORED)
-        package.add_bytes(INDEX, _index(collection, warcs))
+        archived = _archived(collection, warcs)
+        for warc in archived:
+            package.add_blocks(warc.name, warc.blocks(collection), warc.size, _STORED)
+        package.add_bytes(INDEX, _index(archived))
         header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages",
                   "hasText": any("text" in p for p in pages)}
         package.add_bytes(PAGES, "".join(json.dumps(line, ensure_ascii=False) + "\n"

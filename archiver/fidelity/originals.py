@@ -17,7 +17,7 @@ from archiver.errors import ArchiverError
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
-from archiver.warc.records import read_response, response_from_record
+from archiver.warc.records import PayloadTooLargeError, read_response, response_from_record
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 # The comparison's rules, in the key besides archiver's version: a development build that
@@ -205,6 +205,8 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
 
         result = check_fidelity(text, text_rel, response.body, capture.page_url, extractor,
                                 response.charset)
+    except PayloadTooLargeError as exc:  # a bomb: said as such, not as "could not compare"
+        return Fidelity([Finding("payload-too-large", exc.reason, path=capture.warc_path)], None)
     except ArchiverError as exc:
         return Fidelity([Finding("fidelity-unverified", str(exc), path=text_rel)], None)
     if use_cache:

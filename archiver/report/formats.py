@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from archiver.findings import Finding, Severity
+from archiver.report.visible import visible
 from archiver.verify import DocumentReport, VerifyResult
 from archiver.warc.check import WarcReport
 
@@ -82,7 +84,17 @@ def render_json(result: VerifyResult, out: IO[str]) -> None:
         "documents": [_document_dict(d) for d in result.documents],
         "collection": {"findings": [finding_dict(f) for f in result.collection_findings]},
     }
-    json.dump(doc, out, indent=2, ensure_ascii=False)
+    _write_json(doc, out)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _write_json(doc: object, out: IO[str]) -> None:
+    """``doc`` as JSON, non-ASCII as itself; a lone surrogate (a name or text that was not
+    UTF-8) as its ``\\uXXXX`` escape, so the output is always UTF-8 that parses."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    out.write(_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
     out.write("\n")
 
 
@@ -98,11 +110,12 @@ def render_github(result: VerifyResult, out: IO[str]) -> None:
         kind = level[f.severity] if f.counts else "notice"
         props = [f"title={_annotation_escape(f.code, prop=True)}"]
         if f.path:
-            props.insert(0, f"file={_annotation_escape(f.path, prop=True)}")
+            props.insert(0, f"file={_annotation_escape(visible(f.path), prop=True)}")
             if f.line is not None:
                 props.insert(1, f"line={f.line}")
         suffix = f" ({acceptance_note(f)})" if f.accepted is not None else ""
-        out.write(f"::{kind} {','.join(props)}::{_annotation_escape(f.message + suffix)}\n")
+        message = _annotation_escape(visible(f.message + suffix))
+        out.write(f"::{kind} {','.join(props)}::{message}\n")
 
 
 def render_junit(result: VerifyResult, out: IO[str]) -> None:
@@ -112,18 +125,20 @@ def render_junit(result: VerifyResult, out: IO[str]) -> None:
     suite = ET.Element("testsuite", name="archiver verify", tests=str(len(cases)))
     failures = 0
     for name, findings in cases:
-        case = ET.SubElement(suite, "testcase", classname="archiver.verify", name=name)
+        case = ET.SubElement(suite, "testcase", classname="archiver.verify",
+                             name=visible(name))
         errors = [f for f in findings if f.counts and f.severity is Severity.ERROR]
         if errors:
             failures += 1
             failure = ET.SubElement(case, "failure", type=errors[0].code,
                                     message=f"{len(errors)} error finding(s)")
-            failure.text = "\n".join(f"{_where(f)} {f.code}: {f.message}" for f in errors)
+            failure.text = "\n".join(visible(f"{_where(f)} {f.code}: {f.message}")
+                                     for f in errors)
         others = [f for f in findings if f not in errors]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(
-                f"{_where(f)} {_label(f)} {f.code}: {f.message}"
-                + (f" ({acceptance_note(f)})" if f.accepted is not None else "")
+                visible(f"{_where(f)} {_label(f)} {f.code}: {f.message}"
+                        + (f" ({acceptance_note(f)})" if f.accepted is not None else ""))
                 for f in others)
     suite.set("failures", str(failures))
     out.write(ET.tostring(suite, encoding="unicode", xml_declaration=True))
@@ -171,6 +186,12 @@ def group_findings(findings: list[Finding]) -> list[FindingGroup]:
     return out
 
 
+def _shown(text: str) -> str:
+    """Text from the collection as rich markup that prints as one visible line: controls
+    escaped (``visible``), then markup characters."""
+    return escape(visible(text))
+
+
 def _lines(lines: list[int]) -> str:
     if not lines:
         return ""
@@ -179,7 +200,7 @@ def _lines(lines: list[int]) -> str:
 
 
 def _withdrawn(d: DocumentReport) -> str:
-    return f"  [dim]withdrawn: {escape(d.withdrawn)}[/]" if d.withdrawn is not None else ""
+    return f"  [dim]withdrawn: {_shown(d.withdrawn)}[/]" if d.withdrawn is not None else ""
 
 
 def _print(out: IO[str], lines: list[str]) -> None:
@@ -207,17 +228,17 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
     custody = Counter(d.custody.text for d in result.documents if d.custody is not None)
     common = custody.most_common(1)[0][0] if custody else None
     if common is not None:
-        lines.append(f"custody: {escape(common)} ({custody[common]} of {s['documents']} "
+        lines.append(f"custody: {_shown(common)} ({custody[common]} of {s['documents']} "
                      "sources)")
     problems = sorted((d for d in result.documents if d.status != "ok"),
                       key=lambda d: (_STATUS_RANK[d.status], d.id))
     for d in problems:
         name = name_of(d)
         lines.append("")
-        lines.append(f"[bold]{escape(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
-                     + (f"  {escape(name)}" if name else "") + _withdrawn(d))
+        lines.append(f"[bold]{_shown(d.id)}[/]  [{_STYLE[d.status]}]{d.status}[/]"
+                     + (f"  {_shown(name)}" if name else "") + _withdrawn(d))
         if d.custody is not None and d.custody.text != common:
-            lines.append(f"  [dim]custody:[/] {escape(d.custody.text)}")
+            lines.append(f"  [dim]custody:[/] {_shown(d.custody.text)}")
         _group_lines(lines, d.findings, problems_only)
     ok = [d for d in result.documents if d.status == "ok"]
     if ok and not problems_only:
@@ -229,11 +250,11 @@ def render_text(result: VerifyResult, out: IO[str], *, problems_only: bool = Fal
         others = Counter(d.custody.text for d in ok
                          if d.custody is not None and d.custody.text != common)
         for text, n in sorted(others.items()):
-            lines.append(f"  [dim]custody:[/] {escape(text)} ({n} source(s))")
+            lines.append(f"  [dim]custody:[/] {_shown(text)} ({n} source(s))")
         for d in ok:
             if d.withdrawn is not None or d.findings:
                 name = name_of(d)
-                lines.append(f"  [bold]{escape(d.id)}[/]" + (f"  {escape(name)}" if name else "")
+                lines.append(f"  [bold]{_shown(d.id)}[/]" + (f"  {_shown(name)}" if name else "")
                              + _withdrawn(d))
                 _group_lines(lines, d.findings, problems_only, indent="    ")
     if any(f.counts or not problems_only for f in result.collection_findings):
@@ -253,13 +274,13 @@ def _group_lines(lines: list[str], findings: list[Finding], problems_only: bool,
         if problems_only and group.label == "accepted":
             continue
         times = f" x{group.count}" if group.count > 1 else ""
-        where = f"  {escape(group.path)}" if group.path else ""
+        where = f"  {_shown(group.path)}" if group.path else ""
         lines.append(f"{indent}[{_STYLE[group.label]}]{group.label}[/] {group.code}{times}"
                      f"{where}")
         for message, numbers in group.messages.items():
             reason = group.accepted.get(message)
-            accepted = f" [dim]({escape(reason)})[/]" if reason is not None else ""
-            lines.append(f"{indent}    {_lines(numbers)}{escape(message)}{accepted}")
+            accepted = f" [dim]({_shown(reason)})[/]" if reason is not None else ""
+            lines.append(f"{indent}    {_lines(numbers)}{_shown(message)}{accepted}")
 
 
 RENDERERS: dict[str, Callable[[VerifyResult, IO[str]], None]] = {
@@ -287,8 +308,7 @@ def _warc_dict(report: WarcReport) -> dict[str, Any]:
 
 def render_warc_json(reports: list[WarcReport], out: IO[str]) -> None:
     """``check-warc`` as JSON: per file its verdict, findings and per-record digest checks."""
-    json.dump([_warc_dict(r) for r in reports], out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    _write_json([_warc_dict(r) for r in reports], out)
 
 
 def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
@@ -300,10 +320,10 @@ def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
                               if rec.payload_convention)
         tail = "; payload digests: " + ", ".join(
             f"{n} {c}" for c, n in sorted(conventions.items())) if conventions else ""
-        lines.append(f"[bold]{escape(str(r.path))}[/]: [{style[r.verdict]}]{r.verdict}[/] "
-                     f"({len(r.records)} records{escape(tail)})")
+        lines.append(f"[bold]{_shown(str(r.path))}[/]: [{style[r.verdict]}]{r.verdict}[/] "
+                     f"({len(r.records)} records{_shown(tail)})")
         lines += [f"  [{_STYLE[f.severity.value]}]{f.severity.value}[/] {f.code}: "
-                  f"{escape(f.message)}" for f in r.findings]
+                  f"{_shown(f.message)}" for f in r.findings]
     if lines:
         _print(out, lines)
 

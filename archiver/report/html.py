@@ -3,7 +3,6 @@ from the report's view with Jinja2, every value escaped."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +10,7 @@ import jinja2
 import markupsafe
 
 from archiver.report.view import ReportView
+from archiver.report.visible import href, marked
 
 
 def _linkable(url: str | None) -> bool:
@@ -18,14 +18,11 @@ def _linkable(url: str | None) -> bool:
     return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
 
 
-# C0 controls other than tab and newlines are no text (a damaged WARC's bytes in a message):
-# shown as U+FFFD so the page stays valid HTML and prints.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _finalize(value: Any) -> Any:
+    """Every value the page shows: controls, bidi and zero-width characters marked visibly
+    (a damaged WARC's bytes in a message, a title that would reverse the text after it)."""
     if isinstance(value, str) and not isinstance(value, markupsafe.Markup):  # macros' markup
-        return _CONTROLS.sub("\ufffd", value)
+        return marked(value)
     return value
 
 
@@ -37,6 +34,7 @@ def _environment() -> jinja2.Environment:
         finalize=_finalize,
     )
     env.tests["linkable"] = _linkable
+    env.filters["href"] = href
     return env
 
 

@@ -18,10 +18,18 @@ _BLOCK = 1 << 16
 _LINE = 1 << 14  # longest chunk size or trailer line read
 # What capture advertises in Accept-Encoding: exactly what decode() can undo.
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+# The most a response body is decoded to when read back from a WARC (import, verify, report):
+# no page whose text is worth comparing is larger, and a compression bomb stops here (a 2 MB
+# gzip body can inflate to 1 GB)
+MAX_DECODED = 64 << 20
 
 
 class DecodingError(ValueError):
     """A body that does not decode with its declared content coding, or decodes too large."""
+
+
+class BodyTooLargeError(DecodingError):
+    """A body that decodes to more than the limit: decoding stopped there, unfinished."""
 
 
 def _zlib(blocks: Iterable[bytes], wbits: int) -> Iterator[bytes]:
@@ -140,12 +148,16 @@ def decode(blocks: Iterable[bytes], content_encoding: str | None, limit: int) ->
         if decoder is None:
             raise DecodingError(f"unsupported content encoding {coding!r}")
         stream = decoder(stream)
-    out = bytearray()
+    out: list[bytes] = []
+    size = 0
     try:
         for block in stream:
-            out += block
-            if len(out) > limit:
-                raise DecodingError(f"decoded response body exceeds {limit} bytes")
+            size += len(block)
+            if size > limit:  # stop at the limit: a bomb is never inflated whole
+                raise BodyTooLargeError(f"decoded response body exceeds {limit} bytes "
+                                        f"(Content-Encoding {content_encoding}); decoding "
+                                        "stopped there")
+            out.append(block)
     except (zlib.error, brotli.error, zstandard.ZstdError, EOFError) as exc:
         raise DecodingError(f"{content_encoding} data does not decode: {exc}") from None
-    return bytes(out)
+    return b"".join(out)

@@ -28,7 +28,13 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archiver import __version__
 from archiver.errors import ArchiverError
-from archiver.warc.coding import DecodingError, dechunk, decode
+from archiver.warc.coding import (
+    MAX_DECODED,
+    BodyTooLargeError,
+    DecodingError,
+    dechunk,
+    decode,
+)
 from archiver.warc.exchange import Fetch, HttpExchange
 
 WARC_VERSION = "WARC/1.1"
@@ -47,6 +53,10 @@ _READ_BLOCK = 1 << 16
 
 class WarcError(ArchiverError):
     """A WARC cannot be read, or does not hold what it should."""
+
+
+class PayloadTooLargeError(WarcError):
+    """A response whose body decodes to more than the limit (``payload-too-large``)."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +225,7 @@ def check_capture(warc: CaptureWarc, fetch: Fetch, *, max_body: int) -> Archived
     return final
 
 
-def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset: int = 0,
+def read_response(path: Path, record_id: str, *, max_body: int = MAX_DECODED, offset: int = 0,
                   check_digests: bool = True, member: str | None = None) -> ArchivedResponse:
     """The response record ``record_id`` of the WARC at ``path``, its body decoded; raise
     WarcError if it is missing, truncated or fails its digests.
@@ -229,7 +239,8 @@ def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset
         with open_warc(path, member) as stream:
             stream.seek(offset)
             return _find_response(stream, record_id, max_body, where, check_digests)
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+    # UnicodeDecodeError: a WACZ entry name flagged as UTF-8 that is not
+    except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
 
 
@@ -248,7 +259,8 @@ def open_warc(path: Path, member: str | None = None) -> Iterator[IO[bytes]]:
 def response_from_record(record: bytes, record_id: str, where: str | Path) -> ArchivedResponse:
     """The response record ``record_id`` given as its uncompressed bytes (as check_warc keeps
     a record it has just verified), its body decoded; the digests are not checked again."""
-    return _find_response(io.BytesIO(record), record_id, 1 << 30, where, check_digests=False)
+    return _find_response(io.BytesIO(record), record_id, MAX_DECODED, where,
+                          check_digests=False)
 
 
 def _find_response(stream: IO[bytes], record_id: str, max_body: int, where: str | Path,
@@ -287,6 +299,9 @@ def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse
     if stream.limit:
         raise WarcError(where, f"response record {record.rec_headers.get_header('WARC-Record-ID')}"
                                f" is truncated ({stream.limit} bytes missing)")
+    if isinstance(problem, BodyTooLargeError):
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        raise PayloadTooLargeError(where, f"response record {record_id}: {problem}")
     if problem is not None:
         raise WarcError(where, f"cannot decode the response body: {problem}")
     return ArchivedResponse(

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+import re
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,17 @@ from archiver.warc.walk import check_stream
 
 _PACKAGE = "datapackage.json"
 _DIGEST = "datapackage-digest.json"
+_DRIVE = re.compile(r"[A-Za-z]:")  # C:evil.warc, unpacked on Windows, lands on drive C
+# what an archive/ entry that is no WARC is, by what sniff says of it
+_NOT_WARC = {None: "its bytes start as no WARC does", "empty": "it is empty",
+             "arc": "it is an ARC file", "wacz": "it is a zip file"}
 _INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
 # what zipfile raises for a damaged archive or entry: a bad CRC or structure, a compression
 # method, version or flag it does not support (NotImplementedError), an encrypted entry
-# (RuntimeError), a deflate, lzma or bzip2 stream that is corrupt (bzip2: OSError) or cut short
+# (RuntimeError), a deflate, lzma or bzip2 stream that is corrupt (bzip2: OSError) or cut short,
+# an entry name flagged as UTF-8 that is not (UnicodeDecodeError)
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError,
-               RuntimeError, EOFError, OSError)
+               RuntimeError, EOFError, OSError, UnicodeDecodeError)
 
 
 class _Problem(ValueError):
@@ -56,7 +63,26 @@ def check_wacz(report: WarcReport, path: Path) -> None:
             find("wacz-invalid", str(exc))
 
 
+def _check_entries(wacz: zipfile.ZipFile, find: Any) -> None:
+    """The zip's own entries: each name once, each inside the package."""
+    counts = Counter(wacz.namelist())
+    for name, n in sorted(counts.items()):
+        if n > 1:  # zipfile reads the last copy, unzip asks or extracts the first
+            find("wacz-entry-duplicate", f"{name!r} is {n} entries of the zip: tools differ "
+                 "on which one they read")
+        if _outside(name):
+            find("wacz-entry-unsafe", f"{name!r} would be written outside the package when "
+                 "unpacked (an absolute path, a drive, a backslash or a '..' part)")
+
+
+def _outside(name: str) -> bool:
+    """Whether an entry name leaves the folder it is unpacked in, on any system."""
+    return (name.startswith("/") or "\\" in name or _DRIVE.match(name) is not None
+            or ".." in name.split("/"))
+
+
 def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> None:
+    _check_entries(wacz, find)
     names = set(wacz.namelist())
     package_bytes = _member(wacz, _PACKAGE)
     resources = _resources(package_bytes)
@@ -88,7 +114,7 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
     # an entry outside the package's hash chain: nothing vouches for it, and a replay tool
     # may still serve it (a WARC under archive/, an index)
     for name in sorted(names - set(listed) - {_PACKAGE, _DIGEST}):
-        if not name.endswith("/"):  # a folder entry holds no bytes
+        if not name.endswith("/") or wacz.getinfo(name).file_size:  # a folder holds no bytes
             find("wacz-file-unlisted", f"{name} is in the zip but not listed in {_PACKAGE}, "
                  "so no hash vouches for it")
     if not any(n.startswith("archive/") for n in listed):
@@ -135,11 +161,16 @@ def _hash_member(wacz: zipfile.ZipFile, name: str, report: WarcReport,
     """sha256 hex and size of one zip entry; a WARC is checked on the same read."""
     with wacz.open(name) as raw:
         fh = HashingFile(raw)
-        if name.startswith("archive/") and sniff(raw.peek(1 << 16)) == "warc":
+        kind = sniff(raw.peek(1 << 16)) if name.startswith("archive/") else None
+        if kind == "warc":
             inner = WarcReport(path=path / name)
             check_stream(inner, fh)
             report.findings += inner.findings
             report.records += inner.records
+        elif name.startswith("archive/"):  # what replay tools load as a WARC, and is none
+            report.findings.append(Finding("wacz-archive-not-warc", f"{name} is under "
+                                           f"archive/ but is not a WARC: {_NOT_WARC[kind]}",
+                                           path=str(path)))
         return fh.finish()
 
 
