@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from archiver.cache import Cache
+from archiver.cache import Cache, user_environment
 from archiver.collection import Collection, UnsafePathError
 from archiver.custody.check import SourceCustody, check_custody
 from archiver.errors import ArchiverError
@@ -250,7 +251,8 @@ def _collection_findings(collection: Collection, reports: Iterable[DocumentRepor
     return findings
 
 
-def _check_one(args: tuple[Path, str, bool]) -> DocumentReport:
+def _check_one(args: tuple[Path, str, bool, dict[str, str]]) -> DocumentReport:
+    os.environ.update(args[3])  # the run's own cache and secret (cache.user_environment)
     return check_source(Collection(args[0]), args[1], use_cache=args[2])
 
 
@@ -266,8 +268,11 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
         return
     from concurrent.futures.process import BrokenProcessPool
 
+    if use_cache:
+        Cache.of(collection.root).prepare()
     with process_pool(jobs) as pool:
-        work = [(collection.root, i, use_cache) for i in selected]
+        user = user_environment()
+        work = [(collection.root, i, use_cache, user) for i in selected]
         # small chunks: a large last chunk would leave the other workers idle at the end
         try:
             yield from pool.map(_check_one, work,
