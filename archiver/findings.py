@@ -43,6 +43,10 @@ RULES: dict[str, Rule] = {
              "Register it with `archiver add`, or remove it."),
         Rule("file-claimed-twice", _E, "Two manifests claim the same file.",
              "Each file belongs to one source: remove the claim from the wrong manifest."),
+        Rule("journal-invalid", _E,
+             "A file named like a run's journal lists a file its run did not make (a "
+             "manifest, seal, key, recorded text, or a file outside `corpus/`).",
+             "Nothing it lists is removed; find out who put it there, then delete it."),
         Rule("temp-file", _W, "A temporary file left by an interrupted write.",
              "Nothing was recorded from it; delete it."),
         Rule("text-undecodable", _E, "A text file is not valid UTF-8, so it cannot be checked.",

@@ -236,11 +236,15 @@ def _collection_findings(collection: Collection, reports: Iterable[DocumentRepor
         Finding("file-claimed-twice", f"claimed by {', '.join(ids)}", path=path)
         for path, ids in sorted(owners.items()) if len(ids) > 1
     ]
-    staged = collection.staged_paths()
+    staged, planted = collection.journals()
+    refused = dict(planted)
     for path in collection.corpus_files():
         if path in owners or path.startswith(tuple(invalid_prefixes)):
             continue
-        if Path(path).name.startswith(TEMP_PREFIX):
+        if path in refused:
+            findings.append(Finding("journal-invalid", f"{refused[path]}; a roll-back removes "
+                                    "nothing it lists", path=path))
+        elif Path(path).name.startswith(TEMP_PREFIX):
             findings.append(Finding("temp-file", "left by an interrupted write", path=path))
         elif path in staged:
             findings.append(Finding("temp-file", f"written by an interrupted run ({staged[path]}) "
