@@ -26,6 +26,7 @@ CORPUS = "corpus"
 KEYS = "keys"  # the public keys that sign seals (custody.keys)
 SEALS = "seals"  # the seals, in order (custody.seal)
 SCHEMA_FILE = "schema.json"
+FOLDERS = (MANIFESTS, CORPUS, SEALS, KEYS)  # the collection's own: never a symlink
 LOCK_FILE = ".archiver-lock"
 JOURNAL_PREFIX = f"{TEMP_PREFIX}journal-"  # corpus/.archiver-tmp-journal-<run id>.json
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -137,6 +138,8 @@ class Collection:
         if held == "read":
             raise ArchiverError(self.root, "cannot write while this run holds the read lock")
         with self._locked(write=True, wait=wait, on_wait=on_wait):
+            for name, reason in self.unsafe_folders():  # no run writes through one
+                raise UnsafePathError(self.root / name, f"{reason}; nothing was written")
             _holds()[key] = "write"
             try:
                 yield self.roll_back()
@@ -167,8 +170,13 @@ class Collection:
         try:
             # made here, as any file (0666 less the umask): filelock's own 0600 would lock
             # colleagues sharing the folder out; an empty file is an empty SQLite database
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+            # never through a symlink, which could point anywhere
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
+                             0o666))
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafePathError(path, "a symlink, not the collection's lock; remove "
+                                            "it") from None
             if write or exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise ArchiverError(path, f"cannot make the collection's lock: "
                                           f"{exc.strerror}") from None
@@ -196,6 +204,21 @@ class Collection:
         finally:
             lock.release()
             lock.close()
+
+    def unsafe_folders(self) -> list[tuple[str, str]]:
+        """(name, reason) of each of the collection's own folders (``manifests/``,
+        ``corpus/``, ``seals/``, ``keys/``) that is a symlink or resolves outside it: what
+        is written there would land wherever the link points (``path-unsafe``)."""
+        unsafe = []
+        for name in FOLDERS:
+            path = self.root / name
+            if path.is_symlink():
+                unsafe.append((name, f"a symlink (to {os.readlink(path)}), not a folder of "
+                                     "the collection"))
+            elif path.exists() and Path(os.path.realpath(path)).parent != self.root:
+                unsafe.append((name, f"resolves outside the collection (to "
+                                     f"{os.path.realpath(path)})"))
+        return unsafe
 
     def roll_back(self) -> list[str]:
         """Remove what interrupted runs left: the files their journals show they made and no

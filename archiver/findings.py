@@ -32,7 +32,9 @@ RULES: dict[str, Rule] = {
         Rule("manifest-invalid", _E, "A manifest is not valid JSON or breaks the schema.",
              "Correct the named field; `archiver schema` prints the schema."),
         Rule("path-unsafe", _E,
-             "A manifest path leaves the collection (absolute, `..`, or a symlink out).",
+             "A manifest path leaves the collection (absolute, `..`, or a symlink out), or a "
+             "folder of the collection's own (`manifests/`, `corpus/`, `seals/`, `keys/`) is "
+             "a symlink; no command writes through it.",
              "Use a relative POSIX path inside the collection; replace symlinks by files."),
         Rule("file-missing", _E, "A file named in a manifest does not exist.",
              "Restore the file from a backup; never recreate it by hand."),

@@ -306,13 +306,16 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
         documents.append(report)
         if progress is not None:
             progress(report)
+    # the collection's own folders, as symlinks, lead outside: whatever verify reads there
+    unsafe = [Finding("path-unsafe", reason, path=f"{name}/")
+              for name, reason in collection.unsafe_folders()]
     custody = check_custody(collection, selected)
     for report in documents:
         report.custody = custody.sources[report.id]
         report.findings = sorted(report.findings + report.custody.findings,
                                  key=lambda f: (f.path or "", f.line or 0, f.code))
     if ids:  # stray files and a missing seal only a whole run judges; a bad seal taints all
-        return VerifyResult(documents, [f for f in custody.findings
-                                        if f.severity is Severity.ERROR])
-    return VerifyResult(documents, _collection_findings(collection, documents)
+        return VerifyResult(documents, unsafe + [f for f in custody.findings
+                                                 if f.severity is Severity.ERROR])
+    return VerifyResult(documents, unsafe + _collection_findings(collection, documents)
                         + custody.findings)
