@@ -617,7 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
     p.add_argument("--no-cache", action="store_true",
                    help="check every WARC and recompute fidelity and text damage instead of "
-                        "using results cached by hashes (.archiver-cache/cache.sqlite)")
+                        "using results cached by hashes ($XDG_CACHE_HOME/archiver/cache.sqlite)")
 
     p = add("report", cmd_report, "write a self-contained HTML report for reviewers: each "
             "source's facts, files, captures, custody, fidelity and findings")

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 import filelock
 
 from archiver.errors import ArchiverError
-from archiver.fileio import TEMP_PREFIX, atomic_write, atomic_write_bytes
+from archiver.fileio import TEMP_PREFIX, atomic_write_bytes, write_linked
 from archiver.manifest import ID_PATTERN, Manifest, ManifestError, load_manifest, save_manifest
 
 MANIFESTS = "manifests"
@@ -25,8 +26,11 @@ CORPUS = "corpus"
 KEYS = "keys"  # the public keys that sign seals (custody.keys)
 SEALS = "seals"  # the seals, in order (custody.seal)
 SCHEMA_FILE = "schema.json"
+FOLDERS = (MANIFESTS, CORPUS, SEALS, KEYS)  # the collection's own: never a symlink
 LOCK_FILE = ".archiver-lock"
-JOURNAL_PREFIX = f"{TEMP_PREFIX}journal-"
+JOURNAL_PREFIX = f"{TEMP_PREFIX}journal-"  # corpus/.archiver-tmp-journal-<run id>.json
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+_JOURNAL_LIMIT = 16 << 20  # a run lists a few paths; more is no journal of ours
 DEFAULT_WAIT = 60.0
 _ID = re.compile(ID_PATTERN)
 # ids whose files would collide with the collection's own: the schema, and a text version
@@ -49,6 +53,10 @@ class BusyError(ArchiverError):
 
 class UnsafePathError(ArchiverError):
     """A path named by a manifest resolves outside the collection."""
+
+
+class JournalError(ArchiverError):
+    """A journal that lists a file its own run did not make: it is acted on in no part."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,8 @@ class Collection:
         if held == "read":
             raise ArchiverError(self.root, "cannot write while this run holds the read lock")
         with self._locked(write=True, wait=wait, on_wait=on_wait):
+            for name, reason in self.unsafe_folders():  # no run writes through one
+                raise UnsafePathError(self.root / name, f"{reason}; nothing was written")
             _holds()[key] = "write"
             try:
                 yield self.roll_back()
@@ -173,8 +183,13 @@ class Collection:
         try:
             # made here, as any file (0666 less the umask): filelock's own 0600 would lock
             # colleagues sharing the folder out; an empty file is an empty SQLite database
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+            # never through a symlink, which could point anywhere
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
+                             0o666))
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafePathError(path, "a symlink, not the collection's lock; remove "
+                                            "it") from None
             if write or exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise ArchiverError(path, f"cannot make the collection's lock: "
                                           f"{exc.strerror}") from None
@@ -203,25 +218,111 @@ class Collection:
             lock.release()
             lock.close()
 
+    def unsafe_folders(self) -> list[tuple[str, str]]:
+        """(name, reason) of each of the collection's own folders (``manifests/``,
+        ``corpus/``, ``seals/``, ``keys/``) that is a symlink or resolves outside it: what
+        is written there would land wherever the link points (``path-unsafe``)."""
+        unsafe = []
+        for name in FOLDERS:
+            path = self.root / name
+            if path.is_symlink():
+                unsafe.append((name, f"a symlink (to {os.readlink(path)}), not a folder of "
+                                     "the collection"))
+            elif path.exists() and Path(os.path.realpath(path)).parent != self.root:
+                unsafe.append((name, f"resolves outside the collection (to "
+                                     f"{os.path.realpath(path)})"))
+        return unsafe
+
     def roll_back(self) -> list[str]:
-        """Remove what interrupted runs left: the files their journals list that no manifest
-        names, and temp files; call only under the write lock. Return one line per journal."""
+        """Remove what interrupted runs left: the files their journals show they made and no
+        manifest names, and temp files; call only under the write lock. Return one line per
+        journal. A journal that lists anything else is left in place, and nothing it lists
+        is removed (``verify`` reports it as ``journal-invalid``)."""
         named: set[str] | None = None
-        done = []
+        done, kept = [], set()
         for journal in sorted(self.corpus_dir.glob(f"{JOURNAL_PREFIX}*.json")):
             if named is None:
                 named = self._named_files()
-            paths = _journal_paths(journal)
-            removed = [p for p in paths if p not in named and self._unlink(p)]
+            rel = f"{CORPUS}/{journal.name}"
+            try:
+                made = self.journal_files(journal, named)
+            except JournalError as exc:
+                kept.add(journal)
+                done.append(f"{rel}: {exc.reason}; left in place, nothing it lists was removed")
+                continue
+            removed = 0
+            for path, temp in made:
+                removed += path is not None and self._unlink(path)
+                self._unlink(temp)
             journal.unlink(missing_ok=True)
-            done.append(f"rolled back an interrupted run ({self.relative(journal)}): "
-                        f"removed {len(removed)} unrecorded file(s)")
+            done.append(f"rolled back an interrupted run ({rel}): "
+                        f"removed {removed} unrecorded file(s)")
         for folder in (self.corpus_dir, self.manifests_dir):
-            for temp in folder.rglob(f"{TEMP_PREFIX}*"):
-                if temp.is_file():
-                    temp.unlink(missing_ok=True)
-                    done.append(f"removed {self.relative(temp)}, left by an interrupted write")
+            for dirpath, _, filenames in os.walk(folder):  # never into a symlinked folder
+                for name in sorted(filenames):
+                    temp = Path(dirpath, name)
+                    if name.startswith(TEMP_PREFIX) and temp not in kept and temp.is_file():
+                        temp.unlink(missing_ok=True)
+                        done.append(f"removed {temp.relative_to(self.root).as_posix()}, "
+                                    "left by an interrupted write")
         return done
+
+    def journal_files(self, journal: Path, named: set[str]) -> list[tuple[str | None, str]]:
+        """(file, temp) of each file the run of ``journal`` made under corpus/, the file None
+        where a manifest names it (the run committed it): what a roll-back may remove.
+
+        A run writes each new file under a temp name bound to its run id
+        (``.archiver-tmp-<run>-<n>``, a name no committed file can have) and links the final
+        name to it, keeping the temp until the run ends: a file is the run's only while it
+        is one file with that temp. Raise JournalError for a journal that is not one run's
+        record, or lists any other file (a manifest, seal, key, another run's text)."""
+        rel = f"{CORPUS}/{journal.name}"
+        run = journal.name[len(JOURNAL_PREFIX):-len(".json")]
+        data = _read_journal(journal)
+        files = data.get("files") if isinstance(data, dict) else None
+        if (not isinstance(data, dict) or not _RUN_ID.match(run) or data.get("run") != run
+                or not isinstance(files, list)
+                or not all(f is None or isinstance(f, str) for f in files)):
+            raise JournalError(rel, "not a journal archiver wrote (a run id, and the list "
+                                    "of the files that run made)")
+        made: list[tuple[str | None, str]] = []
+        for index, path in enumerate(files):
+            if path is None:  # a name the run found taken: not its file
+                continue
+            temp = staged_temp(path, run, index)
+            problem = self._not_made(path, temp, path in named)
+            if problem:
+                raise JournalError(rel, f"lists {path!r}, {problem}")
+            made.append((None if path in named else path, temp))
+        return made
+
+    def _not_made(self, path: str, temp: str, recorded: bool) -> str | None:
+        """Why ``path`` cannot be a file its run made as ``temp``, or None."""
+        parts = path.split("/")
+        if parts[0] != CORPUS or len(parts) < 2 or any(p in ("", ".", "..") for p in parts):
+            return "which is not a path under corpus/"
+        if parts[-1].startswith(TEMP_PREFIX):
+            return "a temp name, which no run commits"
+        try:
+            final, made = self.resolve(path), self.resolve(temp)
+        except UnsafePathError:
+            return "which resolves outside the collection"
+        try:
+            found = os.lstat(final)
+        except FileNotFoundError:
+            # never written, or removed already; a recorded file must be the run's own
+            return "which a manifest records and its run did not make" if recorded else None
+        except OSError as exc:
+            return f"which cannot be read ({exc.strerror})"
+        try:
+            own = os.lstat(made)
+        except OSError:
+            own = None
+        if (own is None or not stat.S_ISREG(found.st_mode)
+                or (found.st_dev, found.st_ino) != (own.st_dev, own.st_ino)):
+            return (f"which {'a manifest records and ' if recorded else ''}its run did not "
+                    f"make (it is not one file with {temp})")
+        return None
 
     def _named_files(self) -> set[str]:
         named: set[str] = set()
@@ -286,29 +387,45 @@ class Collection:
     def staging(self) -> Iterator[Staging]:
         """Write a run's new files with ``Staging.write``; commit by saving the manifest.
 
-        A journal under corpus/ lists each file before it is written, so a run killed before
-        the manifest is saved leaves only ``temp-file`` warnings (rolled back by the next
-        writer); on an error before the commit, the files this run wrote are removed again.
-        Call under ``writing()``. The journal goes once the run ends.
+        A journal under corpus/ lists each file before it is written, and each file is
+        written under a temp name bound to the run and linked to its name, so a run killed
+        before the manifest is saved leaves only ``temp-file`` warnings (rolled back by the
+        next writer, which removes nothing the run did not make); on an error before the
+        commit, the files this run wrote are removed again. Call under ``writing()``. The
+        temp names and the journal go once the run ends.
         """
-        staged = Staging(self, self.corpus_dir / f"{JOURNAL_PREFIX}{uuid.uuid4().hex}.json")
+        run = uuid.uuid4().hex
+        staged = Staging(self, self.corpus_dir / f"{JOURNAL_PREFIX}{run}.json", run)
         try:
             yield staged
         except BaseException:
             if not staged.committed:
-                for relpath in staged.created:
+                for relpath, _ in staged.created:
                     self.resolve(relpath).unlink(missing_ok=True)
             raise
         finally:
+            for _, temp in staged.created:
+                self.resolve(temp).unlink(missing_ok=True)
             staged.journal.unlink(missing_ok=True)
 
-    def staged_paths(self) -> dict[str, str]:
-        """Files declared by journals of interrupted runs, mapped to their journal's path."""
+    def journals(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """What journals of interrupted runs say: the files (and temps) each run made, mapped
+        to its journal's path; and (path, reason) of each journal that lists a file its run
+        did not make (``journal_files``)."""
         staged: dict[str, str] = {}
-        for journal in self.corpus_dir.glob(f"{JOURNAL_PREFIX}*.json"):
-            rel = self.relative(journal)
-            staged.update(dict.fromkeys(_journal_paths(journal), rel))
-        return staged
+        problems = []
+        journals = sorted(self.corpus_dir.glob(f"{JOURNAL_PREFIX}*.json"))
+        named = self._named_files() if journals else set()
+        for journal in journals:
+            rel = f"{CORPUS}/{journal.name}"
+            try:
+                for path, temp in self.journal_files(journal, named):
+                    staged[temp] = rel
+                    if path is not None:
+                        staged[path] = rel
+            except JournalError as exc:
+                problems.append((rel, exc.reason))
+        return staged, problems
 
 
 def enclosing(path: Path) -> Collection | None:
@@ -322,12 +439,30 @@ def enclosing(path: Path) -> Collection | None:
     return None
 
 
-def _journal_paths(journal: Path) -> list[str]:
+def _read_journal(journal: Path) -> object:
+    """The JSON of a journal, or None for one archiver cannot have written: not a regular
+    file, over _JOURNAL_LIMIT bytes, or not JSON (journals are written whole)."""
     try:
-        paths = json.loads(journal.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return []  # a torn journal is itself reported as a temp file
-    return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
+        fd = os.open(journal, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        data = fh.read(_JOURNAL_LIMIT + 1)
+    if len(data) > _JOURNAL_LIMIT:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def staged_temp(relpath: str, run: str, index: int) -> str:
+    """Where run ``run`` writes its ``index``-th new file before linking it to
+    ``relpath``: beside it, under a temp name that names the run."""
+    folder = relpath.rpartition("/")[0]
+    return f"{folder}/{TEMP_PREFIX}{run}-{index}"
 
 
 @dataclass
@@ -336,23 +471,30 @@ class Staging:
 
     collection: Collection
     journal: Path
+    run: str
     committed: bool = False
-    declared: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
+    declared: list[str | None] = field(default_factory=list)
+    created: list[tuple[str, str]] = field(default_factory=list)  # (file, its temp)
 
     def write(self, relpath: str, chunks: Iterable[bytes]) -> Path:
         """Write a new file (never replacing one), first listing it in the journal."""
         path = self.collection.resolve(relpath)
+        index = len(self.declared)
+        temp = staged_temp(relpath, self.run, index)
         self.declared.append(relpath)
-        atomic_write_bytes(self.journal, json.dumps(self.declared).encode("utf-8"))
+        self._save_journal()
         try:
-            atomic_write(path, chunks, overwrite=False)
+            write_linked(path, self.collection.resolve(temp), chunks)
         except FileExistsError:
-            self.declared.remove(relpath)  # not ours: a rollback must never remove it
-            atomic_write_bytes(self.journal, json.dumps(self.declared).encode("utf-8"))
+            self.declared[index] = None  # not ours: a rollback must never remove it
+            self._save_journal()
             raise
-        self.created.append(relpath)
+        self.created.append((relpath, temp))
         return path
+
+    def _save_journal(self) -> None:
+        atomic_write_bytes(self.journal, json.dumps({"run": self.run, "files": self.declared}
+                                                    ).encode("utf-8"))
 
     def commit(self, manifest: Manifest) -> None:
         """Save ``manifest`` atomically: from here on the staged files are recorded."""

@@ -47,14 +47,8 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True)
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
-    # mode 0666 less the umask, as any new file (mkstemp's 0600 locks colleagues out)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    _write_new(tmp, chunks)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -63,6 +57,38 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True)
         fsync_path(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_linked(path: Path, temp: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` to the new file ``temp``, fsync, and hard-link ``path`` to it.
+
+    ``path`` is never replaced (FileExistsError). ``temp`` stays, one file with ``path``,
+    the proof that this write made ``path``, until the caller removes it; on an error it
+    is removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_new(temp, chunks)
+    try:
+        os.link(temp, path)
+        fsync_path(path.parent)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _write_new(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` to ``path``, which must not exist, and fsync it; removed on error."""
+    # mode 0666 less the umask, as any new file (mkstemp's 0600 locks colleagues out)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
         raise
 
 

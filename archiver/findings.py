@@ -32,7 +32,9 @@ RULES: dict[str, Rule] = {
         Rule("manifest-invalid", _E, "A manifest is not valid JSON or breaks the schema.",
              "Correct the named field; `archiver schema` prints the schema."),
         Rule("path-unsafe", _E,
-             "A manifest path leaves the collection (absolute, `..`, or a symlink out).",
+             "A manifest path leaves the collection (absolute, `..`, or a symlink out), or a "
+             "folder of the collection's own (`manifests/`, `corpus/`, `seals/`, `keys/`) is "
+             "a symlink; no command writes through it.",
              "Use a relative POSIX path inside the collection; replace symlinks by files."),
         Rule("file-missing", _E, "A file named in a manifest does not exist.",
              "Restore the file from a backup; never recreate it by hand."),
@@ -43,6 +45,10 @@ RULES: dict[str, Rule] = {
              "Register it with `archiver add`, or remove it."),
         Rule("file-claimed-twice", _E, "Two manifests claim the same file.",
              "Each file belongs to one source: remove the claim from the wrong manifest."),
+        Rule("journal-invalid", _E,
+             "A file named like a run's journal lists a file its run did not make (a "
+             "manifest, seal, key, recorded text, or a file outside `corpus/`).",
+             "Nothing it lists is removed; find out who put it there, then delete it."),
         Rule("temp-file", _W, "A temporary file left by an interrupted write.",
              "Nothing was recorded from it; delete it."),
         Rule("text-undecodable", _E, "A text file is not valid UTF-8, so it cannot be checked.",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from archiver.cache import Cache
+from archiver.cache import Cache, user_environment
 from archiver.collection import Collection, UnsafePathError
 from archiver.custody.check import SourceCustody, check_custody
 from archiver.errors import ArchiverError
@@ -236,11 +237,15 @@ def _collection_findings(collection: Collection, reports: Iterable[DocumentRepor
         Finding("file-claimed-twice", f"claimed by {', '.join(ids)}", path=path)
         for path, ids in sorted(owners.items()) if len(ids) > 1
     ]
-    staged = collection.staged_paths()
+    staged, planted = collection.journals()
+    refused = dict(planted)
     for path in collection.corpus_files():
         if path in owners or path.startswith(tuple(invalid_prefixes)):
             continue
-        if Path(path).name.startswith(TEMP_PREFIX):
+        if path in refused:
+            findings.append(Finding("journal-invalid", f"{refused[path]}; a roll-back removes "
+                                    "nothing it lists", path=path))
+        elif Path(path).name.startswith(TEMP_PREFIX):
             findings.append(Finding("temp-file", "left by an interrupted write", path=path))
         elif path in staged:
             findings.append(Finding("temp-file", f"written by an interrupted run ({staged[path]}) "
@@ -251,7 +256,8 @@ def _collection_findings(collection: Collection, reports: Iterable[DocumentRepor
     return findings
 
 
-def _check_one(args: tuple[Path, str, bool]) -> DocumentReport:
+def _check_one(args: tuple[Path, str, bool, dict[str, str]]) -> DocumentReport:
+    os.environ.update(args[3])  # the run's own cache and secret (cache.user_environment)
     return check_source(Collection(args[0]), args[1], use_cache=args[2])
 
 
@@ -267,8 +273,11 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
         return
     from concurrent.futures.process import BrokenProcessPool
 
+    if use_cache:
+        Cache.of(collection.root).prepare()
     with process_pool(jobs) as pool:
-        work = [(collection.root, i, use_cache) for i in selected]
+        user = user_environment()
+        work = [(collection.root, i, use_cache, user) for i in selected]
         # small chunks: a large last chunk would leave the other workers idle at the end
         try:
             yield from pool.map(_check_one, work,
@@ -298,13 +307,16 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
         documents.append(report)
         if progress is not None:
             progress(report)
+    # the collection's own folders, as symlinks, lead outside: whatever verify reads there
+    unsafe = [Finding("path-unsafe", reason, path=f"{name}/")
+              for name, reason in collection.unsafe_folders()]
     custody = check_custody(collection, selected)
     for report in documents:
         report.custody = custody.sources[report.id]
         report.findings = sorted(report.findings + report.custody.findings,
                                  key=lambda f: (f.path or "", f.line or 0, f.code))
     if ids:  # stray files and a missing seal only a whole run judges; a bad seal taints all
-        return VerifyResult(documents, [f for f in custody.findings
-                                        if f.severity is Severity.ERROR])
-    return VerifyResult(documents, _collection_findings(collection, documents)
+        return VerifyResult(documents, unsafe + [f for f in custody.findings
+                                                 if f.severity is Severity.ERROR])
+    return VerifyResult(documents, unsafe + _collection_findings(collection, documents)
                         + custody.findings)

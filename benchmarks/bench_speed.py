@@ -35,12 +35,12 @@ import bagit
 
 from archiver.collection import Collection
 from benchmarks.bench_verify import (
-    CACHES,
     Measure,
     batches,
     build,
     collection_arguments,
     measure,
+    user_cache,
 )
 
 STARTS = 21
@@ -85,7 +85,7 @@ def repository_runs(work: Path) -> tuple[float, float, float]:
     make_bag(copy, files, bag, 1)
     bin_dir = Path(sys.executable).parent
     verify = [str(bin_dir / "archiver"), "verify", "--root", str(copy)]
-    first = startup(verify, check=False, fresh=copy / CACHES)
+    first = startup(verify, check=False, fresh=user_cache(work))
     again = startup(verify, check=False)
     return first, again, startup([str(bin_dir / "bagit.py"), "--validate", "--quiet", str(bag)])
 
@@ -122,7 +122,7 @@ def main() -> None:
         bagit_run = measure("bagit.py --validate", [[
             str(bin_dir / "bagit.py"), "--validate", "--quiet", "--processes", str(args.jobs),
             str(bag)]], work)
-        shutil.rmtree(root / CACHES, ignore_errors=True)
+        shutil.rmtree(user_cache(work), ignore_errors=True)
         cold = measure("verify cold", [verify], work)
         warm = measure("verify warm", [verify], work)
         runs = [sha, bagit_run, cold, warm]

@@ -48,7 +48,6 @@ from archiver.workers import default_jobs
 from benchmarks.bench_capture import PageHandler, PageServer, make_page
 
 BUILD_MARK = "bench-build.json"
-CACHES = ".archiver-cache"  # every cache verify keeps: emptied for the cold run
 ARTICLE_BYTES = 20_000  # the article text of every page; the rest is its inline image
 ARG_BYTES = 100_000  # command line length per batch of WARCs, far below ARG_MAX
 SAMPLE_SECONDS = 0.02
@@ -220,6 +219,14 @@ def measure(name: str, commands: list[list[str]], work: Path) -> Measure:
                    usage["codes"], output.read_bytes())
 
 
+def user_cache(work: Path) -> Path:
+    """Point verify's cache (``$XDG_CACHE_HOME``) at a folder under ``work``, for this
+    process and the commands it runs; return the folder, emptied for a cold run."""
+    folder = work / "user-cache"
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
+
+
 def batches(paths: list[str], prefix: list[str]) -> list[list[str]]:
     """``prefix`` + paths, split so that no command line exceeds ARG_BYTES."""
     out: list[list[str]] = []
@@ -274,7 +281,7 @@ def main() -> None:
             "sh", "-c", 'cat "$@" | fastwarc check --quiet --verify-payloads /dev/stdin', "sh"
         ]), Path(tmp))
         warcio = measure("warcio check", batches(warcs, ["warcio", "check"]), Path(tmp))
-        shutil.rmtree(root / CACHES, ignore_errors=True)
+        shutil.rmtree(user_cache(Path(tmp)), ignore_errors=True)
         cold = measure("verify cold", [verify], Path(tmp))
         warm = measure("verify warm", [verify], Path(tmp))
         report(args, len(warcs), total, [sha, fast, warcio, cold, warm])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,57 +39,116 @@ def test_a_failed_run_removes_only_the_files_it_wrote(root: Path) -> None:
     assert not list((root / "corpus").glob(".archiver-tmp-*"))
 
 
-def test_roll_back_keeps_what_a_manifest_names(root: Path) -> None:
-    """A run killed after its commit and before its journal went: its files are recorded."""
+def killed_run(root: Path, files: dict[str, bytes]) -> Path:
+    """A run that writes ``files`` and is killed (os._exit: no clean-up runs) before its
+    manifest is saved; return its journal."""
+    script = ("import os, sys\nfrom pathlib import Path\n"
+              "from archiver.collection import Collection\n"
+              "c = Collection.open(Path(sys.argv[1]))\n"
+              "with c.writing(), c.staging() as staged:\n"
+              f"    for path, data in {files!r}.items():\n"
+              "        staged.write(path, [data])\n"
+              "    os._exit(9)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(root)], check=False)
+    assert done.returncode == 9
+    [journal] = (root / "corpus").glob(".archiver-tmp-journal-*.json")
+    return journal
+
+
+def test_roll_back_removes_what_a_killed_run_made_and_counts_it(root: Path) -> None:
+    journal = killed_run(root, {"corpus/half.txt": b"half", "corpus/half/h-1.warc.gz": b"W"})
+    run = journal.name[len(".archiver-tmp-journal-"):-len(".json")]
+    assert json.loads(journal.read_text()) == {
+        "run": run, "files": ["corpus/half.txt", "corpus/half/h-1.warc.gz"]}
+    # each file is one with a temp that names the run, until the manifest is saved
+    assert os.path.samefile(root / "corpus/half.txt", root / f"corpus/.archiver-tmp-{run}-0")
+    with Collection.open(root).writing() as rolled_back:
+        assert rolled_back == [f"rolled back an interrupted run (corpus/{journal.name}): "
+                               "removed 2 unrecorded file(s)"]
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == ["half", "note.txt"]
+    assert list((root / "corpus/half").iterdir()) == []
+
+
+def test_roll_back_after_the_commit_keeps_the_recorded_files(root: Path) -> None:
+    """A run killed after its manifest was saved, before its temps and journal went: the
+    files it made are recorded, and only its temps go."""
+    script = ("import os, sys\nfrom pathlib import Path\n"
+              "from archiver.collection import Collection\n"
+              "from archiver.manifest import load_manifest\n"
+              "c = Collection.open(Path(sys.argv[1]))\n"
+              "m = load_manifest(c.manifest_path('note'))\n"
+              "with c.writing(), c.staging() as staged:\n"
+              "    staged.write('corpus/note.v2.txt', [b'recorded'])\n"
+              "    staged.commit(m)\n"  # the commit (the manifest's content is not the point)
+              "    os._exit(9)\n")
+    assert subprocess.run([sys.executable, "-c", script, str(root)]).returncode == 9
+    [journal] = (root / "corpus").glob(".archiver-tmp-journal-*.json")
+    run = journal.name[len(".archiver-tmp-journal-"):-len(".json")]
     c = Collection.open(root)
-    journal = root / "corpus/.archiver-tmp-journal-x.json"
-    journal.write_text(json.dumps(["corpus/note.txt", "corpus/gone.txt", "../outside"]))
-    with c.writing() as rolled_back:
-        assert rolled_back == ["rolled back an interrupted run "
-                               "(corpus/.archiver-tmp-journal-x.json): removed 0 unrecorded "
-                               "file(s)"]
-    assert (root / "corpus/note.txt").is_file() and not journal.exists()
+    recorded = c._named_files() | {"corpus/note.v2.txt"}
+    assert c.journal_files(journal, recorded) == [
+        (None, f"corpus/.archiver-tmp-{run}-0")]
+    assert c.journal_files(journal, set()) == [
+        ("corpus/note.v2.txt", f"corpus/.archiver-tmp-{run}-0")]
 
 
-def test_roll_back_removes_the_unrecorded_files_and_counts_them(root: Path) -> None:
-    c = Collection.open(root)
-    for name in ("half.txt", "half.warc.gz"):
-        (root / "corpus" / name).write_bytes(b"written by a killed run")
-    journal = root / "corpus/.archiver-tmp-journal-y.json"
-    journal.write_text(json.dumps(["corpus/half.txt", "corpus/half.warc.gz",
-                                   "corpus/never-written.txt"]))
-    with c.writing() as rolled_back:
-        assert rolled_back == ["rolled back an interrupted run "
-                               "(corpus/.archiver-tmp-journal-y.json): removed 2 unrecorded "
-                               "file(s)"]
-    assert sorted(p.name for p in (root / "corpus").iterdir()) == ["note.txt"]
+RUN = "0123456789abcdef0123456789abcdef"
 
 
-def test_roll_back_keeps_the_files_of_a_source_whose_manifest_is_unreadable(root: Path) -> None:
-    # which files a broken manifest names is unknown: every file under its id is kept
-    c = Collection.open(root)
-    (root / "manifests/note.json").write_text("{ torn")
-    (root / "corpus/note").mkdir()
-    (root / "corpus/note/note-1.warc.gz").write_bytes(b"a capture")
-    (root / "corpus/other.txt").write_bytes(b"written by a killed run")
-    journal = root / "corpus/.archiver-tmp-journal-z.json"
-    journal.write_text(json.dumps(["corpus/note.txt", "corpus/note/note-1.warc.gz",
-                                   "corpus/other.txt"]))
-    with c.writing() as rolled_back:
-        assert rolled_back[0].endswith("removed 1 unrecorded file(s)")
-    assert (root / "corpus/note.txt").is_file()
-    assert (root / "corpus/note/note-1.warc.gz").is_file()
-    assert not (root / "corpus/other.txt").exists()
+@pytest.mark.parametrize(("listed", "reason"), [
+    ("manifests/note.json", "which is not a path under corpus/"),
+    ("seals/000001/seal.json", "which is not a path under corpus/"),
+    ("keys/alice.pub", "which is not a path under corpus/"),
+    ("corpus/note.txt", "which a manifest records and its run did not make (it is not one "
+                        f"file with corpus/.archiver-tmp-{RUN}-1)"),
+    ("corpus/stray.txt", "which its run did not make (it is not one file with "
+                         f"corpus/.archiver-tmp-{RUN}-1)"),
+    ("corpus/../manifests/note.json", "which is not a path under corpus/"),
+    ("corpus/.archiver-tmp-0123", "a temp name, which no run commits"),
+])
+def test_a_planted_journal_removes_nothing_and_is_reported(
+        root: Path, capsys: pytest.CaptureFixture[str], listed: str, reason: str) -> None:
+    """A hand-written journal that lists evidence: the next writer removes none of it, says
+    so, and leaves the journal for verify, which calls it an error."""
+    for path in ("seals/000001/seal.json", "keys/alice.pub", "corpus/stray.txt",
+                 "corpus/.archiver-tmp-0123"):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(b"evidence")
+    # a stray file hard-linked to a temp of another run proves nothing for this one
+    os.link(root / "corpus/stray.txt", root / "corpus/.archiver-tmp-fedcba9876543210-0")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()
+              and ".archiver" not in p.name and p.name != "note.json"}
+    journal = root / f"corpus/.archiver-tmp-journal-{RUN}.json"
+    journal.write_text(json.dumps({"run": RUN, "files": ["corpus/gone.txt", listed]}))
+    assert main(["set", "note", "language", "en", "--reason", "checked", "--root",
+                 str(root)]) == 0
+    err = capsys.readouterr().err
+    assert (f"archiver: {root}: corpus/{journal.name}: lists {listed!r}, {reason}; left in "
+            "place, nothing it lists was removed\n") in err
+    assert journal.is_file() and (root / "manifests/note.json").is_file()  # as set left it
+    assert all(path.read_bytes() == data for path, data in before.items())
+    assert main(["verify", "--root", str(root), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [finding] = [f for f in report["collection"]["findings"] if f["code"] == "journal-invalid"]
+    assert finding["path"] == f"corpus/{journal.name}"
+    assert finding["message"] == (f"lists {listed!r}, {reason}; a roll-back removes nothing "
+                                  "it lists")
 
 
-@pytest.mark.parametrize("content", ['{"corpus/stray.txt": true}', '"corpus/stray.txt"', "{ torn"])
-def test_a_journal_that_is_no_list_removes_nothing(root: Path, content: str) -> None:
-    # only a list of paths is a journal archiver wrote; anything else names no file
-    c = Collection.open(root)
+@pytest.mark.parametrize(("name", "content"), [
+    (RUN, '{"corpus/stray.txt": true}'), (RUN, '"corpus/stray.txt"'), (RUN, "{ torn"),
+    (RUN, '["corpus/stray.txt"]'),  # the journals of earlier versions: a list of paths
+    (RUN, json.dumps({"run": RUN.replace("0", "1"), "files": ["corpus/stray.txt"]})),
+    ("not-a-run", '{"run": "not-a-run", "files": ["corpus/stray.txt"]}'),
+])
+def test_a_journal_archiver_did_not_write_removes_nothing(root: Path, name: str, content: str
+                                                          ) -> None:
     (root / "corpus/stray.txt").write_bytes(b"a file a person put here")
-    (root / "corpus/.archiver-tmp-journal-w.json").write_text(content)
-    with c.writing() as rolled_back:
-        assert rolled_back[0].endswith("removed 0 unrecorded file(s)")
+    (root / f"corpus/.archiver-tmp-journal-{name}.json").write_text(content)
+    with Collection.open(root).writing() as rolled_back:
+        assert rolled_back == [f"corpus/.archiver-tmp-journal-{name}.json: not a journal "
+                               "archiver wrote (a run id, and the list of the files that run "
+                               "made); left in place, nothing it lists was removed"]
     assert (root / "corpus/stray.txt").read_bytes() == b"a file a person put here"
 
 

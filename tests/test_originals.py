@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import run
 
-from archiver.cache import CACHE_PATH, Cache
+from archiver.cache import Cache
 from archiver.cli import main
 from archiver.fidelity.extract import extract
 from archiver.manifest import Extracted, Manifest, load_manifest, save_manifest
@@ -227,7 +228,11 @@ def test_unusable_fidelity_cache_entry_is_computed_again(captured, capsys, saved
 def test_cache_overwritten_with_garbage_is_no_cache(captured, capsys) -> None:
     root, _ = captured
     _, cold = verify_json(capsys, root)
-    (root / CACHE_PATH).write_bytes(b"not a database" * 100)
+    cache = Cache.of(root).path
+    assert cache is not None
+    cache.write_bytes(b"not a database" * 100)
+    for wal in cache.parent.glob("cache.sqlite-*"):
+        wal.unlink()
     _, again = verify_json(capsys, root)
     assert again == cold
 
@@ -245,10 +250,57 @@ def test_worker_processes_share_the_cache(captured, http_site, capsys) -> None:
     assert len(fidelity_entries(root)) == 2
 
 
-def fidelity_entries(root: Path) -> list[tuple[str, bytes]]:
-    """The fidelity results in a collection's cache, read with sqlite3 directly."""
-    with contextlib.closing(sqlite3.connect(root / CACHE_PATH)) as db:
-        return db.execute("SELECT key, value FROM entries WHERE kind = 'fidelity'").fetchall()
+def fidelity_entries(root: Path) -> list[tuple[str, bytes | None]]:
+    """The fidelity results in the user's cache: keys read with sqlite3 directly, values
+    through the cache (which checks their HMAC)."""
+    cache = Cache.of(root)
+    assert cache.path is not None
+    with contextlib.closing(sqlite3.connect(cache.path)) as db:
+        keys = db.execute("SELECT key FROM entries WHERE kind = 'fidelity'").fetchall()
+    return [(key, cache.get("fidelity", key)) for (key,) in keys]
+
+
+def test_a_cache_edited_or_planted_by_hand_never_passes_a_misquote(
+        tmp_path: Path, http_site, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other side clears the cached fidelity findings of a misquoted text, in the
+    user's cache or in an old cache left inside the collection: verify still fails it, and
+    a copy of the collection verifies the same with or without any cache."""
+    url = http_site.add("/orig/quoted", PAGE)
+    quoted = extract(PAGE.encode(), url).text.replace("turning point", "small step")
+    root = tmp_path / "col"
+    run(capsys, "init", "--root", str(root))
+    src = tmp_path / "quoted.txt"
+    src.write_text(quoted, encoding="utf-8")
+    assert run(capsys, "add", str(src), "--root", str(root), "--url", url)[0] == 0
+    assert run(capsys, "capture", "--pending", "--root", str(root), "--allow-private")[0] == 0
+    code, cold = verify_json(capsys, root)
+    assert code == 1 and "quote-altered" in {c for c, _, _ in found(cold)}
+    [(key, saved)] = fidelity_entries(root)
+    assert saved is not None
+    cleared = json.dumps({"findings": [], "score": 1.0}).encode()
+    path = Cache.of(root).path
+    assert path is not None
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        [(stored,)] = db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchall()
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (stored[:32] + cleared, key))
+        db.commit()
+    assert verify_json(capsys, root) == (1, cold)
+    # an old cache inside the collection, cleared the same way: never read
+    legacy = root / ".archiver-cache"
+    legacy.mkdir()
+    with contextlib.closing(sqlite3.connect(legacy / "cache.sqlite")) as db:
+        db.execute("CREATE TABLE entries (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB "
+                   "NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+        db.execute("INSERT INTO entries VALUES ('fidelity', ?, ?)", (key, cleared))
+        db.commit()
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    assert verify_json(capsys, copy) == (1, cold)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache-yet"))
+    assert verify_json(capsys, copy) == (1, cold)
+    assert verify_json(capsys, copy, "--no-cache") == (1, cold)
+    assert (legacy / "cache.sqlite").stat().st_size == (
+        copy / ".archiver-cache" / "cache.sqlite").stat().st_size
 
 
 def test_received_text_against_its_capture_then_repair(tmp_path: Path, http_site, capsys

@@ -80,8 +80,10 @@ def test_a_repeat_verify_takes_the_damage_from_the_cache_and_loads_no_ftfy(damag
 
 def test_no_cache_scans_every_text_and_saves_nothing(damaged: Path) -> None:
     _verify_in_a_process(damaged)
-    cache = damaged / ".archiver-cache" / "cache.sqlite"
-    cache.unlink()
+    cache = Cache.of(damaged).path
+    assert cache is not None and cache.exists()
+    for path in cache.parent.glob("cache.sqlite*"):
+        path.unlink()
     report, loaded = _verify_in_a_process(damaged, "--no-cache")
     assert loaded == ["ftfy"]
     assert [f[1] for f in _damage(report)] == ["link-placeholder", "mojibake"] * 2

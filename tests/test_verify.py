@@ -278,10 +278,12 @@ def test_a_run_killed_before_its_manifest_leaves_only_warnings(collection: Path,
     assert done.returncode == 9
     code, report = verify_json(capsys, collection)
     assert code == 0
-    [journal, staged] = collection_findings(report)
-    assert journal["code"] == staged["code"] == "temp-file"
+    [journal, temp, staged] = collection_findings(report)
+    assert journal["code"] == staged["code"] == temp["code"] == "temp-file"
     assert journal["path"].startswith("corpus/.archiver-tmp-journal-")
+    run = journal["path"][len("corpus/.archiver-tmp-journal-"):-len(".json")]
     assert staged["path"] == "corpus/new/page.warc.gz"
+    assert temp["path"] == f"corpus/new/.archiver-tmp-{run}-0"  # one file with page.warc.gz
     assert f"interrupted run ({journal['path']})" in staged["message"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,8 +111,13 @@ def load_public_key(path: Path, name: str) -> PublicKey:
     return PublicKey(name, f"{KEYS}/{name}.pub", key)
 
 
+PRIVATE_KEY = ("a private key inside the collection: move it out; anyone given the "
+               "collection could sign seals with it")
+
+
 def collection_keys(collection: Collection) -> tuple[list[PublicKey], list[tuple[str, str]]]:
-    """The keys in ``keys/`` and, apart, (path, reason) for each file that is no key."""
+    """The keys in ``keys/`` and, apart, (path, reason) for each file that is no key, and for
+    each file at any depth of ``keys/`` that holds a private key (``private_keys``)."""
     keys, bad = [], []
     folder = collection.root / KEYS
     try:
@@ -124,20 +130,96 @@ def collection_keys(collection: Collection) -> tuple[list[PublicKey], list[tuple
                 keys.append(load_public_key(path, path.name[:-len(".pub")]))
             except ArchiverError as exc:
                 bad.append((f"{KEYS}/{path.name}", exc.reason))
-        elif _private(path):  # the signer's secret, which goes wherever the folder is copied
-            bad.append((f"{KEYS}/{path.name}", "a private key inside the collection: move it "
-                                              "out; anyone given the collection could sign "
-                                              "seals with it"))
-    return keys, bad
+    return keys, bad + private_keys(collection)
+
+
+def refuse_private_keys(collection: Collection, consequence: str) -> None:
+    """Raise ArchiverError naming a file of ``keys/`` that holds a private key, or that
+    cannot be read to know: a seal must not vouch for it, nor an export carry it."""
+    for path, reason in private_keys(collection):
+        raise ArchiverError(path, f"{reason}; {consequence}")
+
+
+def private_keys(collection: Collection) -> list[tuple[str, str]]:
+    """(path, reason) of each file anywhere under ``keys/`` (any depth, read whole) that
+    holds a private key: PEM (PKCS#1, PKCS#8, encrypted, EC, OpenSSH, PGP), also after a
+    public key in a ``.pub``; DER; PuTTY; or an Ed25519 PKCS#8 key in DER or base64 without
+    its armour. A folder or file that cannot be read is reported too: not checked is not
+    clean."""
+    found: list[tuple[str, str]] = []
+    folder = collection.root / KEYS
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename or folder).relative_to(collection.root).as_posix()
+        if where != KEYS:  # keys/ itself: collection_keys says so
+            found.append((where, f"cannot be read to look for private keys: {exc.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            rel = path.relative_to(collection.root).as_posix()
+            try:
+                if _private(path):
+                    found.append((rel, PRIVATE_KEY))
+            except OSError as exc:
+                found.append((rel, f"cannot be read to look for private keys: {exc.strerror}"))
+    return found
+
+
+# Markers of a private key anywhere in a file: PEM armour ("-----BEGIN [RSA |EC |ENCRYPTED |
+# OPENSSH ]PRIVATE KEY-----", "PGP PRIVATE KEY BLOCK"), PuTTY's header, OpenSSH's binary
+# magic, and the first 16 bytes of an Ed25519 PKCS#8 key (the kind archiver makes), in DER
+# and in base64 (its encoding, with no armour, begins "MC4CAQAwBQYDK2VwBCIEI").
+_MARKERS = (b"PRIVATE KEY-----", b"PRIVATE KEY BLOCK-----", b"PuTTY-User-Key-File-",
+            b"openssh-key-v1\x00", b"0\x2e\x02\x01\x000\x05\x06\x03\x2bep\x04\x22\x04 ",
+            b"MC4CAQAwBQYDK2VwBCIEI")
+_OVERLAP = max(len(m) for m in _MARKERS) - 1
+_BLOCK = 1 << 20
+_DER_LIMIT = 64 << 10  # a DER private key is a few KB (RSA 8192: under 5 KB)
 
 
 def _private(path: Path) -> bool:
-    """Whether the file at ``path`` holds a PEM private key (PKCS#8, OpenSSH, encrypted too)."""
-    try:
-        with path.open("rb") as stream:
-            return b"PRIVATE KEY-----" in stream.read(4096)
-    except OSError:  # a folder, or unreadable: no key that can be read
+    """Whether the regular file at ``path`` holds a private key, read whole in blocks;
+    OSError if it cannot be read. Not a regular file (a FIFO, a device): no key to read."""
+    if not stat.S_ISREG(path.stat().st_mode):
         return False
+    tail = b""
+    head = b""
+    with path.open("rb") as stream:
+        while block := stream.read(_BLOCK):
+            window = tail + block
+            if any(marker in window for marker in _MARKERS):
+                return True
+            if len(head) < _DER_LIMIT:
+                head += block[:_DER_LIMIT + 1 - len(head)]
+            tail = window[-_OVERLAP:]
+    return len(head) <= _DER_LIMIT and (_der_private(head) or _der_private(_after_pem(head)))
+
+
+def _after_pem(data: bytes) -> bytes:
+    """What follows the last PEM block of ``data`` (a DER key appended to a public key)."""
+    end = data.rfind(b"-----END ")
+    if end < 0:
+        return b""
+    close = data.find(b"-----", end + len(b"-----END "))
+    return data[close + 5:].lstrip(b"\r\n") if close >= 0 else b""
+
+
+def _der_private(data: bytes) -> bool:
+    """Whether ``data`` is a DER private key (PKCS#1, PKCS#8, SEC 1; encrypted or of an
+    algorithm cryptography does not support, too)."""
+    if not data.startswith(b"0"):  # a DER SEQUENCE
+        return False
+    try:
+        serialization.load_der_private_key(data, None)
+    except TypeError:  # encrypted: a passphrase would open it
+        return True
+    except UnsupportedAlgorithm:  # a private key of another algorithm
+        return True
+    except ValueError:
+        return False
+    return True
 
 
 def load_private_key(key_file: Path, passphrase: bytes | None) -> Ed25519PrivateKey:

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from archiver import __version__
 from archiver.collection import KEYS, SEALS, Collection, UnsafePathError
-from archiver.custody.keys import PublicKey, fingerprint
+from archiver.custody.keys import PublicKey, fingerprint, refuse_private_keys
 from archiver.custody.timestamp import TimestampError, Token, request_token
 from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
@@ -131,7 +131,9 @@ def _fixity(collection: Collection, relpath: str, expected: tuple[str, int] | No
 
 
 def current_state(collection: Collection) -> tuple[list[Fixity], list[SealedSource]]:
-    """The keys and sources as they are on disk; refuse a collection that fails fixity."""
+    """The keys and sources as they are on disk; refuse a collection that fails fixity or
+    holds a private key in ``keys/``."""
+    refuse_private_keys(collection, "nothing was sealed")
     sources = []
     for source_id in collection.ids():
         manifest_rel = f"manifests/{source_id}.json"

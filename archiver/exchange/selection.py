@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.collection import KEYS, SEALS, Collection
+from archiver.custody.keys import refuse_private_keys
 from archiver.custody.seal import seal_dirs
 from archiver.errors import ArchiverError
 from archiver.manifest import FileEntry, Manifest, parse_manifest
@@ -96,7 +97,9 @@ def collection_folders(collection: Collection) -> tuple[Path, ...]:
 def custody_files(collection: Collection) -> list[str]:
     """Every public key (``keys/*.pub``) and every file of every seal (``seals/<seal>/...``),
     as collection paths. An export carries them all, whichever sources it holds: a seal is
-    one signed statement of every source, and its bytes only verify whole."""
+    one signed statement of every source, and its bytes only verify whole. Refuses a
+    collection with a private key anywhere in ``keys/``: an export must never carry it."""
+    refuse_private_keys(collection, "nothing was exported")
     keys = sorted((collection.root / KEYS).glob("*.pub"))
     files = [p for p in keys if p.is_file()]
     for folder in seal_dirs(collection):

@@ -131,9 +131,12 @@ def _installed_version() -> str:
     return metadata.version("trafilatura")
 
 
-def _cache_key(text_sha256: str, warc_sha256: str, capture: Capture, extractor: object) -> str:
-    # the installed extractor draws the article's bounds when the recorded one is not installed
-    basis = json.dumps([__version__, _RULES, text_sha256, warc_sha256,
+def _cache_key(text_rel: str, text_sha256: str, warc_sha256: str, capture: Capture,
+               extractor: object) -> str:
+    # the installed extractor draws the article's bounds when the recorded one is not
+    # installed; the text's path, which the saved findings name (the cache is shared by
+    # every collection of the user, where the same text may lie under another name)
+    basis = json.dumps([__version__, _RULES, text_rel, text_sha256, warc_sha256,
                         capture.response_record_id, capture.page_url, extractor,
                         _installed_version()],
                        sort_keys=True, default=str)
@@ -181,7 +184,8 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
     text_entry, warc_entry = manifest.file(text_rel), manifest.file(capture.warc_path)
     assert text_entry is not None and warc_entry is not None
     cache = Cache.of(collection.root)
-    key = _cache_key(text_entry.sha256, warc_entry.sha256, capture, extractor.model_dump())
+    key = _cache_key(text_rel, text_entry.sha256, warc_entry.sha256, capture,
+                     extractor.model_dump())
     if use_cache and (cached := _cached(cache.get(_CACHE_KIND, key))) is not None:
         return cached
     try:
