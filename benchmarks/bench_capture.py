@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -170,7 +170,7 @@ class PageHandler(BaseHTTPRequestHandler):
 
 class PageServer(ThreadingHTTPServer):
     daemon_threads = True
-    pages: list[bytes]
+    pages: Sequence[bytes]
 
 
 def serve(pages: int, size: int, shape: str, ports: multiprocessing.Queue[tuple[int, int]]
