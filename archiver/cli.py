@@ -179,6 +179,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.failed(strict=args.strict) else EXIT_OK
 
 
+# A single-page report past this many sources is too large for a browser to open usefully
+# (1,000 sources of real pages: about 70 MB); a folder report has no such bound.
+_ONE_PAGE_SOURCES = 1000
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of the collection (or of the sources named) for reviewers."""
     from archiver.manifest import now
@@ -186,10 +191,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     from archiver.report.view import build_report
 
     collection = _open(args)
+    folder = not args.output.lower().endswith((".html", ".htm"))
     with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
         result = _verified(collection, args)
-        page = render_html(build_report(collection, result, now()))
-    _emit(lambda out: out.write(page), args.output)
+        if folder:
+            from archiver.report.folder import write_report_folder
+
+            write_report_folder(collection, result, now(), Path(args.output), jobs=args.jobs)
+        elif len(result.documents) > _ONE_PAGE_SOURCES:
+            raise ArchiverError(args.output, f"{len(result.documents)} sources are too many "
+                                             "for one page: name a folder to write the report "
+                                             "as an index and a page per source")
+        else:
+            page = render_html(build_report(collection, result, now()))
+    if not folder:
+        _emit(lambda out: out.write(page), args.output)
     print(f"wrote the report of {len(result.documents)} source(s) to {args.output}",
           file=sys.stderr)
     return EXIT_OK
@@ -623,7 +639,10 @@ def build_parser() -> argparse.ArgumentParser:
             "source's facts, files, captures, custody, fidelity and findings")
     p.add_argument("ids", nargs="*", metavar="ID", help="sources to report (default: all)")
     p.add_argument("--output", required=True, metavar="PATH",
-                   help="the HTML file to write (one page; opens offline, prints by source)")
+                   help="a PATH ending in .html: one page (opens offline, prints by source; "
+                        f"at most {_ONE_PAGE_SOURCES:,} sources); any other PATH: a folder "
+                        "with index.html (counts, problems first, a filter) and one page per "
+                        "source in sources/, for a collection of any size")
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores, "
                    "at most one per 8 sources)")
     p.add_argument("--no-cache", action="store_true",

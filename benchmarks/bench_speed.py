@@ -106,7 +106,7 @@ def main() -> None:
         print("this repository: archiver verify first {:.0f} ms, again {:.0f} ms, bagit.py "
               "--validate {:.0f} ms".format(*(t * 1000 for t in repository)), file=sys.stderr)
         root = (args.dir or work / "collection").resolve()
-        build(root, args.sources, args.distinct, args.page_kb * 1000, args.jobs)
+        build(root, args.sources, args.page_kb * 1000)
         files = sorted(str(root / p) for p in Collection(root).corpus_files())
         captures = sum(f.endswith(".warc.gz") for f in files)
         total = sum(os.path.getsize(f) for f in files)

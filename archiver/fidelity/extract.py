@@ -197,15 +197,20 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     return Extraction(text or "", page_metadata, extractor, used, source, shown, parts)
 
 
+_PREFORMATTED = etree.XPath("//pre | //pre//* | //textarea")
+
+
 def _collapse_whitespace(tree: Any) -> None:
     """Collapse runs of whitespace in text as rendering does, except where it is preformatted."""
-    kept = set(tree.xpath("//pre | //pre//* | //textarea"))
+    kept = set(_PREFORMATTED(tree))
+    # the cheap tests first: most elements have no text to change, and most pages nothing
+    # preformatted, so no parent is looked up
     for element in tree.iter(etree.Element):
         text, tail = element.text, element.tail
-        unrendered = element.tag in _UNRENDERED and element.get("type") != _JSON_LD
-        if text and not unrendered and element not in kept and _COLLAPSIBLE.search(text):
+        if (text and _COLLAPSIBLE.search(text) and (not kept or element not in kept)
+                and not (element.tag in _UNRENDERED and element.get("type") != _JSON_LD)):
             element.text = _HTML_SPACE.sub(" ", text)
-        if tail and _COLLAPSIBLE.search(tail) and element.getparent() not in kept:
+        if tail and _COLLAPSIBLE.search(tail) and (not kept or element.getparent() not in kept):
             element.tail = _HTML_SPACE.sub(" ", tail)
 
 
@@ -290,6 +295,9 @@ _EMBEDDED = (
 
 # An element holds a body of text when this many paragraphs are its children.
 _BODY_PARAGRAPHS = 3
+# Those elements, in document order, found by libxml2 rather than by visiting each element
+# from Python (a tenth of a real page's page-text pass).
+_BODIES = etree.XPath("//*[count(p) >= $n]")
 
 
 def _read_page(root: Any) -> tuple[str, PageParts]:
@@ -318,13 +326,14 @@ def _read_page(root: Any) -> tuple[str, PageParts]:
         links=tuple(_shown([a.text_content()]) for a in root.iter("a") if a.get("href")),
         articles=tuple(_shown([_without_articles(a).text_content()]) for a in outermost),
         embedded=tuple(_shown([e.text_content()]) for e in root.xpath(_EMBEDDED)),
-        bodies=tuple(_shown([e.text_content()]) for e in root.iter(etree.Element)
-                     if sum(child.tag == "p" for child in e) >= _BODY_PARAGRAPHS),
+        bodies=tuple(_shown([e.text_content()]) for e in _BODIES(root, n=_BODY_PARAGRAPHS)),
     )
 
 
 def _shown(texts: list[str]) -> str:
     """Texts of the marked tree as lines: one block a line, spacing collapsed."""
+    if len(texts) == 1 and "\u2029" not in texts[0]:  # one line (a link's text): the same, sooner
+        return _HTML_SPACE.sub(" ", texts[0]).strip()
     lines = (line.strip() for text in texts for line in _HTML_SPACE.sub(" ", text).split("\u2029"))
     return "\n".join(line for line in lines if line)
 

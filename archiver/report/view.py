@@ -200,7 +200,10 @@ def _plain_language(view: SourceView) -> None:
     lacks += view.custody.does_not_show
 
 
-def _source(collection: Collection, report: DocumentReport) -> SourceView:
+def source_view(collection: Collection, report: DocumentReport,
+                custody: CustodyView | None = None) -> SourceView:
+    """What the report shows of one source, from its verify report and its files; its
+    ``custody`` view when already made (a worker gets the view, not the seal's keys)."""
     anchor = _anchor(report.id)
     findings = _findings(anchor, report.findings)
     try:
@@ -209,7 +212,7 @@ def _source(collection: Collection, report: DocumentReport) -> SourceView:
         manifest = None
     view = SourceView(report.id, anchor, name_of(report), report.status, report, manifest,
                       findings, [v for v in findings if v.finding.line is None],
-                      custody=custody_view(report.custody))
+                      custody=custody or custody_view(report.custody))
     if manifest is not None:
         view.withdrawal = manifest.withdrawal
         view.history = _history(manifest)
@@ -248,10 +251,20 @@ def _text(collection: Collection, manifest: Manifest, view: SourceView) -> None:
         row.misquote = any(v.finding.code == "quote-altered" for v in on)
 
 
+def problems_first(report: DocumentReport) -> tuple[int, str]:
+    """The order of sources in a report: errors, then warnings, then ok; by id within each."""
+    return _STATUS_ORDER[report.status], report.id
+
+
+def stamp_time(generated: datetime) -> str:
+    """When a report was made, as every page of it says."""
+    return f"{generated:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def build_report(collection: Collection, result: VerifyResult, generated: datetime
                  ) -> ReportView:
     """The report of a verify run over ``collection``, made at ``generated``."""
-    ordered = sorted(result.documents, key=lambda d: (_STATUS_ORDER[d.status], d.id))
-    return ReportView(__version__, str(collection.root), f"{generated:%Y-%m-%d %H:%M:%S} UTC",
-                      summary(result), [_source(collection, d) for d in ordered],
+    ordered = sorted(result.documents, key=problems_first)
+    return ReportView(__version__, str(collection.root), stamp_time(generated),
+                      summary(result), [source_view(collection, d) for d in ordered],
                       _findings("collection", result.collection_findings))
