@@ -24,9 +24,15 @@ from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.manifest import ManifestError, RelPath, Sha256, load_manifest
 
-FORMAT = "archiver-seal/1"
+# /2 binds the tokens: a seal of /2 must hold tokens.json and its signature (/1 seals, made
+# before, are read as they were)
+FORMAT = "archiver-seal/2"
+FORMATS = ("archiver-seal/1", FORMAT)
+TOKENS_FORMAT = "archiver-seal-tokens/1"
 STATEMENT = "seal.json"
 SIGNATURE = "seal.sig"
+TOKENS = "tokens.json"
+TOKENS_SIGNATURE = "tokens.sig"
 NAME = re.compile(r"^(\d{6})-(\d{8}T\d{6}Z)$")
 TOKEN = re.compile(r"^tsa-(\d+)\.tsr$")
 
@@ -149,12 +155,31 @@ def current_state(collection: Collection) -> tuple[list[Fixity], list[SealedSour
     return keys, sources
 
 
+class TokenEntry(_Model):
+    """One token as bound to its seal: its file and the sha256 of its bytes."""
+
+    file: str
+    sha256: Sha256
+
+
+class TokenList(_Model):
+    """``tokens.json``: the seal's tokens, signed apart (the statement is what the tokens
+    stamp, so it cannot name them): a token removed, added or swapped no longer matches it."""
+
+    format: str
+    seal: str
+    statement_sha256: Sha256
+    tokens: list[TokenEntry]
+
+
 @dataclass
 class SealResult:
-    """A seal written: its folder, its statement, its tokens and the TSAs that failed."""
+    """A seal written: its folder, its statement and that statement's sha256 (the line to
+    publish elsewhere), its tokens and the TSAs that failed."""
 
     path: Path
     statement: Statement
+    sha256: str
     tokens: list[tuple[str, Token]]
     failures: list[TimestampError]
 
@@ -201,12 +226,18 @@ def make_seal(collection: Collection, key: PublicKey, private: Ed25519PrivateKey
     if tsas and not tokens:
         raise ArchiverError(collection.root, "no TSA gave a token that verifies ("
                             + "; ".join(str(f) for f in failures) + "); nothing was sealed")
+    name = seal_name(sequence, at)
     files = {STATEMENT: data, SIGNATURE: private.sign(data)}
     for number, (_, token) in enumerate(tokens, 1):
         files[f"tsa-{number}.tsr"] = token.reply
         files[f"tsa-{number}.pem"] = token.chain_pem()
-    path = _write(collection, seal_name(sequence, at), files)
-    return SealResult(path, statement, tokens, failures)
+    listing = TokenList(format=TOKENS_FORMAT, seal=name, statement_sha256=sha256_bytes(data),
+                        tokens=[TokenEntry(file=f, sha256=sha256_bytes(b))
+                                for f, b in files.items() if TOKEN.match(f)])
+    files[TOKENS] = canonical(listing.model_dump(mode="json"))
+    files[TOKENS_SIGNATURE] = private.sign(files[TOKENS])
+    path = _write(collection, name, files)
+    return SealResult(path, statement, sha256_bytes(data), tokens, failures)
 
 
 def _remove_leftovers(collection: Collection) -> None:
