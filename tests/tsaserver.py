@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -104,14 +105,16 @@ class Tsa:
         return f"{self.base}/{name}"
 
 
-def make_pki(folder: Path) -> None:
+def make_pki(folder: Path, names: tuple[str, str, str] = ("archiver test CA",
+                                                         "archiver test TSA CA",
+                                                         "archiver test TSA")) -> None:
     """A root, an intermediate and two TSA certificates (good; expired in 2025) with the
     openssl ts config; ``embedded.pem``: the certificates each token carries after its own."""
     root_key = ec.generate_private_key(ec.SECP256R1())
-    root = _cert("archiver test CA", root_key, None, root_key, "2020-01-01", "2040-01-01")
+    root = _cert(names[0], root_key, None, root_key, "2020-01-01", "2040-01-01")
     _pem(folder / "ca.pem", root)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("archiver test TSA CA", ca_key, root, root_key, "2020-01-01", "2040-01-01",
+    ca = _cert(names[1], ca_key, root, root_key, "2020-01-01", "2040-01-01",
                ca=True)
     _pem(folder / "intermediate.pem", ca)
     (folder / "embedded.pem").write_bytes((folder / "intermediate.pem").read_bytes()
@@ -120,7 +123,7 @@ def make_pki(folder: Path) -> None:
     for name, start, end in (("good", "2020-01-01", "2040-01-01"),
                              ("expired", "2024-01-01", "2025-06-01")):
         key = ec.generate_private_key(ec.SECP256R1())
-        _pem(folder / f"{name}.pem", _cert(f"archiver test TSA {name}", key, ca, ca_key,
+        _pem(folder / f"{name}.pem", _cert(f"{names[2]} {name}", key, ca, ca_key,
                                            start, end))
         _key(folder / f"{name}.key", key)
         (folder / f"{name}.serial").write_text("01\n")
@@ -174,12 +177,9 @@ def require_faketime() -> None:
         pytest.skip("faketime is not installed")
 
 
-@pytest.fixture(scope="session")
-def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
-    """The TSAs on 127.0.0.1, for the whole session."""
-    require_faketime()
-    folder = tmp_path_factory.mktemp("tsa")
-    make_pki(folder)
+@contextmanager
+def serving(folder: Path) -> Iterator[Tsa]:
+    """The TSAs of the PKI in ``folder`` (``make_pki``) on 127.0.0.1 while the block runs."""
     handler = type("Handler", (_Handler,), {"folder": folder})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -189,3 +189,13 @@ def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
+    """The TSAs on 127.0.0.1, for the whole session."""
+    require_faketime()
+    folder = tmp_path_factory.mktemp("tsa")
+    make_pki(folder)
+    with serving(folder) as running:
+        yield running
