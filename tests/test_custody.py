@@ -205,6 +205,12 @@ def test_a_seal_verifies_here_and_with_openssl(root: Path, tsa: Tsa, capsys) -> 
                   "-rawin", "-in", str(folder / "seal.json"), "-sigfile",
                   str(folder / "seal.sig"))
     assert sig.returncode == 0 and "Signature Verified Successfully" in sig.stdout, sig.stderr
+    bound = subprocess.run(["jq", "-r", '.tokens[] | "\\(.sha256)  \\(.file)"',
+                            str(folder / "tokens.json")], capture_output=True, text=True,
+                           check=True).stdout
+    check = subprocess.run(["sha256sum", "-c", "--strict"], input=bound, cwd=folder,
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout == "tsa-1.tsr: OK\n", check.stdout
     listing = subprocess.run(
         ["jq", "-r", ".sources[] | .manifest, .files[] | \"\\(.sha256)  \\(.path)\"",
          str(folder / "seal.json")], capture_output=True, text=True, check=True).stdout
