@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tsaserver import EXPIRED_SIGNS_AT, Tsa, make_pki, serving
 
@@ -358,3 +359,43 @@ def test_one_key_for_a_second_collection(root: Path, tmp_path: Path, tsa: Tsa,
     assert code == 0 and report["documents"][0]["custody"]["status"] == "sealed", codes(report)
     code, _, err = seal(capsys, second, tsa, extra=("--key", "carol"))
     assert code == 2 and "no such key in keys/" in err
+
+
+@pytest.mark.parametrize("name", ["digicert-2026", "microsoft-2025a", "sigstage-2025-nocert"])
+def test_a_changed_byte_anywhere_gives_a_verdict_not_a_traceback(name: str) -> None:
+    """Every 17th byte of a real reply flipped in turn: each copy is invalid, or no reply at
+    all (TimestampUnreadable: check-timestamp's exit 2), and no other exception escapes; it
+    stays valid only where the byte is in an embedded certificate its chain does not use (the
+    certificates field is outside what the TSA signs) or in SignedData's version and digest
+    algorithm list or the signer's signatureAlgorithm (unsigned, and not what is used: the
+    certificate's key says how the signature is checked)."""
+    from archiver.custody.der import _children, _path
+    from archiver.custody.timestamp import TimestampUnreadable
+
+    entry = next(e for e in INDEX if e["id"] == name)
+    reply = (REAL_TSA / f"{name}.tsr").read_bytes()
+    roots = load_certificates([REAL_TSA / f"{name}.root.pem"])
+    extra = load_certificates(_extra(entry))
+    chain = check_token(reply, _expected(entry), roots, extra).chain
+    used = {c.public_bytes(serialization.Encoding.DER) for c in chain}
+    signed = _path(reply)[1]
+    field = next(f for f in _children(reply, signed) if f.tag == 0xA0) if name != \
+        "sigstage-2025-nocert" else None
+    unused = [range(c.start, c.end) for c in (_children(reply, field) if field else [])
+              if c.raw(reply) not in used]
+    unused.append(range(signed.body, _children(reply, signed)[2].start))  # version, digests
+    [info] = _children(reply, _children(reply, signed)[-1])
+    fields = _children(reply, info)
+    after = next(n for n, f in enumerate(fields) if f.tag == 0xA0) + 1  # the signed attributes
+    unused.append(range(fields[after].start, fields[after].end))  # its signatureAlgorithm
+    verdicts = {"valid": 0, "invalid": 0, "unreadable": 0}
+    for at in range(0, len(reply), 17):
+        changed = reply[:at] + bytes([reply[at] ^ 0x10]) + reply[at + 1:]
+        try:
+            verdict = check_timestamp(changed, _expected(entry), roots, extra).verdict
+        except TimestampUnreadable:
+            verdict = "unreadable"
+        verdicts[verdict] += 1
+        if verdict == "valid":
+            assert any(at in span for span in unused), (at, verdicts)
+    assert verdicts["invalid"] > verdicts["valid"]

@@ -141,7 +141,10 @@ def token_parts(reply: bytes) -> TokenParts:
     signer_infos = fields[-1]
     if signer_infos.tag != 0x31:
         raise ValueError("the token's SignedData ends in no signerInfos")
-    ess = _ess(reply, signer_infos)
+    try:
+        ess = _ess(reply, signer_infos)
+    except IndexError:
+        raise ValueError("a signing-certificate attribute without its certificate ID") from None
     if certs_field is None:
         return TokenParts(reply, [], [], ess)
     kept, aside = [], []

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from rfc3161_client import (
     HashAlgorithm,
@@ -94,7 +94,7 @@ def cert_name(cert: x509.Certificate) -> str:
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 
@@ -145,16 +145,18 @@ def _check(found: TimestampCheck, reply: bytes, expected: tuple[str, bytes] | by
            nonce: int | None) -> Token:
     """Check ``reply`` over data (bytes) or a digest (hash name, digest), filling ``found``;
     raise TimestampError (or its kinds) with the reason it is not valid."""
-    try:
+    try:  # rfc3161-client parses some parts only when asked: ask for each here
         parts = token_parts(reply)
         response = decode_timestamp_response(parts.for_parser)
+        info = response.tst_info
+        found.gen_time = info.gen_time
+        algorithm = info.message_imprint.hash_algorithm.dotted_string
+        imprint = info.message_imprint.message
+        signers = list(response.signed_data.signer_infos)
     except ValueError as exc:
         raise TimestampUnreadable(None, f"not an RFC 3161 reply with a token: {exc}") from None
     found.set_aside = parts.set_aside
-    info = response.tst_info
-    found.gen_time = info.gen_time
-    found.hash_name = HASHES.get(info.message_imprint.hash_algorithm.dotted_string,
-                                 info.message_imprint.hash_algorithm.dotted_string)
+    found.hash_name = HASHES.get(algorithm, algorithm)
     if found.hash_name not in ("sha256", "sha384", "sha512"):
         raise TimestampError(None, f"it stamps a {found.hash_name} digest, which is not "
                                    "checked (sha256, sha384 or sha512)")
@@ -164,24 +166,24 @@ def _check(found: TimestampCheck, reply: bytes, expected: tuple[str, bytes] | by
         raise TimestampError(None, f"it stamps a {found.hash_name} digest, not {expected[0]}")
     else:
         digest = expected[1]
-    imprint = info.message_imprint.message
     if imprint != digest:
         raise TimestampError(None, f"its message imprint {imprint.hex()[:16]}… is not the "
                                    f"data's {found.hash_name} {digest.hex()[:16]}…")
-    try:
+    try:  # names are decoded when first used: decode them all here
         embedded = [x509.load_der_x509_certificate(c) for c in parts.certificates]
-    except ValueError as exc:
-        raise TimestampError(None, f"a certificate in the token cannot be read: {exc}") from None
-    signers = list(response.signed_data.signer_infos)
-    if len(signers) != 1:
-        raise TimestampError(None, f"{len(signers)} signer infos where one is expected")
-    sid = signers[0]
+        for cert in embedded + untrusted:
+            cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        if len(signers) != 1:
+            raise TimestampError(None, f"{len(signers)} signer infos where one is expected")
+        issuer, serial = signers[0].issuer, signers[0].serial_number
+        signer = f"serial {serial:x}, issuer {issuer.rfc4514_string()}"
+    except (ValueError, TypeError) as exc:
+        raise TimestampError(None, f"a certificate or signer name in the token cannot be "
+                                   f"read: {exc}") from None
     leaf = next((c for c in embedded + untrusted
-                 if c.issuer == sid.issuer and c.serial_number == sid.serial_number), None)
+                 if c.issuer == issuer and c.serial_number == serial), None)
     if leaf is None:
-        raise TimestampError(None, "no certificate of its signer (serial "
-                                   f"{sid.serial_number:x}, issuer "
-                                   f"{sid.issuer.rfc4514_string()}); give the TSA's "
+        raise TimestampError(None, f"no certificate of its signer ({signer}); give the TSA's "
                                    "certificate")
     found.tsa = cert_name(leaf)
     if parts.ess is None:
