@@ -496,10 +496,12 @@ def cmd_key(args: argparse.Namespace) -> int:
     collection = _open(args)
     if args.action == "list":
         keys, bad = collection_keys(collection)
+        pinned = TrustFile.load().keys
         for key in keys:
             local = default_key_file(key.name)
             mine = f"private key in {local}" if local.is_file() else "no private key here"
-            print(f"{key.name}  {key.fingerprint}  {key.path}  ({mine})")
+            pin = "pinned" if key.fingerprint in pinned else "not pinned in your trust file"
+            print(f"{key.name}  {key.fingerprint}  {key.path}  ({mine}; {pin})")
         for path, reason in bad:
             print(f"archiver: {path}: {reason}", file=sys.stderr)
         if not keys:

@@ -100,6 +100,7 @@ def test_key_new_keeps_the_private_key_outside_the_collection(root: Path, config
     code, out, _ = run(capsys, "key", "list", "--root", str(root))
     fingerprint = public.splitlines()[1].split()[-1]
     assert code == 0 and out.startswith(f"alice  {fingerprint}  keys/alice.pub")
+    assert out.rstrip().endswith("; pinned)")  # key new pinned it in the trust file
     code, _, err = run(capsys, "key", "new", "alice", "--root", str(root))
     assert code == 2 and "a key of this name exists" in err
 
