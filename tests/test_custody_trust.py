@@ -221,9 +221,14 @@ def test_a_token_added_or_moved_between_seals(root: Path, tsa: Tsa, capsys) -> N
     assert "not listed in tokens.json: a token added" in json.dumps(report)
 
 
-def test_a_gentime_before_the_seal_was_made(root: Path, tsa: Tsa, capsys) -> None:
+def test_a_gentime_before_the_seal_was_made(root: Path, tsa: Tsa, capsys,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The expired TSA signs at 2025-01-01 (faketime): a token 'older' than the statement it
-    stamps, as another authority's backdated token would be."""
+    stamps, as another authority's backdated token would be. seal refuses it; a seal made
+    by a tool that does not (here: one allowing any skew) fails verify."""
+    code, _, err = seal(capsys, root, tsa, "expired")
+    assert code == 2 and "is before this seal's time" in err and not seal_dirs(Collection(root))
+    monkeypatch.setattr("archiver.custody.seal.CLOCK_SKEW", timedelta(days=10_000))
     code, _, err = seal(capsys, root, tsa, "expired")
     assert code == 0, err
     folder = only_seal(root)

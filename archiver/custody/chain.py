@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from archiver.collection import KEYS, SEALS, Collection
 from archiver.custody.keys import PublicKey, collection_keys
 from archiver.custody.seal import (
+    CLOCK_SKEW,
     FORMATS,
     NAME,
     SIGNATURE,
@@ -40,10 +41,6 @@ from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes
 from archiver.findings import Finding, Severity
 from archiver.manifest import iso_time
-
-# how far a token's genTime may fall before the seal's own clock (sealed_at), or before the
-# previous seal's first token, and still be taken as this seal's: clocks disagree by minutes
-CLOCK_SKEW = timedelta(minutes=10)
 
 
 @dataclass
@@ -308,8 +305,9 @@ def _check_rollback(collection: Collection, checks: list[SealCheck], findings: l
             out.append(Finding("seal-rollback", f"the newest seal a verify here saw, "
                                f"{seen['seal']} (sequence {seen['sequence']}, sha256 "
                                f"{seen['sha256'][:16]}…, seen {seen['seen_at']}), is not in "
-                               f"the chain: seals were removed or re-made (the trust file "
-                               f"{trust.file.path} remembers it)", path=SEALS))
+                               "the chain: seals were removed or re-made, or this is an older "
+                               f"copy (the trust file {trust.file.path} remembers it)",
+                               path=SEALS))
     errors = [f for c in checks for f in c.findings] + [
         f for f in findings + out if f.severity is Severity.ERROR]
     if first is None or errors or not checks[-1].valid:

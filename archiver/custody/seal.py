@@ -9,7 +9,7 @@ import re
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ TOKENS = "tokens.json"
 TOKENS_SIGNATURE = "tokens.sig"
 NAME = re.compile(r"^(\d{6})-(\d{8}T\d{6}Z)$")
 TOKEN = re.compile(r"^tsa-(\d+)\.tsr$")
+# how far a token's genTime may fall before the seal's own clock (sealed_at), or before the
+# previous seal's first token, and still be taken as this seal's: clocks disagree by minutes
+CLOCK_SKEW = timedelta(minutes=10)
 
 
 class _Model(BaseModel):
@@ -220,9 +223,16 @@ def make_seal(collection: Collection, key: PublicKey, private: Ed25519PrivateKey
     tokens, failures = [], []
     for url in tsas:
         try:
-            tokens.append((url, request_token(url, data, roots, timeout=timeout)))
+            token = request_token(url, data, roots, timeout=timeout)
         except TimestampError as exc:
             failures.append(exc)
+            continue
+        if token.gen_time < at - CLOCK_SKEW:  # verify would refuse it: a clock far behind
+            failures.append(TimestampError(url, f"its genTime {token.gen_time.isoformat()} is "
+                                                f"before this seal's time {at.isoformat()} by "
+                                                f"more than {CLOCK_SKEW}; fix the clock"))
+        else:
+            tokens.append((url, token))
     if tsas and not tokens:
         raise ArchiverError(collection.root, "no TSA gave a token that verifies ("
                             + "; ".join(str(f) for f in failures) + "); nothing was sealed")
