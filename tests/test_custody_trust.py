@@ -404,3 +404,16 @@ def test_a_changed_byte_anywhere_gives_a_verdict_not_a_traceback(name: str) -> N
         if verdict == "valid":
             assert any(at in span for span in unused), (at, verdicts)
     assert verdicts["invalid"] > verdicts["valid"]
+
+
+def test_a_seal_of_format_1_is_read_as_before(root: Path, tsa: Tsa, capsys,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seals made before tokens were bound (archiver-seal/1, no tokens.json) still verify;
+    the same seal claiming format 2 without tokens.json does not."""
+    monkeypatch.setattr("archiver.custody.seal.FORMAT", "archiver-seal/1")
+    folder = _sealed(capsys, root, tsa)
+    for name in ("tokens.json", "tokens.sig"):
+        (folder / name).unlink()
+    code, report = verify(capsys, root)
+    assert code == 0 and report["documents"][0]["custody"]["status"] == "sealed", codes(report)
+    assert json.loads((folder / "seal.json").read_bytes())["format"] == "archiver-seal/1"
