@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from archiver.collection import Collection
+    from archiver.custody.trust import Trust
     from archiver.manifest import Claim
     from archiver.verify import VerifyResult
 
@@ -140,12 +141,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _verified(collection: Collection, args: argparse.Namespace) -> VerifyResult:
+def _verified(collection: Collection, args: argparse.Namespace, trust: Trust | None = None
+              ) -> VerifyResult:
     """Verify the sources ``args.ids`` (default: all) with a progress bar on stderr."""
     from archiver.verify import verify
 
     run = functools.partial(verify, collection, args.ids or None, jobs=args.jobs,
-                            use_cache=not args.no_cache)
+                            use_cache=not args.no_cache, trust=trust)
     if not sys.stderr.isatty():  # no bar to show: rich.progress, 10 ms to load, is not needed
         return run()
     with _progress() as progress:
@@ -161,10 +163,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.problems_only and args.format != "text":
         raise ArchiverError(None, "--problems-only shapes the text report; the other formats "
                                   "list every finding")
+    from archiver.custody.trust import Trust
+
+    trust = Trust.load(trust_keys=args.trust_key, tsa_ca=[Path(p) for p in args.tsa_ca],
+                       expect=args.expect_seal)
     collection = _open(args)
     # the read lock: no writer commits between listing the manifests and the corpus
     with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
-        result = _verified(collection, args)
+        result = _verified(collection, args, trust)
+    for digest, after in trust.found.items():
+        print(f"archiver: the seal sha256:{digest} is in the chain; {after} seal(s) follow it",
+              file=sys.stderr)
     if args.format == "text":
         _emit(lambda out: render_text(result, out, problems_only=args.problems_only),
               args.output)
@@ -253,6 +262,45 @@ def cmd_check_warc(args: argparse.Namespace) -> int:
     reports = [check_warc(Path(f)) for f in args.files]
     _emit(lambda out: WARC_RENDERERS[args.format](reports, out), args.output)
     return EXIT_OK if all(r.verdict == "intact" for r in reports) else EXIT_FINDINGS
+
+
+def cmd_check_timestamp(args: argparse.Namespace) -> int:
+    """Check one RFC 3161 reply offline, with the code seal and verify use."""
+    from archiver.custody.timestamp import (
+        TimestampUnreadable,
+        cert_fingerprint,
+        cert_name,
+        check_timestamp,
+        load_certificates,
+        load_roots,
+        parse_digest,
+    )
+
+    if (args.data is None) == (args.digest is None):
+        raise ArchiverError(None, "check-timestamp: give --data FILE or --digest ALG:HEX (one)")
+    try:
+        reply = Path(args.file).read_bytes()
+        expected = Path(args.data).read_bytes() if args.data else parse_digest(args.digest)
+    except OSError as exc:
+        raise ArchiverError(exc.filename, f"cannot read: {exc.strerror}") from None
+    roots = load_roots([Path(p) for p in args.ca])
+    try:
+        found = check_timestamp(reply, expected, roots,
+                                load_certificates([Path(p) for p in args.cert]))
+    except TimestampUnreadable as exc:
+        raise ArchiverError(args.file, exc.reason) from None
+    print(f"{args.file}: {found.verdict}")
+    print(f"authority: {found.tsa or 'unknown'}")
+    print(f"genTime: {found.gen_time.isoformat() if found.gen_time else 'unknown'}")
+    print(f"hash: {found.hash_name}")
+    for n, cert in enumerate(found.chain):
+        role = "root (trusted)" if n == len(found.chain) - 1 else "TSA" if n == 0 else "via"
+        print(f"chain: {role}: {cert_name(cert)} {cert_fingerprint(cert)}")
+    for what in found.set_aside:
+        print(f"set aside: {what} (no chain uses it)")
+    if found.reason:
+        print(f"why: {found.reason}")
+    return EXIT_OK if found.verdict == "valid" else EXIT_FINDINGS
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
@@ -489,14 +537,17 @@ def _passphrase(args: argparse.Namespace, key_file: Path | None = None) -> bytes
 def cmd_key(args: argparse.Namespace) -> int:
     """Make a signing key (``key new NAME``) or list the collection's keys (``key list``)."""
     from archiver.custody.keys import collection_keys, default_key_file, new_key
+    from archiver.custody.trust import TrustFile
 
     collection = _open(args)
     if args.action == "list":
         keys, bad = collection_keys(collection)
+        pinned = TrustFile.load().keys
         for key in keys:
             local = default_key_file(key.name)
             mine = f"private key in {local}" if local.is_file() else "no private key here"
-            print(f"{key.name}  {key.fingerprint}  {key.path}  ({mine})")
+            pin = "pinned" if key.fingerprint in pinned else "not pinned in your trust file"
+            print(f"{key.name}  {key.fingerprint}  {key.path}  ({mine}; {pin})")
         for path, reason in bad:
             print(f"archiver: {path}: {reason}", file=sys.stderr)
         if not keys:
@@ -508,6 +559,9 @@ def cmd_key(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args)
     with _writing(collection, args):
         key = new_key(collection, args.name, key_file, passphrase)
+    trust = TrustFile.load()
+    trust.keys[key.fingerprint] = key.name
+    trust.save()
     print(f"made key {key.name} {key.fingerprint}: public key {key.path}, private key "
           f"{key_file} ({'passphrase' if passphrase else 'no passphrase'}); keep the private "
           "key out of the collection and back it up", file=sys.stderr)
@@ -516,9 +570,15 @@ def cmd_key(args: argparse.Namespace) -> int:
 
 def cmd_seal(args: argparse.Namespace) -> int:
     """Sign and timestamp the collection's current state as a new seal."""
-    from archiver.custody.keys import collection_keys, default_key_file, load_private_key
+    from archiver.custody.keys import (
+        add_public_key,
+        collection_keys,
+        default_key_file,
+        load_private_key,
+    )
     from archiver.custody.seal import make_seal
     from archiver.custody.timestamp import load_roots
+    from archiver.custody.trust import TrustFile
 
     if not args.tsa and not args.no_timestamp:
         raise ArchiverError(None, "seal: give --tsa URL (one or more), or --no-timestamp "
@@ -531,14 +591,24 @@ def cmd_seal(args: argparse.Namespace) -> int:
         raise ArchiverError(collection.root / "keys", f"{len(keys)} keys here: give --key NAME"
                             + ("" if keys else " after 'archiver key new NAME'"))
     key = next((k for k in keys if args.key in (None, k.name)), None)
-    if key is None:
-        raise ArchiverError(args.key, "no such key in keys/ ('archiver key list')")
-    key_file = Path(args.key_file) if args.key_file else default_key_file(key.name)
+    key_file = Path(args.key_file) if args.key_file else default_key_file(key.name if key
+                                                                          else args.key)
+    if key is None and not key_file.is_file():
+        raise ArchiverError(args.key, f"no such key in keys/ ('archiver key list'), nor a "
+                                      f"private key {key_file}")
     private = load_private_key(key_file, _passphrase(args, key_file))
     roots = load_roots([Path(p) for p in args.tsa_ca]) if args.tsa else []
     with _writing(collection, args):
+        if key is None:  # a key made for another collection: its public half comes here
+            key = add_public_key(collection, args.key, private)
+            print(f"archiver: added {key.path} ({key.fingerprint}) from {key_file}",
+                  file=sys.stderr)
         result = make_seal(collection, key, private, tsas=args.tsa, roots=roots,
                            message=args.message, timeout=args.tsa_timeout)
+    if result.tokens:  # the roots this user chose to trust at sealing, for verify later
+        trust = TrustFile.load()
+        trust.add_roots([token.chain[-1] for _, token in result.tokens])
+        trust.save()
     for failure in result.failures:
         print(f"archiver: {failure}: this TSA failed; the others' tokens were kept",
               file=sys.stderr)
@@ -550,6 +620,10 @@ def cmd_seal(args: argparse.Namespace) -> int:
               "who vouched, not when", file=sys.stderr)
     print(f"sealed {len(result.statement.sources)} source(s) as "
           f"{collection.relative(result.path)}")
+    print(f"sha256:{result.sha256}  {collection.relative(result.path)}/seal.json")
+    print("archiver: publish the sha256 line above somewhere the collection's keeper cannot "
+          "change; 'archiver verify --expect-seal <sha256>' then fails on a chain without this "
+          "seal", file=sys.stderr)
     return EXIT_OK
 
 
@@ -631,6 +705,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores, "
                    "at most one per 8 sources)")
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
+    p.add_argument("--trust-key", action="append", default=[], metavar="sha256:HEX",
+                   help="pin a signer's key fingerprint, obtained from the signer (repeatable; "
+                        "adds to the trust file's)")
+    p.add_argument("--tsa-ca", action="append", default=[], metavar="PEM",
+                   help="trusted TSA roots (repeatable; default: the certifi bundle), beside "
+                        "the trust file's")
+    p.add_argument("--expect-seal", action="append", default=[], metavar="SHA256",
+                   help="fail unless the seal of this sha256 (as 'archiver seal' printed it) "
+                        "is in the chain (repeatable)")
     p.add_argument("--no-cache", action="store_true",
                    help="check every WARC and recompute fidelity and text damage instead of "
                         "using results cached by hashes ($XDG_CACHE_HOME/archiver/cache.sqlite)")
@@ -653,6 +736,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=WARC_FORMATS, default="text")
     p.add_argument("--output", help="write the report to this file instead of stdout")
+
+    p = add("check-timestamp", cmd_check_timestamp, "check an RFC 3161 timestamp reply offline "
+            "at its genTime: exit 0 valid, 1 invalid, 2 unreadable")
+    p.add_argument("file", metavar="FILE", help="the reply (TimeStampResp, DER) as received")
+    p.add_argument("--data", metavar="FILE", help="the bytes it stamps")
+    p.add_argument("--digest", metavar="ALG:HEX", help="or their digest (sha256:…, sha384:…, "
+                   "sha512:…)")
+    p.add_argument("--ca", action="append", default=[], metavar="PEM",
+                   help="trusted roots (repeatable; default: the certifi bundle)")
+    p.add_argument("--cert", action="append", default=[], metavar="PEM",
+                   help="more certificates to build the chain from, trusted for nothing "
+                        "(e.g. the TSA's own, when the token embeds none)")
 
     p = add("capture", cmd_capture, "archive pages as WARC, extract their text, record them")
     p.add_argument("urls", nargs="*", metavar="URL", help="make a new source for each URL")

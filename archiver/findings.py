@@ -191,8 +191,31 @@ RULES: dict[str, Rule] = {
              "Restore `seals/` and `keys/` from a backup; a seal is never rewritten."),
         Rule("timestamp-invalid", _E,
              "A seal's RFC 3161 token whose signature fails, whose message imprint is not the "
-             "seal's sha256, or whose TSA chain does not verify at the token's genTime.",
+             "seal's, whose TSA certificate was changed (ESS certificate ID) or whose chain "
+             "does not verify at its genTime; a token removed, added or replaced since "
+             "sealing (`tokens.json`), or with a genTime before the seal's `sealed_at` or the "
+             "previous seal's token (beyond 10 minutes of clock skew).",
              "Restore the seal from a backup; a token cannot be made again for a past time."),
+        Rule("timestamp-untrusted", _E,
+             "A seal's token whose chain ends at no TSA root the verifier trusts (`--tsa-ca`, "
+             "the trust file, else the certifi bundle); `tsa-N.pem` in the collection only "
+             "supplies intermediates.",
+             "Obtain the TSA's root from the TSA itself, compare its sha256, and give it with "
+             "`--tsa-ca`."),
+        Rule("seal-untrusted", _E,
+             "A seal signed by a key the verifier has not pinned (`--trust-key`, the trust "
+             "file), while it pins others: anyone can make a key of the same name.",
+             "Obtain the signer's fingerprint from the signer, not the collection, and pin it "
+             "with `--trust-key`."),
+        Rule("seal-unpinned", _W,
+             "Seals by a key while the verifier pins no key at all: the collection could have "
+             "been re-sealed under a new key of the same name.",
+             "Pin the signer's fingerprint, obtained from them: `verify --trust-key sha256:…`."),
+        Rule("seal-rollback", _E,
+             "A seal known from outside the collection (`--expect-seal`, or the newest one an "
+             "earlier verify of this folder or chain recorded in the trust file) is not in "
+             "the chain: seals were removed from its end, or re-made.",
+             "Restore `seals/` from a backup; a copy that is older says so."),
         Rule("unsealed-change", _W,
              "A manifest or file that differs from the latest seal (an error when nothing "
              "in the manifest dated after the seal accounts for the change).",

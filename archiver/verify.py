@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.cache import Cache, user_environment
 from archiver.collection import Collection, UnsafePathError
@@ -20,6 +21,9 @@ from archiver.history import check_history
 from archiver.manifest import Acceptance, ManifestError, read_manifest
 from archiver.warc.check import WarcReport, check_capture_warc, check_warc_cached
 from archiver.workers import default_jobs, process_pool
+
+if TYPE_CHECKING:
+    from archiver.custody.trust import Trust
 
 
 @dataclass
@@ -288,13 +292,14 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
 
 
 def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None,
-           use_cache: bool = True, progress: Callable[[DocumentReport], None] | None = None
-           ) -> VerifyResult:
+           use_cache: bool = True, progress: Callable[[DocumentReport], None] | None = None,
+           trust: Trust | None = None) -> VerifyResult:
     """Check the whole collection (or only ``ids``), every source to the end.
 
     Sources are checked in ``jobs`` processes (default: all cores, but no more than one per
     ``_SOURCES_PER_WORKER`` sources; fewer are checked in this process); ``progress`` is called
-    with each source's report as it is done.
+    with each source's report as it is done; ``trust``: what the seals are checked against
+    (default: the trust file).
     """
     known = collection.ids()
     for source_id in ids or ():
@@ -310,7 +315,7 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
     # the collection's own folders, as symlinks, lead outside: whatever verify reads there
     unsafe = [Finding("path-unsafe", reason, path=f"{name}/")
               for name, reason in collection.unsafe_folders()]
-    custody = check_custody(collection, selected)
+    custody = check_custody(collection, selected, trust)
     for report in documents:
         report.custody = custody.sources[report.id]
         report.findings = sorted(report.findings + report.custody.findings,

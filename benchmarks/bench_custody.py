@@ -16,6 +16,7 @@ from archiver.collection import Collection
 from archiver.custody.check import check_custody
 from archiver.custody.keys import load_private_key, new_key
 from archiver.custody.seal import make_seal
+from archiver.custody.trust import Trust, TrustFile
 from archiver.manifest import Claim, Metadata, Status, load_manifest, save_manifest
 from archiver.sources import add_source
 
@@ -34,11 +35,14 @@ def main() -> None:
             url = Claim(value=f"https://example.org/{i}", status=Status.INFERRED)
             add_source(collection, text, f"s{i}", Metadata(url=url), received_from="bench")
         key = new_key(collection, "bench", base / "bench.key", None)
+        # a trust file of the run's own that pins the key: the user's is neither read nor
+        # written
+        trust = Trust(TrustFile(base / "trust.json", keys={key.fingerprint: "bench"}))
         private = load_private_key(base / "bench.key", None)
         start = time.perf_counter()
         make_seal(collection, key, private, tsas=[], roots=[])
         sealed = time.perf_counter()
-        check_custody(collection, collection.ids())
+        check_custody(collection, collection.ids(), trust)
         unchanged = time.perf_counter()
         for source_id in collection.ids():
             path = collection.manifest_path(source_id)
@@ -46,7 +50,7 @@ def main() -> None:
             manifest.metadata.title = Claim(value="changed", status=Status.INFERRED)
             save_manifest(path, manifest)
         before = time.perf_counter()
-        check_custody(collection, collection.ids())
+        check_custody(collection, collection.ids(), trust)
         changed = time.perf_counter()
     print(f"{args.sources} sources: seal {sealed - start:.2f} s, custody check "
           f"{unchanged - sealed:.2f} s unchanged, {changed - before:.2f} s with every "

@@ -8,6 +8,7 @@ import mimetypes
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,12 @@ from tsaserver import tsa  # noqa: F401 (the RFC 3161 TSAs on 127.0.0.1)
 from archiver.cli import main
 
 SITE_DIR = Path(__file__).parent / "data" / "site"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keys and the trust file go to a config folder of the run's own, never the user's
+    (tests of custody give each test its own)."""
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="archiver-test-config-")
 
 
 @dataclass(frozen=True)

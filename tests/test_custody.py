@@ -63,8 +63,9 @@ def seal(capsys: pytest.CaptureFixture[str], root: Path, tsa: Tsa, *names: str,
     return run(capsys, *args)
 
 
-def verify(capsys: pytest.CaptureFixture[str], root: Path) -> tuple[int, dict]:
-    code, out, _ = run(capsys, "verify", "--root", str(root), "--format", "json", "--jobs", "1")
+def verify(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, dict]:
+    code, out, _ = run(capsys, "verify", "--root", str(root), "--format", "json", "--jobs", "1",
+                       *args)
     return code, json.loads(out)
 
 
@@ -99,6 +100,7 @@ def test_key_new_keeps_the_private_key_outside_the_collection(root: Path, config
     code, out, _ = run(capsys, "key", "list", "--root", str(root))
     fingerprint = public.splitlines()[1].split()[-1]
     assert code == 0 and out.startswith(f"alice  {fingerprint}  keys/alice.pub")
+    assert out.rstrip().endswith("; pinned)")  # key new pinned it in the trust file
     code, _, err = run(capsys, "key", "new", "alice", "--root", str(root))
     assert code == 2 and "a key of this name exists" in err
 
@@ -168,10 +170,12 @@ def test_a_seal_verifies_here_and_with_openssl(root: Path, tsa: Tsa, capsys) -> 
     code, out, err = seal(capsys, root, tsa)
     assert code == 0, err
     folder = only_seal(root)
-    assert out.strip() == f"sealed 2 source(s) as seals/{folder.name}"
-    assert "timestamped by archiver test TSA good" in err
-    assert sorted(p.name for p in folder.iterdir()) == ["seal.json", "seal.sig", "tsa-1.pem",
-                                                        "tsa-1.tsr"]
+    digest = sha256_bytes((folder / "seal.json").read_bytes())
+    assert out.splitlines() == [f"sealed 2 source(s) as seals/{folder.name}",
+                                f"sha256:{digest}  seals/{folder.name}/seal.json"]
+    assert "timestamped by archiver test TSA good" in err and "--expect-seal" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["seal.json", "seal.sig", "tokens.json",
+                                                        "tokens.sig", "tsa-1.pem", "tsa-1.tsr"]
     statement = json.loads((folder / "seal.json").read_bytes())
     assert statement["sequence"] == 1 and statement["previous"] is None
     assert statement["message"] == "batch one" and statement["key"]["name"] == "alice"
@@ -185,14 +189,29 @@ def test_a_seal_verifies_here_and_with_openssl(root: Path, tsa: Tsa, capsys) -> 
     assert ", timestamped by archiver test TSA good at " in custody["text"]
     code, out, _ = run(capsys, "verify", "--root", str(root), "--jobs", "1")
     assert f"custody: {custody['text']}" in out
-    # an outsider's checks, with OpenSSL and coreutils only
+    # an outsider's checks, with OpenSSL and coreutils only: the TSA's root comes from the TSA
+    # (here the test PKI's folder), tsa-1.pem only supplies intermediates
     ts = openssl("ts", "-verify", "-data", str(folder / "seal.json"), "-in",
-                 str(folder / "tsa-1.tsr"), "-CAfile", str(folder / "tsa-1.pem"))
+                 str(folder / "tsa-1.tsr"), "-untrusted", str(folder / "tsa-1.pem"),
+                 "-CAfile", str(tsa.ca))
     assert ts.returncode == 0 and "Verification: OK" in ts.stdout, ts.stderr
+    tokens = json.loads((folder / "tokens.json").read_bytes())
+    assert tokens["statement_sha256"] == digest and tokens["tokens"] == [
+        {"file": "tsa-1.tsr", "sha256": sha256_bytes((folder / "tsa-1.tsr").read_bytes())}]
+    sig = openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(root / "keys" / "alice.pub"),
+                  "-rawin", "-in", str(folder / "tokens.json"), "-sigfile",
+                  str(folder / "tokens.sig"))
+    assert sig.returncode == 0 and "Signature Verified Successfully" in sig.stdout, sig.stderr
     sig = openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(root / "keys" / "alice.pub"),
                   "-rawin", "-in", str(folder / "seal.json"), "-sigfile",
                   str(folder / "seal.sig"))
     assert sig.returncode == 0 and "Signature Verified Successfully" in sig.stdout, sig.stderr
+    bound = subprocess.run(["jq", "-r", '.tokens[] | "\\(.sha256)  \\(.file)"',
+                            str(folder / "tokens.json")], capture_output=True, text=True,
+                           check=True).stdout
+    check = subprocess.run(["sha256sum", "-c", "--strict"], input=bound, cwd=folder,
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout == "tsa-1.tsr: OK\n", check.stdout
     listing = subprocess.run(
         ["jq", "-r", ".sources[] | .manifest, .files[] | \"\\(.sha256)  \\(.path)\"",
          str(folder / "seal.json")], capture_output=True, text=True, check=True).stdout
@@ -207,18 +226,20 @@ def test_a_seal_verifies_here_and_with_openssl(root: Path, tsa: Tsa, capsys) -> 
 
 def test_a_tsa_certificate_expired_since_gentime_is_still_valid(root: Path, tsa: Tsa,
                                                                 capsys) -> None:
-    code, _, err = seal(capsys, root, tsa, "expired", "good")
-    assert code == 0, err
-    folder = only_seal(root)
-    code, report = verify(capsys, root)
-    assert code == 0 and "timestamp-invalid" not in codes(report)
+    gen_time = datetime.fromisoformat(EXPIRED_SIGNS_AT).replace(tzinfo=UTC)
+    key, private = _alice(root)  # sealed (by its clock) a minute before the TSA stamped it
+    folder = make_seal(Collection(root), key, private, tsas=[tsa.url("expired"),
+                       tsa.url("good")], roots=load_roots([tsa.ca]),
+                       now=gen_time - timedelta(minutes=1)).path
+    code, report = verify(capsys, root, "--tsa-ca", str(tsa.ca))
+    assert code == 0 and "timestamp-invalid" not in codes(report), codes(report)
     stamps = report["documents"][0]["custody"]["timestamps"]
     assert stamps[0]["gen_time"] == EXPIRED_SIGNS_AT.replace(" ", "T") + "Z"
     # OpenSSL agrees, at genTime; today it refuses the expired certificate
     args = ("ts", "-verify", "-data", str(folder / "seal.json"), "-in",
-            str(folder / "tsa-1.tsr"), "-CAfile", str(folder / "tsa-1.pem"))
+            str(folder / "tsa-1.tsr"), "-untrusted", str(folder / "tsa-1.pem"), "-CAfile",
+            str(tsa.ca))
     assert "certificate has expired" in openssl(*args).stderr
-    gen_time = datetime.fromisoformat(EXPIRED_SIGNS_AT).replace(tzinfo=UTC)
     assert openssl(*args, "-attime", str(int(gen_time.timestamp()))).returncode == 0
 
 
@@ -233,18 +254,18 @@ def test_a_failing_tsa_is_reported_and_the_others_kept(root: Path, tsa: Tsa, cap
 
 def test_a_reply_to_another_request_is_refused_by_its_nonce(tsa: Tsa) -> None:
     """A replayed or misrouted reply over the same data carries another request's nonce."""
-    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder, VerificationError
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
-    from archiver.custody.timestamp import _verified
+    from archiver.custody.timestamp import TimestampError, check_token
 
     data = b"a seal statement"
     query = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).build()
     answer = reply(tsa.folder, "good", query.as_bytes())
     roots = load_roots([tsa.ca])
     assert query.nonce is not None
-    assert _verified(answer, data, None, roots, nonce=query.nonce).tsa == "archiver test TSA good"
-    with pytest.raises(VerificationError, match="Nonce mismatch"):
-        _verified(answer, data, None, roots, nonce=query.nonce + 1)
+    assert check_token(answer, data, roots, nonce=query.nonce).tsa == "archiver test TSA good"
+    with pytest.raises(TimestampError, match="Nonce mismatch"):
+        check_token(answer, data, roots, nonce=query.nonce + 1)
 
 
 def test_a_tsa_outside_the_trusted_roots_is_refused(root: Path, tmp_path: Path, tsa: Tsa,
@@ -257,7 +278,8 @@ def test_a_tsa_outside_the_trusted_roots_is_refused(root: Path, tmp_path: Path, 
     shutil.rmtree(root / "seals")
     code, _, err = run(capsys, "seal", "--root", str(root), "--tsa", tsa.url("good"),
                        "--tsa-ca", str(other / "ca.pem"))
-    assert code == 2 and "no certificate of its issuer CN=archiver test CA" in err
+    assert code == 2 and "its chain ends at 'archiver test CA' (sha256:" in err
+    assert "which is not among the trusted roots); nothing was sealed" in err
 
 
 def test_no_timestamp_says_so_plainly(root: Path, capsys) -> None:
@@ -387,8 +409,9 @@ def test_a_byte_of_a_seal_changed(root: Path, tsa: Tsa, capsys) -> None:
     assert code == 1
     found = codes(report)
     assert found["seal-invalid"] == [(f"seals/{statement.parent.name}/seal.sig", "error")]
-    assert found["timestamp-invalid"] == [(f"seals/{statement.parent.name}/tsa-1.tsr",
-                                           "error")]
+    assert found["timestamp-invalid"] == [  # tokens.json names the seal's sha256, as before
+        (f"seals/{statement.parent.name}/tokens.json", "error"),
+        (f"seals/{statement.parent.name}/tsa-1.tsr", "error")]
     assert report["documents"][0]["custody"]["status"] == "invalid"
     statement.write_bytes(statement.read_bytes().replace(b'"batch 0ne"', b'"batch one" '))
     assert "not in canonical form" in json.dumps(verify(capsys, root)[1])
@@ -406,7 +429,7 @@ def test_a_token_swapped_between_seals(root: Path, tsa: Tsa, capsys) -> None:
     assert code == 1 and "seal-invalid" not in codes(report)
     assert sorted(codes(report)["timestamp-invalid"]) == [
         (f"seals/{first.name}/tsa-1.tsr", "error"), (f"seals/{second.name}/tsa-1.tsr", "error")]
-    assert "message imprint" in json.dumps(report)
+    assert "not the token tokens.json lists" in json.dumps(report)
 
 
 def test_a_token_for_another_digest(root: Path, tsa: Tsa, capsys) -> None:
@@ -422,18 +445,31 @@ def test_a_token_for_another_digest(root: Path, tsa: Tsa, capsys) -> None:
         (f"seals/{folder.name}/tsa-1.tsr", "error")]
 
 
-def test_a_tsa_chain_that_does_not_verify(root: Path, tmp_path: Path, tsa: Tsa,
-                                          capsys) -> None:
+def test_a_root_in_the_collection_is_not_trusted(root: Path, tmp_path: Path, tsa: Tsa,
+                                                 capsys) -> None:
+    """A token re-made by a TSA of the forger's own, its root put beside it in tsa-1.pem:
+    the collection supplies intermediates only, never a root."""
     assert seal(capsys, root, tsa)[0] == 0
     folder = only_seal(root)
     other = tmp_path / "other-pki"
     other.mkdir()
     make_pki(other)
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
+    query = TimestampRequestBuilder().data((folder / "seal.json").read_bytes()).hash_algorithm(
+        HashAlgorithm.SHA256).cert_request(cert_request=True).build().as_bytes()
+    forged = reply(other, "good", query)
+    (folder / "tsa-1.tsr").write_bytes(forged)
     (folder / "tsa-1.pem").write_bytes((other / "good.pem").read_bytes()
                                        + (other / "ca.pem").read_bytes())
     code, report = verify(capsys, root)
-    assert code == 1 and codes(report)["timestamp-invalid"] == [
+    assert code == 1 and codes(report)["timestamp-invalid"] == [  # tokens.json: replaced
         (f"seals/{folder.name}/tsa-1.tsr", "error")]
+    shutil.copy(folder / "tsa-1.tsr", tmp_path / "forged.tsr")  # and alone, as check-timestamp
+    code, out, _ = run(capsys, "check-timestamp", str(tmp_path / "forged.tsr"), "--data",
+                       str(folder / "seal.json"), "--ca", str(tsa.ca), "--cert",
+                       str(folder / "tsa-1.pem"))
+    assert code == 1 and "why: its chain ends at 'archiver test CA'" in out
 
 
 def test_a_seal_removed_from_the_middle_of_the_chain(root: Path, tsa: Tsa, capsys) -> None:

@@ -60,14 +60,15 @@ def openssl(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_wacz_carries_every_seal_and_key_and_openssl_verifies_them(
-        sealed: Path, tmp_path: Path) -> None:
+        sealed: Path, tmp_path: Path, tsa: Tsa) -> None:
     wacz = tmp_path / "sealed.wacz"
     assert main(["export", "wacz", str(wacz), "--root", str(sealed)]) == 0
     expected = custody_files(sealed)
     [folder] = seal_dirs(Collection(sealed))
     seal = f"seals/{folder.name}"
     assert set(expected) == {"keys/alice.pub", f"{seal}/seal.json", f"{seal}/seal.sig",
-                             f"{seal}/tsa-1.tsr", f"{seal}/tsa-1.pem"}
+                             f"{seal}/tsa-1.tsr", f"{seal}/tsa-1.pem", f"{seal}/tokens.json",
+                             f"{seal}/tokens.sig"}
     out = tmp_path / "out"
     with zipfile.ZipFile(wacz) as zf:
         listed = {r["path"]: r for r in json.loads(zf.read("datapackage.json"))["resources"]}
@@ -78,10 +79,11 @@ def test_the_wacz_carries_every_seal_and_key_and_openssl_verifies_them(
             assert listed[name]["hash"] == f"sha256:{hashlib.sha256(data).hexdigest()}"
         zf.extractall(out, members=[custody_name(p) for p in expected])
     assert custody_name(f"{seal}/tsa-1.tsr") == f"seals/{folder.name}.tsa-1.tsr"
-    # an outsider's checks, on the files taken out of the package, with OpenSSL only
+    # an outsider's checks, on the files taken out of the package, with OpenSSL only and the
+    # TSA's root obtained apart (here: the test TSA's folder)
     s = out / "seals" / folder.name
     ts = openssl("ts", "-verify", "-data", f"{s}.seal.json", "-in", f"{s}.tsa-1.tsr",
-                 "-CAfile", f"{s}.tsa-1.pem")
+                 "-untrusted", f"{s}.tsa-1.pem", "-CAfile", str(tsa.ca))
     assert ts.returncode == 0 and "Verification: OK" in ts.stdout, ts.stderr
     sig = openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(out / "keys/alice.pub"),
                   "-rawin", "-in", f"{s}.seal.json", "-sigfile", f"{s}.seal.sig")

@@ -1,7 +1,10 @@
 """A real RFC 3161 timestamp authority on 127.0.0.1: OpenSSL's own responder (``openssl ts
 -reply``, Debian's openssl) behind a small HTTP handler, with a test CA made here.
 
-Three TSAs share the CA: ``/good`` (valid 2020-2040), ``/expired`` (a certificate that
+Three TSAs share a chain as a public one does: each TSA certificate is issued by an intermediate
+("archiver test TSA CA"), issued by the root ("archiver test CA"); each token embeds the TSA's
+certificate, the intermediate and the root, leaf first (not in DER SET OF order), as DigiCert's
+and GlobalSign's do. The TSAs: ``/good`` (valid 2020-2040), ``/expired`` (a certificate that
 expired in 2025, signing under ``faketime`` at a time it was still valid), and ``/failing``
 (answers HTTP 500). ``faketime`` must be installed under CI (.ci/run installs it)."""
 
@@ -13,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +47,7 @@ digests = sha256, sha384, sha512
 accuracy = secs:1
 ordering = no
 tsa_name = yes
+certs = {dir}/embedded.pem
 ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 """
@@ -53,14 +58,14 @@ def _when(text: str) -> datetime:
 
 
 def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Certificate | None,
-          issuer_key: ec.EllipticCurvePrivateKey, not_before: str, not_after: str
-          ) -> x509.Certificate:
+          issuer_key: ec.EllipticCurvePrivateKey, not_before: str, not_after: str,
+          *, ca: bool = False) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, subject)])
     builder = (x509.CertificateBuilder().subject_name(name)
                .issuer_name(issuer.subject if issuer else name)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(_when(not_before)).not_valid_after(_when(not_after)))
-    if issuer is None:
+    if issuer is None or ca:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None),
                                         critical=True)
         builder = builder.add_extension(x509.KeyUsage(
@@ -100,16 +105,25 @@ class Tsa:
         return f"{self.base}/{name}"
 
 
-def make_pki(folder: Path) -> None:
-    """A CA and two TSA certificates (good; expired in 2025) with the openssl ts config."""
+def make_pki(folder: Path, names: tuple[str, str, str] = ("archiver test CA",
+                                                         "archiver test TSA CA",
+                                                         "archiver test TSA")) -> None:
+    """A root, an intermediate and two TSA certificates (good; expired in 2025) with the
+    openssl ts config; ``embedded.pem``: the certificates each token carries after its own."""
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = _cert(names[0], root_key, None, root_key, "2020-01-01", "2040-01-01")
+    _pem(folder / "ca.pem", root)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("archiver test CA", ca_key, None, ca_key, "2020-01-01", "2040-01-01")
-    _pem(folder / "ca.pem", ca)
+    ca = _cert(names[1], ca_key, root, root_key, "2020-01-01", "2040-01-01",
+               ca=True)
+    _pem(folder / "intermediate.pem", ca)
+    (folder / "embedded.pem").write_bytes((folder / "intermediate.pem").read_bytes()
+                                          + (folder / "ca.pem").read_bytes())
     sections = []
     for name, start, end in (("good", "2020-01-01", "2040-01-01"),
                              ("expired", "2024-01-01", "2025-06-01")):
         key = ec.generate_private_key(ec.SECP256R1())
-        _pem(folder / f"{name}.pem", _cert(f"archiver test TSA {name}", key, ca, ca_key,
+        _pem(folder / f"{name}.pem", _cert(f"{names[2]} {name}", key, ca, ca_key,
                                            start, end))
         _key(folder / f"{name}.key", key)
         (folder / f"{name}.serial").write_text("01\n")
@@ -163,12 +177,9 @@ def require_faketime() -> None:
         pytest.skip("faketime is not installed")
 
 
-@pytest.fixture(scope="session")
-def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
-    """The TSAs on 127.0.0.1, for the whole session."""
-    require_faketime()
-    folder = tmp_path_factory.mktemp("tsa")
-    make_pki(folder)
+@contextmanager
+def serving(folder: Path) -> Iterator[Tsa]:
+    """The TSAs of the PKI in ``folder`` (``make_pki``) on 127.0.0.1 while the block runs."""
     handler = type("Handler", (_Handler,), {"folder": folder})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -178,3 +189,13 @@ def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
+    """The TSAs on 127.0.0.1, for the whole session."""
+    require_faketime()
+    folder = tmp_path_factory.mktemp("tsa")
+    make_pki(folder)
+    with serving(folder) as running:
+        yield running

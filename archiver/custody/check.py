@@ -15,6 +15,7 @@ from archiver.manifest import Manifest, ManifestError, iso_time, load_manifest
 if TYPE_CHECKING:
     from archiver.custody.chain import SealCheck
     from archiver.custody.seal import Fixity, SealedSource
+    from archiver.custody.trust import Trust
 
 
 @dataclass
@@ -42,14 +43,16 @@ class CustodyReport:
     sources: dict[str, SourceCustody]
 
 
-def check_custody(collection: Collection, ids: list[str]) -> CustodyReport:
-    """Check the seals and compare sources ``ids`` with the latest one."""
+def check_custody(collection: Collection, ids: list[str], trust: Trust | None = None
+                  ) -> CustodyReport:
+    """Check the seals against ``trust`` (default: the trust file) and compare sources
+    ``ids`` with the latest one."""
     checks: list[SealCheck] = []
     findings: list[Finding] = []
     if (collection.root / SEALS).exists() or (collection.root / KEYS).exists():
         from archiver.custody.chain import check_seals  # cryptography: only when needed
 
-        checks, findings = check_seals(collection)
+        checks, findings = check_seals(collection, trust)
     for check in checks:
         findings += check.findings
     if not checks:

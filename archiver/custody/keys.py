@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from archiver.collection import KEYS, Collection
+from archiver.custody.trust import config_dir
 from archiver.errors import ArchiverError
 from archiver.fileio import atomic_write_bytes, sha256_bytes
 
@@ -50,8 +51,7 @@ def check_name(name: str) -> str:
 
 def default_key_file(name: str) -> Path:
     """``$XDG_CONFIG_HOME/archiver/keys/NAME.key`` (default ``~/.config/...``)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "archiver" / "keys" / f"{check_name(name)}.key"
+    return config_dir() / "keys" / f"{check_name(name)}.key"
 
 
 def public_key_text(name: str, key: Ed25519PublicKey) -> bytes:
@@ -71,7 +71,11 @@ def new_key(collection: Collection, name: str, key_file: Path, passphrase: bytes
     if pub_path.exists():
         raise ArchiverError(pub_path, "a key of this name exists; choose another name")
     if key_file.exists():
-        raise ArchiverError(key_file, "a private key exists here; it is never replaced")
+        raise ArchiverError(key_file, f"a private key exists here, never replaced: to use it "
+                                      f"in this collection too, 'archiver seal --key {name}"
+                                      + (f" --key-file {key_file}" if key_file
+                                         != default_key_file(name) else "")
+                            + f"' adds keys/{name}.pub; or choose another name")
     if collection.root.resolve() in key_file.resolve().parents:
         raise ArchiverError(key_file, "inside the collection: keep the private key out of it "
                                       "(anyone given the collection could sign seals with it)")
@@ -97,6 +101,20 @@ def new_key(collection: Collection, name: str, key_file: Path, passphrase: bytes
     except FileExistsError:
         key_file.unlink()
         raise ArchiverError(pub_path, "a key of this name exists; choose another name") from None
+    return PublicKey(name, f"{KEYS}/{name}.pub", private.public_key())
+
+
+def add_public_key(collection: Collection, name: str, private: Ed25519PrivateKey) -> PublicKey:
+    """Put the public half of a key made for another collection into ``keys/NAME.pub`` (the
+    next seal records it); refuse a name this collection gives another key."""
+    check_name(name)
+    pub_path = collection.root / KEYS / f"{name}.pub"
+    try:
+        atomic_write_bytes(pub_path, public_key_text(name, private.public_key()),
+                           overwrite=False)
+    except FileExistsError:
+        raise ArchiverError(pub_path, "a key of this name exists and is another key; choose "
+                                      "another name") from None
     return PublicKey(name, f"{KEYS}/{name}.pub", private.public_key())
 
 

@@ -9,7 +9,7 @@ import re
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,20 @@ from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.manifest import ManifestError, RelPath, Sha256, load_manifest
 
-FORMAT = "archiver-seal/1"
+# /2 binds the tokens: a seal of /2 must hold tokens.json and its signature (/1 seals, made
+# before, are read as they were)
+FORMAT = "archiver-seal/2"
+FORMATS = ("archiver-seal/1", FORMAT)
+TOKENS_FORMAT = "archiver-seal-tokens/1"
 STATEMENT = "seal.json"
 SIGNATURE = "seal.sig"
+TOKENS = "tokens.json"
+TOKENS_SIGNATURE = "tokens.sig"
 NAME = re.compile(r"^(\d{6})-(\d{8}T\d{6}Z)$")
 TOKEN = re.compile(r"^tsa-(\d+)\.tsr$")
+# how far a token's genTime may fall before the seal's own clock (sealed_at), or before the
+# previous seal's first token, and still be taken as this seal's: clocks disagree by minutes
+CLOCK_SKEW = timedelta(minutes=10)
 
 
 class _Model(BaseModel):
@@ -151,12 +160,31 @@ def current_state(collection: Collection) -> tuple[list[Fixity], list[SealedSour
     return keys, sources
 
 
+class TokenEntry(_Model):
+    """One token as bound to its seal: its file and the sha256 of its bytes."""
+
+    file: str
+    sha256: Sha256
+
+
+class TokenList(_Model):
+    """``tokens.json``: the seal's tokens, signed apart (the statement is what the tokens
+    stamp, so it cannot name them): a token removed, added or swapped no longer matches it."""
+
+    format: str
+    seal: str
+    statement_sha256: Sha256
+    tokens: list[TokenEntry]
+
+
 @dataclass
 class SealResult:
-    """A seal written: its folder, its statement, its tokens and the TSAs that failed."""
+    """A seal written: its folder, its statement and that statement's sha256 (the line to
+    publish elsewhere), its tokens and the TSAs that failed."""
 
     path: Path
     statement: Statement
+    sha256: str
     tokens: list[tuple[str, Token]]
     failures: list[TimestampError]
 
@@ -197,18 +225,31 @@ def make_seal(collection: Collection, key: PublicKey, private: Ed25519PrivateKey
     tokens, failures = [], []
     for url in tsas:
         try:
-            tokens.append((url, request_token(url, data, roots, timeout=timeout)))
+            token = request_token(url, data, roots, timeout=timeout)
         except TimestampError as exc:
             failures.append(exc)
+            continue
+        if token.gen_time < at - CLOCK_SKEW:  # verify would refuse it: a clock far behind
+            failures.append(TimestampError(url, f"its genTime {token.gen_time.isoformat()} is "
+                                                f"before this seal's time {at.isoformat()} by "
+                                                f"more than {CLOCK_SKEW}; fix the clock"))
+        else:
+            tokens.append((url, token))
     if tsas and not tokens:
         raise ArchiverError(collection.root, "no TSA gave a token that verifies ("
                             + "; ".join(str(f) for f in failures) + "); nothing was sealed")
+    name = seal_name(sequence, at)
     files = {STATEMENT: data, SIGNATURE: private.sign(data)}
     for number, (_, token) in enumerate(tokens, 1):
         files[f"tsa-{number}.tsr"] = token.reply
         files[f"tsa-{number}.pem"] = token.chain_pem()
-    path = _write(collection, seal_name(sequence, at), files)
-    return SealResult(path, statement, tokens, failures)
+    listing = TokenList(format=TOKENS_FORMAT, seal=name, statement_sha256=sha256_bytes(data),
+                        tokens=[TokenEntry(file=f, sha256=sha256_bytes(b))
+                                for f, b in files.items() if TOKEN.match(f)])
+    files[TOKENS] = canonical(listing.model_dump(mode="json"))
+    files[TOKENS_SIGNATURE] = private.sign(files[TOKENS])
+    path = _write(collection, name, files)
+    return SealResult(path, statement, sha256_bytes(data), tokens, failures)
 
 
 def _remove_leftovers(collection: Collection) -> None:
