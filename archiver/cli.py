@@ -9,12 +9,13 @@ import getpass
 import io
 import re
 import sys
+import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from archiver import __version__
 from archiver.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArchiverError
@@ -43,6 +44,50 @@ what the report's words mean:
   accepted  a finding a reviewer accepted, with the reason; still listed, never fails
   error / warning before a finding: its severity (the README's table lists every code)"""
 BY_HELP = "who makes the change, for the history (default: the login user name)"
+REASON_HELP = "why, in a sentence: kept in the source's history and shown in reports"
+ID_HELP = "the source's id (its manifest is manifests/ID.json)"
+# Each command's --help ends with these examples (the quick start runs most of them).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "init": ("archiver init --root harbour-case",),
+    "schema": ("archiver schema > manifest.schema.json",),
+    "add": ("archiver add from-union.txt --id union-copy --url https://example.org/harbour "
+            "--title \"Harbour stays open\" --received-from \"fishers' union\"",),
+    "verify": ("archiver verify", "archiver verify union-copy --format json --output verify.json",
+               "archiver verify --strict --problems-only --log audit.jsonl"),
+    "report": ("archiver report --output report.html",
+               "archiver report --output report/   (a folder: an index and a page per source)"),
+    "check-warc": ("archiver check-warc corpus/harbour-ruling/*.warc.gz",
+                   "archiver check-warc crawl.wacz --format json"),
+    "check-timestamp": ("archiver check-timestamp seals/000001-20261203T131332Z/tsa-1.tsr "
+                        "--data seals/000001-20261203T131332Z/seal.json",
+                        "archiver check-timestamp reply.tsr --digest sha256:<hex> --ca root.pem"),
+    "capture": ("archiver capture https://example.org/news/harbour --new-id harbour-ruling",
+                "archiver capture --id union-copy",
+                "archiver capture --id union-copy --from-archive https://web.archive.org/web/ "
+                "--at 2026-11-30T12:00:00Z"),
+    "import": ("archiver import crawl.warc.gz --url https://example.org/news/harbour "
+               "--id harbour-ruling",),
+    "repair": ("archiver repair union-copy", "archiver repair union-copy --apply"),
+    "restore": ("archiver restore --from /media/usb/harbour-deposit",
+                "archiver restore union-copy --from harbour.wacz --log audit.jsonl"),
+    "wacz": ("archiver export wacz harbour.wacz --title \"The harbour ruling\"",),
+    "bagit": ("archiver export bagit harbour-deposit --info "
+              "\"Source-Organization=Example Library\"",),
+    "new": ("archiver key new alice",),
+    "list": ("archiver key list",),
+    "seal": ("archiver seal --tsa http://timestamp.digicert.com "
+             "--message \"captures of the ruling\"",),
+    "accept": ("archiver accept union-copy link-placeholder --line 3 --reason \"the page links "
+               "nowhere either\"",),
+    "unaccept": ("archiver unaccept union-copy link-placeholder --line 3 --reason \"accepted by "
+                 "mistake\"",),
+    "edit": ("archiver edit union-copy --text corrected.txt --reason \"the union sent a "
+             "corrected copy\"",),
+    "set": ("archiver set harbour-ruling published 2026-11-30 --status confirmed "
+            "--note \"the page's dateline\" --reason \"read from the page\"",),
+    "withdraw": ("archiver withdraw union-copy --reason \"the union asked us to withdraw it\"",),
+}
+
 
 
 def _open(args: argparse.Namespace) -> Collection:
@@ -553,8 +598,6 @@ def cmd_key(args: argparse.Namespace) -> int:
         if not keys:
             print("no keys: 'archiver key new NAME' makes one", file=sys.stderr)
         return EXIT_FINDINGS if bad else EXIT_OK
-    if not args.name:
-        raise ArchiverError(None, "key new: give the key's NAME")
     key_file = Path(args.key_file) if args.key_file else default_key_file(args.name)
     passphrase = _passphrase(args)
     with _writing(collection, args):
@@ -672,39 +715,48 @@ def build_parser() -> argparse.ArgumentParser:
                                  "collection's lock (default 60)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
-            ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, *,
+            to: Any = sub, collection: bool = True, epilog: str = "") -> argparse.ArgumentParser:
+        """A command: its help, its examples at the end, and --root/--wait if it works on
+        a collection (check-warc, check-timestamp and schema read no collection)."""
+        examples = "examples:\n" + "\n".join(f"  $ {e}" for e in EXAMPLES[name])
+        p = to.add_parser(name, parents=[common] if collection else [], help=help_,
+                          description=textwrap.fill(help_, 79),
+                          epilog=f"{epilog}\n\n{examples}".strip(),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(func=func)
         return p
 
     add("init", cmd_init, "make an empty collection (manifests/ and corpus/)")
-    add("schema", cmd_schema, "print the manifest JSON Schema")
+    add("schema", cmd_schema, "print the manifest JSON Schema", collection=False)
 
     p = add("add", cmd_add, "register an existing text as a new source")
-    p.add_argument("path", help="the text file to copy into corpus/")
-    p.add_argument("--id", help="source id (default: the file stem)")
+    p.add_argument("path", metavar="FILE", help="the text file (UTF-8) to copy into corpus/")
+    p.add_argument("--id", metavar="ID", help="the new source's id (default: the file stem)")
     p.add_argument("--url", required=True, help="where the text was published")
-    p.add_argument("--title")
-    p.add_argument("--publisher")
+    p.add_argument("--title", help="the text's title, as published")
+    p.add_argument("--publisher", help="who published it (a newspaper, an agency, a UN body)")
     p.add_argument("--published", help="YYYY-MM-DD or an ISO datetime with zone")
     p.add_argument("--language", help="BCP 47 tag, e.g. en")
     p.add_argument("--received-from", help="who gave the text (default: the current user)")
     p.add_argument("--by", help=BY_HELP)
 
-    p = add("verify", cmd_verify, "check fixity, WARC integrity, fidelity and text damage")
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = STATUS_HELP
+    p = add("verify", cmd_verify, "check fixity, WARC integrity, fidelity and text damage",
+            epilog=STATUS_HELP)
     p.add_argument("ids", nargs="*", metavar="ID", help="sources to check (default: all)")
-    p.add_argument("--format", choices=FORMATS, default="text")
-    p.add_argument("--output", help="write the report to this file instead of stdout")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text (for people, the default), json (for scripts), github "
+                        "(workflow annotations) or junit (CI test reports)")
+    p.add_argument("--output", metavar="FILE",
+                   help="write the report to this file instead of stdout")
     p.add_argument("--strict", action="store_true", help="fail on warnings not accepted")
     p.add_argument("--problems-only", action="store_true",
                    help="text report: only the sources with open findings, and no accepted "
                         "finding (the counts still cover every source)")
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores, "
                    "at most one per 8 sources)")
-    p.add_argument("--log", help="append one JSON line for this run to this audit log")
+    p.add_argument("--log", metavar="FILE",
+                   help="append one JSON line for this run to this audit log")
     p.add_argument("--trust-key", action="append", default=[], metavar="sha256:HEX",
                    help="pin a signer's key fingerprint, obtained from the signer (repeatable; "
                         "adds to the trust file's)")
@@ -732,13 +784,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check every WARC and recompute fidelity and text damage instead of "
                         "using the cache")
 
-    p = add("check-warc", cmd_check_warc, "check the integrity of WARC files")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=WARC_FORMATS, default="text")
-    p.add_argument("--output", help="write the report to this file instead of stdout")
+    p = add("check-warc", cmd_check_warc, "check the integrity of WARC, ARC and WACZ files, "
+            "record by record", collection=False)
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a WARC (.warc, .warc.gz), ARC or WACZ file (several may be given)")
+    p.add_argument("--format", choices=WARC_FORMATS, default="text",
+                   help="text (the default) or json")
+    p.add_argument("--output", metavar="FILE",
+                   help="write the report to this file instead of stdout")
 
     p = add("check-timestamp", cmd_check_timestamp, "check an RFC 3161 timestamp reply offline "
-            "at its genTime: exit 0 valid, 1 invalid, 2 unreadable")
+            "at its genTime: exit 0 valid, 1 invalid, 2 unreadable", collection=False)
     p.add_argument("file", metavar="FILE", help="the reply (TimeStampResp, DER) as received")
     p.add_argument("--data", metavar="FILE", help="the bytes it stamps")
     p.add_argument("--digest", metavar="ALG:HEX", help="or their digest (sha256:…, sha384:…, "
@@ -758,18 +814,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="capture the URL of this existing source (repeatable)")
     p.add_argument("--pending", action="store_true",
                    help="capture every source whose capture is pending")
-    p.add_argument("--jobs", type=_positive_int, default=4, help="captures at once (default 4)")
-    p.add_argument("--per-host", type=_positive_int, default=1,
+    p.add_argument("--jobs", type=_positive_int, default=4, metavar="N",
+                   help="captures at once (default 4)")
+    p.add_argument("--per-host", type=_positive_int, default=1, metavar="N",
                    help="requests at a time to one host (default 1)")
-    p.add_argument("--delay", type=float, default=0.0,
+    p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
                    help="seconds between requests to one host (default 0)")
-    p.add_argument("--timeout", type=float, default=30.0,
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                    help="deadline in seconds for each exchange, connect to last byte "
                         "(default 30)")
-    p.add_argument("--max-bytes", type=int, default=100 * 1024 * 1024,
+    p.add_argument("--max-bytes", type=int, default=100 * 1024 * 1024, metavar="N",
                    help="largest response body accepted (default 100 MB)")
-    p.add_argument("--max-redirects", type=int, default=10, help="(default 10)")
-    p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
+    p.add_argument("--max-redirects", type=int, default=10, metavar="N",
+                   help="redirects followed at most, each archived (default 10)")
+    p.add_argument("--user-agent", default=DEFAULT_USER_AGENT, metavar="TEXT",
+                   help=f"the User-Agent header sent (default {DEFAULT_USER_AGENT})")
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback, private and link-local addresses")
     p.add_argument("--by", help=BY_HELP)
@@ -782,13 +841,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", cmd_import, "register a capture another tool made (WARC, WARC.GZ, WACZ) "
                                   "as a source's capture")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the WARC, WARC.GZ or WACZ file another tool "
+                   "made (copied into the collection byte for byte)")
     p.add_argument("--url", required=True, help="the URL whose response the file holds")
-    p.add_argument("--id", help="the source: an existing one keeps its text and gains the "
-                                "capture; a new one gets its text extracted (default: an id "
-                                "made from the URL)")
-    p.add_argument("--record-id", help="the response record to use (default: the latest "
-                                       "response for the URL)")
+    p.add_argument("--id", metavar="ID",
+                   help="the source: an existing one keeps its text and gains the capture; a "
+                        "new one gets its text extracted (default: an id made from the URL)")
+    p.add_argument("--record-id", metavar="URN", help="the response record to use (default: "
+                   "the latest response for the URL)")
     p.add_argument("--accept-nonconformant", action="store_true",
                    help="import a file whose content is intact but whose framing breaks the "
                         "standard; the acceptance is recorded")
@@ -804,7 +864,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="append one JSON line of what was restored to this audit log")
 
     p = add("repair", cmd_repair, "restore lost link targets from the archived original")
-    p.add_argument("id")
+    p.add_argument("id", metavar="ID", help=ID_HELP)
     p.add_argument("--apply", action="store_true",
                    help="write the repaired text as a new version and record it")
     p.add_argument("--by", help=BY_HELP)
@@ -813,16 +873,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="write sources as a WACZ package or a BagIt bag")
     export = p.add_subparsers(dest="package", required=True, metavar="FORMAT")
     for name, func, target, help_ in (
-            ("wacz", cmd_export_wacz, "OUT.wacz",
+            ("wacz", cmd_export_wacz, "FILE",
              "a WACZ 1.1.1 package for ReplayWeb.page and pywb"),
             ("bagit", cmd_export_bagit, "DIR", "an RFC 8493 bag for a repository deposit")):
-        p = export.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(func=func)
-        p.add_argument("out", metavar=target, help="the package to write (must not exist)")
+        p = add(name, func, help_, to=export)
+        p.add_argument("out", metavar=target, help="the package to write (a .wacz file, or "
+                       "the bag's folder); it must not exist")
         p.add_argument("ids", nargs="*", metavar="ID", help="sources to export (default: all)")
-        p.add_argument("--title", help="the package's title (default: named after the "
-                                       "collection's folder)")
-        p.add_argument("--description", help="what the package holds, in a few sentences")
+        p.add_argument("--title", metavar="TEXT", help="the package's title (default: named "
+                       "after the collection's folder)")
+        p.add_argument("--description", metavar="TEXT",
+                       help="what the package holds, in a few sentences")
         if name == "wacz":
             p.add_argument("--sign-key-file", metavar="PEM",
                            help="sign the package with this ECDSA P-384 private key (WACZ "
@@ -833,62 +894,75 @@ def build_parser() -> argparse.ArgumentParser:
                            help="add a bag-info.txt field, e.g. Source-Organization=... "
                                 "(repeatable)")
 
-    p = add("key", cmd_key, "make a signing key (key new NAME) or list the collection's keys")
-    p.add_argument("action", choices=("new", "list"))
-    p.add_argument("name", nargs="?", help="the new key's name (for key new)")
-    p.add_argument("--key-file", help="where the private key goes (default: "
-                                      "$XDG_CONFIG_HOME/archiver/keys/NAME.key)")
-    p.add_argument("--passphrase-file", help="protect the private key with the passphrase in "
-                                             f"this file (or set {PASSPHRASE_ENV})")
+    p = sub.add_parser("key", help="make a signing key (key new NAME) or list the "
+                       "collection's keys (key list)",
+                       description="make a signing key (key new NAME) or list the "
+                                   "collection's keys (key list)")
+    key = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add("new", cmd_key, "make an Ed25519 signing key: the private key in your config "
+            "folder, the public key in keys/NAME.pub, its fingerprint pinned in your trust "
+            "file", to=key)
+    p.add_argument("name", metavar="NAME", help="the key's name, e.g. your own (alice)")
+    p.add_argument("--key-file", metavar="FILE", help="where the private key goes (default: "
+                   "$XDG_CONFIG_HOME/archiver/keys/NAME.key)")
+    p.add_argument("--passphrase-file", metavar="FILE", help="protect the private key with "
+                   f"the passphrase in this file (or set {PASSPHRASE_ENV})")
+    add("list", cmd_key, "list the collection's keys: name, fingerprint, file, whether the "
+        "private key is on this machine and whether your trust file pins it", to=key)
 
     p = add("seal", cmd_seal, "sign and timestamp the collection's current state as a new seal")
-    p.add_argument("--key", help="the key in keys/ to sign with (default: the only one)")
-    p.add_argument("--key-file", help="the private key (default: "
+    p.add_argument("--key", metavar="NAME",
+                   help="the key to sign with: one in keys/, or one made for another of your "
+                        "collections (default: the only one in keys/)")
+    p.add_argument("--key-file", metavar="FILE", help="the private key (default: "
                                       "$XDG_CONFIG_HOME/archiver/keys/NAME.key)")
-    p.add_argument("--passphrase-file", help=f"the private key's passphrase (or set "
-                                             f"{PASSPHRASE_ENV})")
+    p.add_argument("--passphrase-file", metavar="FILE",
+                   help=f"the private key's passphrase (or set {PASSPHRASE_ENV})")
     p.add_argument("--tsa", action="append", default=[], metavar="URL",
                    help="an RFC 3161 timestamp authority (repeatable, for redundancy)")
     p.add_argument("--tsa-ca", action="append", default=[], metavar="PEM",
                    help="trusted root certificates of the TSAs (default: the certifi bundle)")
-    p.add_argument("--tsa-timeout", type=float, default=30.0,
+    p.add_argument("--tsa-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="seconds to wait for each TSA (default 30)")
     p.add_argument("--no-timestamp", action="store_true",
                    help="seal without any timestamp (it then proves who, not when)")
-    p.add_argument("--message", help="a note kept in the seal (what this batch of work was)")
+    p.add_argument("--message", metavar="TEXT",
+                   help="a note kept in the seal (what this batch of work was)")
 
     p = add("accept", cmd_accept, "record a reviewed finding as accepted, with the reason")
-    p.add_argument("id")
-    p.add_argument("code")
+    p.add_argument("id", metavar="ID", help=ID_HELP)
+    p.add_argument("code", metavar="CODE", help="the finding's code, as verify prints it "
+                   "(e.g. link-placeholder)")
     p.add_argument("--line", type=_positive_int,
                    help="the finding's line (needed only when the code fires on more than "
                         "one line)")
-    p.add_argument("--path", help="the finding's file, if the code fires on more than one")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--path", metavar="PATH",
+                   help="the finding's file, if the code fires on more than one")
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.add_argument("--by", help="who reviewed it (default: the login user name)")
 
     p = add("edit", cmd_edit, "record a changed text as the source's new text version")
-    p.add_argument("id")
+    p.add_argument("id", metavar="ID", help=ID_HELP)
     p.add_argument("--text", required=True, metavar="FILE", help="the new text (UTF-8)")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.add_argument("--by", help=BY_HELP)
 
     p = add("set", cmd_set, "correct one metadata claim, recording the old and the new")
-    p.add_argument("id")
+    p.add_argument("id", metavar="ID", help=ID_HELP)
     p.add_argument("field", metavar="FIELD", help="title, publisher, authors (';' between "
                    "names), published, updated, language or url")
     p.add_argument("value", metavar="VALUE", help="the new value ('' with --status unknown)")
     p.add_argument("--status", choices=("confirmed", "inferred", "unknown"), default="inferred",
                    help="confirmed: seen in the original or a stored copy; inferred: reasoned "
                         "from evidence, given in --note (default); unknown: not established")
-    p.add_argument("--note", help="the evidence for the claim")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--note", metavar="TEXT", help="the evidence for the claim")
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.add_argument("--by", help=BY_HELP)
 
     p = add("withdraw", cmd_withdraw, "withdraw a source from the active collection; its "
             "files stay and verify still checks them")
-    p.add_argument("id")
-    p.add_argument("--reason", required=True)
+    p.add_argument("id", metavar="ID", help=ID_HELP)
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.add_argument("--by", help=BY_HELP)
     return parser
 

@@ -273,3 +273,47 @@ def test_no_python_warning_reaches_the_user(root: Path) -> None:
                            "DeprecationWarning)", "warnings.warn('old API', UserWarning)"),
                            str(root / "..")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def _commands(parser=None, prefix=()):
+    """(name words, parser) of every command, subcommands of export and key included."""
+    import argparse
+
+    from archiver.cli import build_parser
+
+    parser = parser or build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = list(_commands(sub, (*prefix, name)))
+                yield from nested or [((*prefix, name), sub)]
+
+
+def test_every_command_explains_itself(capsys) -> None:
+    """Each command's --help ends with real examples; each argument and option says what it
+    is for, with an upper-case metavar; options that do nothing for a command are absent."""
+    import argparse
+
+    from archiver.cli import main
+
+    commands = dict(_commands())
+    assert {("key", "new"), ("key", "list"), ("export", "wacz"), ("verify",)} <= set(commands)
+    for words, parser in commands.items():
+        examples = parser.epilog.split("examples:\n", 1)[1].splitlines()
+        assert examples and all(e.startswith(f"  $ archiver {' '.join(words)}")
+                                for e in examples), words
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, (words, action.dest)
+            if action.metavar is not None:
+                assert action.metavar == action.metavar.upper() or ":" in action.metavar, (
+                    words, action.metavar)
+            elif not action.option_strings:  # an option's value shows as its DEST upper-cased
+                assert action.choices, (words, action.dest)
+        options = {o for a in parser._actions for o in a.option_strings}
+        reads_a_collection = words[0] not in ("check-warc", "check-timestamp", "schema")
+        assert ("--root" in options) == reads_a_collection, words
+        assert main([*words, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert out.rstrip().endswith(examples[-1].strip()), words
