@@ -74,9 +74,9 @@ def test_another_users_cache_and_another_codes_results_are_misses(
     path = tmp_path / "cache.sqlite"
     Cache(path).put("warc", "k", b"saved")
     assert Cache(path).get("warc", "k") == b"saved"
-    monkeypatch.setattr(cache_module, "_code_sha256", lambda: "0" * 64)  # archiver changed
-    assert Cache(path).get("warc", "k") is None
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module, "_code_sha256", lambda: "0" * 64)  # archiver changed
+        assert Cache(path).get("warc", "k") is None
     assert Cache(path).get("warc", "k") == b"saved"
     # the same file under another user's configuration: another secret
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "someone-else"))
