@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archiver.cli import main
 from archiver.collection import Collection
@@ -214,3 +216,40 @@ def test_an_unusable_lock_is_one_line(root: Path, capsys) -> None:
     assert capsys.readouterr().err == (
         f"archiver: {root}/.archiver-lock: cannot use the collection's lock (file is not a "
         "database); if no archiver run is going, delete it\n")
+
+
+_PATHS = st.sampled_from(["corpus/note.txt", "corpus/stray.txt", "manifests/note.json",
+                          "keys/alice.pub", "corpus/../keys/alice.pub", "/etc/passwd",
+                          "corpus/", "corpus/x/../note.txt", f"corpus/.archiver-tmp-{RUN}-0"])
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8) | _PATHS,
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.sampled_from(["run", "files", "x"]), inner,
+                                       max_size=3), max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(_JSON.map(lambda v: json.dumps(v).encode()),
+                         st.fixed_dictionaries({"run": st.just(RUN), "files": st.lists(
+                             st.one_of(st.none(), _PATHS), max_size=4)}).map(
+                             lambda v: json.dumps(v).encode()),
+                         st.binary(max_size=64)))
+def test_no_journal_removes_evidence_or_raises(root: Path, content: bytes) -> None:
+    """Whatever a file named like a journal holds, a roll-back neither fails nor removes a
+    manifest, a key, a recorded text or a file no run made; one it keeps is reported."""
+    keys = root / "keys"
+    keys.mkdir(exist_ok=True)
+    (keys / "alice.pub").write_bytes(b"a public key")
+    (root / "corpus/stray.txt").write_bytes(b"a file a person put here")
+    evidence = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()
+                and ".archiver" not in p.name}
+    journal = root / f"corpus/.archiver-tmp-journal-{RUN}.json"
+    journal.write_bytes(content)
+    c = Collection.open(root)
+    with c.writing() as rolled_back:
+        assert len(rolled_back) >= 1
+    assert {p: p.read_bytes() for p in evidence} == evidence
+    _, problems = c.journals()
+    assert problems == ([] if not journal.exists() else [(f"corpus/{journal.name}",
+                                                          problems[0][1])])
+    journal.unlink(missing_ok=True)

@@ -92,3 +92,13 @@ def test_a_folder_inside_corpus_that_leads_outside_is_never_written_through(
     assert err.startswith(f"archiver: corpus/{sid}/") and "resolves outside the collection" in err
     assert list((tmp_path / "elsewhere").iterdir()) == []
     assert not (sealed / f"manifests/{sid}.json").exists()
+
+
+def test_verify_writes_nothing_through_an_old_cache_folder_that_leads_outside(
+        sealed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (sealed / ".archiver-cache").symlink_to(tmp_path / "elsewhere")
+    for extra in ([], ["--jobs", "2"]):
+        code, _, err = run(capsys, "verify", "--root", str(sealed), *extra)
+        assert code == 0, err
+    assert list((tmp_path / "elsewhere").iterdir()) == []
