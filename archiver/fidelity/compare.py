@@ -31,6 +31,9 @@ _ON_PAGE_SHARE = 0.8
 # A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
 _GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
+# Punctuation is content: a sentence cut or run on, a stray mark (`camps. , Beijing`).
+_PUNCTUATION = frozenset(".,;:!?\u2026\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001")
+_SPACING = re.compile(r"\s+")
 # What a text lacks is a loss when it is prose: a passage with this many words or more outside
 # its links (`Related post: [a teaser](url)` is a label and a link) that is not a heading nor
 # the article's headline. Shorter passages are labels and credits ("More", "Click To
@@ -116,6 +119,8 @@ class Passage:
     quoted: list[bool] = field(default_factory=list)
     quotes: list[tuple[int, int, str]] = field(default_factory=list)  # token range, quotation
     heading: bool = False  # a Markdown heading, not prose
+    # what stands before each word and after the last: spacing and punctuation
+    gaps: list[str] = field(default_factory=lambda: [""])
 
     @property
     def key(self) -> str:
@@ -134,6 +139,8 @@ class Passage:
             quoted=self.quoted + other.quoted,
             quotes=self.quotes + [(a + shift, b + shift, q) for a, b, q in other.quotes],
             heading=self.heading and other.heading,
+            # the paragraph break between them stands before the other's first word
+            gaps=[*self.gaps[:-1], f"{self.gaps[-1]}\n\n{other.gaps[0]}", *other.gaps[1:]],
         )
 
 
@@ -172,9 +179,11 @@ def parse_passage(line: str, number: int) -> Passage:
         plain += (before, " ", m.group(1), " ")
         size, pos = start + len(m.group(1)) + 1, m.end()
     plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
-    joined = _CONTINUED_NUMBER.sub(lambda m: m.group().rstrip(".)\\").ljust(len(m.group())),
-                                   "".join(plain))
-    marked = _MARKUP.sub(lambda m: " " * len(m.group()), joined)
+    joined = "".join(plain)
+    # markup is blanked out, but a number that continues a paragraph stays: its digits are a
+    # word and its dot ends a sentence (`in Python\n3. The`)
+    marked = _MARKUP.sub(lambda m: m.group() if _CONTINUED_NUMBER.match(joined, m.start())
+                         else " " * len(m.group()), joined)
     text = marked.translate(_QUOTE_KINDS)
     flat = text.replace("\n", " ")
     directional = {(m.start(), m.end(), next(g for g in m.groups() if g is not None)
@@ -202,6 +211,9 @@ def parse_passage(line: str, number: int) -> Passage:
         quoted=[quote >= 0 for quote in quote_of],
         quotes=[(t[0], t[-1] + 1, quote_spans[q][2]) for q, t in quote_tokens.items()],
         heading=bool(_HEADING.match(line)),
+        gaps=[marked[start:end] for start, end in zip(
+            [0, *(end for _, end, _ in tokens)], [*(start for start, _, _ in tokens), len(marked)],
+            strict=True)],
     )
 
 
@@ -636,10 +648,7 @@ class _Report:
                 changes.append(op)
         self._check_quotes(stored, (original, ops))
         self._check_links(stored, original, to_stored)
-        if not changes:
-            return
-        first = changes[0]
-        if stored.key in self._page_lines:
+        if changes and stored.key in self._page_lines:
             # the text's passage is one of the page's blocks as it stands, paired with the
             # article's by likeness (a headline with the first line: businessinsider.com):
             # another block, not an edit; what the article's passage holds may be lacking
@@ -648,15 +657,35 @@ class _Report:
             if not _covered(original.words, _grams(stored.words)):
                 self.missing([original], stored.word_lines[0])
             return
-        line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
-        if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
-            # the passage is cut short: the original's rest is lacking, as a passage would be
-            start = first.dest_start
-            self.missing([Passage([line], original.words[start:], [line] * (len(original.words)
-                                  - start), original.word_links[start:], original.links)], line)
-        else:
-            self._add("text-altered", "words differ from the original (text -> original): "
-                      + _describe(changes, stored, original), line)
+        marks = _marks_changed(ops, stored, original)
+        if self._cut_short(changes, stored, original):
+            # the passage is cut short by a run of prose, or of links alone: what it lacks is
+            # lacking as a passage would be; a few words cut from its end are an edit
+            start = changes[0].dest_start
+            line = stored.word_lines[-1]
+            self.missing([Passage([line], original.words[start:], [line] * (
+                len(original.words) - start), original.word_links[start:], original.links)], line)
+            changes = []
+        if not changes and not marks:
+            return
+        described = [(op.src_start, _describe_words(op, stored, original)) for op in changes]
+        described += [(at, _describe_marks(at, to, stored, original)) for at, to in marks]
+        described.sort(key=lambda d: d[0])
+        line = stored.word_lines[min(described[0][0], len(stored.words) - 1)]
+        what = ("words and punctuation differ" if changes and marks else
+                "words differ" if changes else "punctuation differs")
+        self._add("text-altered", f"{what} from the original (text -> original): "
+                  + _shown([d for _, d in described]), line)
+
+    def _cut_short(self, changes: list[Opcode], stored: Passage, original: Passage) -> bool:
+        """Whether the only change is the original's end lacking from the passage, and that
+        end is prose (five words or more outside links) or links alone: it is then lacking
+        as a passage would be. A few words cut from a sentence's end are an edit."""
+        if len(changes) != 1 or changes[0].tag != "insert" or (
+                changes[0].src_start != len(stored.words)):
+            return False
+        plain = sum(k < 0 for k in original.word_links[changes[0].dest_start:])
+        return plain == 0 or plain >= _PROSE_WORDS
 
     def _run_in(self, stored: Passage, op: Opcode, original: Passage) -> bool:
         """Whether the stored words of a difference are the page's words run into the
@@ -750,6 +779,32 @@ def _differences(ops: Opcodes) -> list[Opcode]:
     return merged
 
 
+def _marks(gap: str) -> str | None:
+    """The punctuation between two words, in order (an ellipsis as one mark); None where a
+    line breaks between them: makers break lines and paragraphs their own way."""
+    if "\n" in gap:
+        return None
+    return "".join(c for c in gap.replace("...", "\u2026") if c in _PUNCTUATION)
+
+
+def _marks_changed(ops: Opcodes, stored: Passage, original: Passage) -> list[tuple[int, int]]:
+    """Where punctuation between unchanged words differs (a sentence cut, a stray mark), as
+    (stored word, original word) it stands before; after the last word, past the last."""
+    places = []
+    for op in ops:
+        if op.tag != "equal":
+            continue
+        places += zip(range(op.src_start + 1, op.src_end), range(op.dest_start + 1, op.dest_end),
+                      strict=True)
+        # how the passage ends, where the text ends it with a mark (some makers drop the
+        # mark after a link at a paragraph's end: resiliparse)
+        if (op.src_end == len(stored.words) and op.dest_end == len(original.words)
+                and _marks(stored.gaps[-1])):
+            places.append((op.src_end, op.dest_end))
+    return [(at, to) for at, to in places
+            if None is not _marks(stored.gaps[at]) != _marks(original.gaps[to]) is not None]
+
+
 def _glued(words: list[str], others: list[str]) -> bool:
     """Whether two runs of words differ only in where spaces fall (`MacBook s`, `MacBooks`)."""
     def letters(run: list[str]) -> str:
@@ -767,13 +822,29 @@ def _in_quote(passage: Passage, start: int, end: int) -> bool:
 
 def _describe(ops: list[Opcode], stored: Passage, original: Passage) -> str:
     """Render word differences as ``a`` -> ``b``; (none) where one side has no words."""
+    return _shown([_describe_words(op, stored, original) for op in ops])
+
+
+def _describe_words(op: Opcode, stored: Passage, original: Passage) -> str:
+    """One word difference as ``a`` -> ``b``; (none) where one side has no words."""
     def side(words: list[str]) -> str:
         return f"`{' '.join(words)}`" if words else "(none)"
 
-    shown = [
-        f"{side(stored.words[op.src_start : op.src_end])} -> "
-        f"{side(original.words[op.dest_start : op.dest_end])}"
-        for op in ops[:_SHOWN_DIFFERENCES]
-    ]
-    more = len(ops) - _SHOWN_DIFFERENCES
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    return (f"{side(stored.words[op.src_start : op.src_end])} -> "
+            f"{side(original.words[op.dest_start : op.dest_end])}")
+
+
+def _describe_marks(at: int, to: int, stored: Passage, original: Passage) -> str:
+    """A change of punctuation before stored word ``at`` (original word ``to``; at the end of
+    the passage, after its last word), shown with the words around it as written."""
+    def side(passage: Passage, k: int) -> str:
+        around = f"{passage.words[k - 1]}{_SPACING.sub(' ', passage.gaps[k])}"
+        return f"`{around}{passage.words[k]}`" if k < len(passage.words) else f"`{around.rstrip()}`"
+
+    return f"{side(stored, at)} -> {side(original, to)}"
+
+
+def _shown(differences: list[str]) -> str:
+    """The first few differences, and how many more."""
+    more = len(differences) - _SHOWN_DIFFERENCES
+    return "; ".join(differences[:_SHOWN_DIFFERENCES]) + (f"; and {more} more" if more > 0 else "")
