@@ -1049,7 +1049,8 @@ def test_the_seed_round_trips_sentence_ends_marks_and_words_are_found_on_their_l
      "`rained, then` -> `rained; then`"),
     ("It rained. , then it stopped", "It rained, . then it stopped",
      "`rained. , then` -> `rained, . then`"),  # the order of the marks
-    ("It rained and it stopped?", "It rained and it stopped.", "`stopped?` -> `stopped.`"),
+    ("It. rained then it stopped", "It rained then it stopped", "`It. rained` -> `It rained`"),
+    ("It rained and it stopped? ", "It rained and it stopped.", "`stopped?` -> `stopped.`"),
     ("It rained and it stopped.", "It rained and it stopped", "`stopped.` -> `stopped`"),
 ])
 def test_punctuation_between_words_is_content(stored: str, original: str, shown: str) -> None:
@@ -1093,3 +1094,26 @@ def test_the_end_a_passage_lacks_is_an_edit_when_short_a_loss_when_prose(
     stored = f"{kept}\n\nThe next paragraph is as it was."
     found = [(f.code, f.line) for f in compare(stored, original, PATH).findings]
     assert found == ([(code, 1)] if code else [])
+
+
+def test_a_change_of_punctuation_is_reported_on_the_line_of_the_word_after_it() -> None:
+    # a hard-wrapped paragraph: the mark after its last word is on that word's line
+    original = "First paragraph.\n\nIt rained and it\nstopped.\n\nLast paragraph."
+    [finding] = compare(original.replace("stopped.", "stopped?"), original, PATH).findings
+    assert (finding.code, finding.line) == ("text-altered", 4)
+    [finding] = compare(original.replace("rained and it", "rained and. it"), original,
+                        PATH).findings
+    assert (finding.code, finding.line) == ("text-altered", 3)
+
+
+def test_a_passage_cut_short_by_prose_is_lacking_at_its_last_line_and_a_mark_altered() -> None:
+    original = ("First paragraph.\n\nOfficials said it was politically\nmotivated and strongly "
+                "opposed its release in the end.\n\nLast paragraph.")
+    stored = "First paragraph.\n\nOfficials said it was politically\nmotivated. and\n\nLast."
+    result = compare(stored, original.replace("Last paragraph.", "Last."), PATH)
+    assert [(f.code, f.line) for f in result.findings] == [
+        ("text-altered", 4), ("text-missing", 4)]
+    assert result.findings[0].message == (
+        "punctuation differs from the original (text -> original): "
+        "`motivated. and` -> `motivated and`")
+    assert '"strongly opposed its release in the end"' in result.findings[1].message
