@@ -48,7 +48,7 @@ from rich.table import Table
 
 from archiver.cli import main as archiver
 from archiver.collection import Collection
-from archiver.fidelity.compare import LINK
+from archiver.fidelity.passages import LINK
 from archiver.manifest import load_manifest
 from benchmarks.bench_capture import PageHandler, PageServer
 

@@ -566,7 +566,7 @@ def test_a_pages_block_paired_by_likeness_is_no_edit_an_edited_one_is() -> None:
 def test_a_paragraph_split_in_two_and_joined_is_the_paragraph_whole() -> None:
     # what alignment compares when one side split a paragraph: words, their lines, their
     # links and the quotations must all be those of the paragraph read whole
-    from archiver.fidelity.compare import parse_passage
+    from archiver.fidelity.passages import parse_passage
 
     first = 'She cited [the report](https://e.org/r) and said "it is a scandal" today,'
     second = 'then [the annex](https://e.org/a) that "no one read" at all.'
@@ -779,7 +779,7 @@ def test_an_altered_message_names_five_differences_then_counts_the_rest(
 
 
 def test_a_list_that_starts_at_1_interrupts_a_paragraph_its_items_are_passages() -> None:
-    from archiver.fidelity.compare import parse_text
+    from archiver.fidelity.passages import parse_text
 
     text = "The steps were these:\n1. first\n2. second\n\nIn 1999 the rule\n2. changed"
     assert [p.key for p in parse_text(text)] == [
@@ -787,7 +787,7 @@ def test_a_list_that_starts_at_1_interrupts_a_paragraph_its_items_are_passages()
 
 
 def test_a_heading_joined_to_prose_is_prose() -> None:
-    from archiver.fidelity.compare import parse_passage
+    from archiver.fidelity.passages import parse_passage
 
     heading, other, prose = (parse_passage("## Vote", 1), parse_passage("## Count", 2),
                              parse_passage("The council voted.", 3))
@@ -912,7 +912,8 @@ _WHOLE = ("The council met on Monday and voted to close the old market square fo
 ])
 def test_alignment_joins_split_paragraphs_and_pairs_without_crossing(
         stored: str, original: str, matches: list) -> None:
-    from archiver.fidelity.compare import align, parse_text
+    from archiver.fidelity.align import align
+    from archiver.fidelity.passages import parse_text
 
     found = align(parse_text(stored), parse_text(original))
     assert [(m.stored, m.original) for m in found] == matches
