@@ -80,7 +80,7 @@ _QUOTATION = re.compile("[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00
 _APOSTROPHE = re.compile("(?<=\\w)['\u2019](?=\\w)")
 _QUOTE_MARKS = re.compile("[\"'\u201c\u201d\u201e\u00ab\u00bb\u2018\u2019]")
 _WORD = re.compile(r"(?<![\w/.-])[^\W\d_]{4,}(?![\w/.-])")  # a plain word of 4 letters or more
-_ANY_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # a word as verify reads it
+_ANY_WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)*")  # a word as verify reads it
 _BETWEEN = re.compile(r"(?<=[^\W_])(,?) (?=[^\W_])")  # a space, or a comma, between two words
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_])\.(?=\s|$)")
 
@@ -143,13 +143,18 @@ def _swap_word(line: str, start: int, end: int, rng: random.Random) -> str | Non
     return line[: word.start()] + new + line[word.end():]
 
 
-def _reword(line: str, start: int, end: int, rng: random.Random) -> str | None:
+def _reword(line: str, start: int, end: int, rng: random.Random, clauses: list[str]) -> str | None:
     """``line`` with a clause inside [start, end) reworded as a machine round trip does it:
-    three to five words, not the span's first nor last, put in another order (the first
-    last), one of them replaced by a substitute; None if the span is too short."""
+    one time in two three to five words, not the span's first nor last, put in another order
+    (the first last) and one of them replaced by a substitute; else a clause of three or four
+    of the text's own words from another line (``clauses``) put between two words; None if
+    the span is too short."""
     words = list(_ANY_WORD.finditer(line, start, end))
     if len(words) < MIN_WORDS:
         return None
+    if rng.random() < 0.5 and clauses:
+        at = rng.randrange(1, len(words))
+        return f"{line[: words[at].start()]}{rng.choice(clauses)} {line[words[at].start():]}"
     size = rng.randint(3, 5)
     at = rng.randrange(1, len(words) - size)
     run = [w.group() for w in words[at : at + size]]
@@ -289,7 +294,15 @@ def damage(text: str, page: str, rng: random.Random, links: int) -> Damaged:
         return [(a, b) for a, b in _outside_links(lines[n])
                 if change(lines[n], a, b, random.Random(0)) is not None]
 
-    for kind, change in (("reworded", _reword), ("cut-end", _cut_end),
+    def reword(line: str, start: int, end: int, rng: random.Random) -> str | None:
+        # runs of the text's own words, from its other lines
+        runs = [[m.group() for m in _ANY_WORD.finditer(lines[n], a, b)]
+                for n in plain if lines[n] != line for a, b in _outside_links(lines[n])]
+        clauses = [" ".join(run[k : k + size]) for run in runs
+                   for k in range(0, len(run) - 4, 7) for size in (3, 4)]
+        return _reword(line, start, end, rng, clauses)
+
+    for kind, change in (("reworded", reword), ("cut-end", _cut_end),
                          ("stray-punctuation", _stray_mark)):
         if (n := pick([n for n in plain if n != dropped and spans(change, n)])) is not None:
             lines[n] = change(lines[n], *rng.choice(spans(change, n)), rng) or lines[n]

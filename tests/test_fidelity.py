@@ -821,6 +821,10 @@ _ENVOY_PAGE = ("Pamela Wilson\n\nThe council met on Monday Aerial view and voted
     ("Monday and", "Monday Jane Roe and", "`Jane Roe` -> (none)"),
     ("Monday and", "Monday ruled by decree and", "`ruled by decree` -> (none)"),
     ("Monday and", "Monday Loading comments and", None),
+    # the article's own words put into a sentence are a clause changed (a round trip's)
+    ("Monday and", "Monday voted to close and", "`voted to close` -> (none)"),
+    ("envoy said.", "envoy said the old market square.", "`the old market square` -> (none)"),
+    ("Monday and", "Monday Chinas envoy said and", "`Chinas envoy said` -> (none)"),
     # a page's line in place of an article's word is an edit
     ("Monday and", "Loading comments and", "`Loading comments` -> `Monday`"),
 ])
@@ -989,6 +993,9 @@ def test_a_round_trips_damage_on_a_real_page_is_found_on_its_line() -> None:
         10: ("of trying to stop her performing tracks", "of trying her performing to halt tracks"),
         16: ("company and the effect", "company. , and the effect"),  # a stray mark
         17: ("twice denied doing", "twice, denied doing"),
+        # a clause of the article's own words, put in where it was not (a round trip's)
+        11: ("a re-recording.", "a re-recording in the past."),
+        14: ("accused Big Machine", "accused her former record label Big Machine"),
     }
     for at, (old, new) in damages.items():
         assert lines[at - 1].count(old) == 1, old
@@ -1001,6 +1008,10 @@ def test_a_round_trips_damage_on_a_real_page_is_found_on_its_line() -> None:
          "`unfair to her`"),
         ("text-altered", 10, "words differ from the original (text -> original): (none) -> "
          "`to stop`; `to halt` -> (none)"),
+        ("text-altered", 11, "words differ from the original (text -> original): `in the past` "
+         "-> (none)"),
+        ("text-altered", 14, "words differ from the original (text -> original): `her former "
+         "record label` -> (none)"),
         ("text-altered", 16, "punctuation differs from the original (text -> original): "
          "`company. , and` -> `company and`"),
         ("text-altered", 17, "punctuation differs from the original (text -> original): "

@@ -196,13 +196,28 @@ class _Report:
         self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
 
     @functools.cached_property
+    def _original_grams(self) -> set[tuple[str, ...]]:
+        """Runs of the article's own words, as the extractor found it."""
+        return _grams([w for p in self._original for w in p.words])
+
+    @functools.cached_property
+    def _original_glued(self) -> str:
+        """The article's own words, spacing and apostrophes aside."""
+        return "".join(w for p in self._original for w in p.words).replace("'", "")
+
+    def _articles(self, words: list[str]) -> bool:
+        """Whether words are the article's own: in runs of its words, or spacing aside."""
+        return (_covered(words, self._original_grams)
+                or "".join(words).replace("'", "") in self._original_glued)
+
+    @functools.cached_property
     def _article_grams(self) -> set[tuple[str, ...]]:
         """Runs of the article's words, all of them: a passage with them is not outside it,
         even where the article's passage is paired too (a peer's text that holds the article
         twice, as the page does); and those of the page's own <article> that holds most of
         it, and of the smallest body of paragraphs that does: the page's markup draws the
         article's bounds too, where the extractor took only a part of it (wired.com)."""
-        article = _grams([w for p in self._original for w in p.words])
+        article = self._original_grams
         extent = set(article)
         for declared in self._parts.articles:
             grams = _grams(read_words(declared))
@@ -387,7 +402,8 @@ class _Report:
                 added.startswith(kept) or added.endswith(kept)):
             return False
         around = stored.words[max(op.src_start - _GRAM + 1, 0) : op.src_end + _GRAM - 1]
-        return ((op.dest_start == op.dest_end and len(words) >= _GRAM and self._on_page(words))
+        return ((op.dest_start == op.dest_end and len(words) >= _GRAM and self._on_page(words)
+                 and not self._articles(words))
                 or " ".join(words) in self._page_lines
                 or "".join(around).replace("'", "") in self._page_glued)
 
