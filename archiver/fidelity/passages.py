@@ -65,7 +65,7 @@ _DIRECTIONAL_QUOTED = re.compile(
 # A single-quoted passage opens before a non-space and closes before a non-letter; an
 # apostrophe followed by a letter (China's) stays inside.
 _SINGLE_QUOTED = re.compile(r"(?<!\w)'(?=\S)((?:[^']|'(?=\w))+?)'(?!\w)")
-_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]")
+_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]")  # a Markdown heading: a passage that is no prose
 
 
 @dataclass
