@@ -112,7 +112,9 @@ RULES: dict[str, Rule] = {
              "Prose of the original article that the text lacks (one finding per text, with "
              "each place); headings, link-only lines, labels and the headline do not count.",
              "Restore it from the original."),
-        Rule("text-altered", _W, "A passage whose words differ from the original's.",
+        Rule("text-altered", _W,
+             "A passage whose words or punctuation differ from the original's (a word or "
+             "clause changed, a sentence's end cut, a stray mark).",
              "Restore the original wording."),
         Rule("quote-altered", _E,
              "Words inside quotation marks that are not verbatim in the original.",

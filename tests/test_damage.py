@@ -215,9 +215,23 @@ def test_split_link_continued_in_lower_case() -> None:
     "See [the report](https://x.org).\n\n[Annex](https://x.org/b) follows.",
     "[One report](https://x.org/1)\n\n[Another report](https://x.org/2)",
     "See [the report](https://x.org)\n\nThe next paragraph starts a sentence.",
+    # two different links side by side across a paragraph break, whatever the case after
+    "Read the [full report](https://x.org/report)\n\n[Annex](https://x.org/annex) follows.",
+    "Read the [full report](https://x.org/report)\n\n[annex two](https://x.org/annex) too.",
 ])
 def test_split_link_near_misses(text: str) -> None:
     assert hits(text, "split-link") == []
+
+
+@pytest.mark.parametrize("targets", [
+    ("https://x.org/a", "https://x.org/a"),  # the halves of one link keep its target
+    ("#", "https://x.org/a"), ("https://x.org/a", "#"), ("", "https://x.org/a"),
+    ("https://x.org/a", ""),  # a lost target may be the other half's
+])
+def test_split_link_with_one_target_or_a_lost_one(targets: tuple[str, str]) -> None:
+    text = (f"They draw attention to [harassment of Uyghur diaspora]({targets[0]})\n\n"
+            f"[Communities]({targets[1]}) abroad.")
+    assert lines_of(text, "split-link") == [1]
 
 
 # --- boilerplate

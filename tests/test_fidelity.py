@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from archiver.errors import ArchiverError
@@ -491,6 +493,12 @@ FAITHFUL_PLACES = [
     # html2text's wrapped line that starts with `3.`: a paragraph's number, not a list
     ("gregoryszorc.com-750955e5.html", "readability+html2text", "text-altered",
      "in Python\n3. The very early", "in Python\n3. The very late"),
+    # its dot ends a sentence: it is kept, and compared
+    ("gregoryszorc.com-750955e5.html", "readability+html2text", "text-altered",
+     "in Python\n3. The very early", "in Python\n3 The very early"),
+    # a full stop after a link at a paragraph's end, dropped (resiliparse); a stray one is not
+    ("cbssports.com-08f79376.html", "resiliparse", "text-altered",
+     "running back Trey Edmunds", "running back. Trey Edmunds"),
     # an autolink html2text wrapped over two lines
     ("kabarislamia.com-7837c9d6.html", "readability+html2text", "link-lost",
      "<http://www.ipabionline.com/2013/02/ahmadinejad-siapa-menghina-\nsahabat.html#ixzz2PpyAj3AN>",
@@ -558,7 +566,7 @@ def test_a_pages_block_paired_by_likeness_is_no_edit_an_edited_one_is() -> None:
 def test_a_paragraph_split_in_two_and_joined_is_the_paragraph_whole() -> None:
     # what alignment compares when one side split a paragraph: words, their lines, their
     # links and the quotations must all be those of the paragraph read whole
-    from archiver.fidelity.compare import parse_passage
+    from archiver.fidelity.passages import parse_passage
 
     first = 'She cited [the report](https://e.org/r) and said "it is a scandal" today,'
     second = 'then [the annex](https://e.org/a) that "no one read" at all.'
@@ -571,6 +579,10 @@ def test_a_paragraph_split_in_two_and_joined_is_the_paragraph_whole() -> None:
     assert joined.word_links == whole.word_links
     assert joined.quotes == whole.quotes and len(joined.quotes) == 2
     assert joined.word_lines == [3] * len(one.words) + [4] * len(two.words)
+    # what stands between the halves is a paragraph break, whatever the marks around it
+    assert joined.gaps == [*one.gaps[:-1], f"{one.gaps[-1]}\n\n{two.gaps[0]}", *two.gaps[1:]]
+    assert joined.gaps[len(one.words)] == ",\n\n"
+    assert whole.gaps[len(one.words)] == ", " and len(whole.gaps) == len(whole.words) + 1
     # joining leaves both halves as they were
     assert one == parse_passage(first, 3) and two == parse_passage(second, 4)
 
@@ -767,7 +779,7 @@ def test_an_altered_message_names_five_differences_then_counts_the_rest(
 
 
 def test_a_list_that_starts_at_1_interrupts_a_paragraph_its_items_are_passages() -> None:
-    from archiver.fidelity.compare import parse_text
+    from archiver.fidelity.passages import parse_text
 
     text = "The steps were these:\n1. first\n2. second\n\nIn 1999 the rule\n2. changed"
     assert [p.key for p in parse_text(text)] == [
@@ -775,7 +787,7 @@ def test_a_list_that_starts_at_1_interrupts_a_paragraph_its_items_are_passages()
 
 
 def test_a_heading_joined_to_prose_is_prose() -> None:
-    from archiver.fidelity.compare import parse_passage
+    from archiver.fidelity.passages import parse_passage
 
     heading, other, prose = (parse_passage("## Vote", 1), parse_passage("## Count", 2),
                              parse_passage("The council voted.", 3))
@@ -809,6 +821,10 @@ _ENVOY_PAGE = ("Pamela Wilson\n\nThe council met on Monday Aerial view and voted
     ("Monday and", "Monday Jane Roe and", "`Jane Roe` -> (none)"),
     ("Monday and", "Monday ruled by decree and", "`ruled by decree` -> (none)"),
     ("Monday and", "Monday Loading comments and", None),
+    # the article's own words put into a sentence are a clause changed (a round trip's)
+    ("Monday and", "Monday voted to close and", "`voted to close` -> (none)"),
+    ("envoy said.", "envoy said the old market square.", "`the old market square` -> (none)"),
+    ("Monday and", "Monday Chinas envoy said and", "`Chinas envoy said` -> (none)"),
     # a page's line in place of an article's word is an edit
     ("Monday and", "Loading comments and", "`Loading comments` -> `Monday`"),
 ])
@@ -900,7 +916,8 @@ _WHOLE = ("The council met on Monday and voted to close the old market square fo
 ])
 def test_alignment_joins_split_paragraphs_and_pairs_without_crossing(
         stored: str, original: str, matches: list) -> None:
-    from archiver.fidelity.compare import align, parse_text
+    from archiver.fidelity.align import align
+    from archiver.fidelity.passages import parse_text
 
     found = align(parse_text(stored), parse_text(original))
     assert [(m.stored, m.original) for m in found] == matches
@@ -958,3 +975,157 @@ def test_an_original_without_text_names_the_text_that_cannot_be_verified() -> No
         check_fidelity(FAITHFUL, PATH, b"<html><body></body></html>", URL, installed_extractor())
     assert (raised.value.path, raised.value.reason) == (
         PATH, f"the archived original ({URL}) yields no text")
+
+
+# --- a machine round trip (seed 004): sentence ends cut, stray marks, clauses reworded
+
+def _bbc() -> tuple[RealPage, list[str]]:
+    """A held-out real page and archiver's text of it, by line."""
+    page = next(p for p in real_pages() if p.name == "bbc.com-70cb2d5b.html")
+    return page, extract(page.html, page.url).text.split("\n")
+
+
+def test_a_round_trips_damage_on_a_real_page_is_found_on_its_line() -> None:
+    page, lines = _bbc()
+    damages = {  # line: (as published, as a round trip left it)
+        3: ("American Music Awards on Sunday.", "American Music. Awards"),  # cut, stop moved
+        9: ("denied being unfair to her.", "denied being."),  # a sentence's end cut
+        10: ("of trying to stop her performing tracks", "of trying her performing to halt tracks"),
+        16: ("company and the effect", "company. , and the effect"),  # a stray mark
+        17: ("twice denied doing", "twice, denied doing"),
+        # a clause of the article's own words, put in where it was not (a round trip's)
+        11: ("a re-recording.", "a re-recording in the past."),
+        14: ("accused Big Machine", "accused her former record label Big Machine"),
+    }
+    for at, (old, new) in damages.items():
+        assert lines[at - 1].count(old) == 1, old
+        lines[at - 1] = lines[at - 1].replace(old, new)
+    result = check_fidelity("\n".join(lines), PATH, page.html, page.url, installed_extractor())
+    assert [(f.code, f.line, f.message) for f in result.findings] == [
+        ("text-altered", 3, "words and punctuation differ from the original (text -> "
+         "original): `Music. Awards` -> `Music Awards`; (none) -> `on Sunday`"),
+        ("text-altered", 9, "words differ from the original (text -> original): (none) -> "
+         "`unfair to her`"),
+        ("text-altered", 10, "words differ from the original (text -> original): (none) -> "
+         "`to stop`; `to halt` -> (none)"),
+        ("text-altered", 11, "words differ from the original (text -> original): `in the past` "
+         "-> (none)"),
+        ("text-altered", 14, "words differ from the original (text -> original): `her former "
+         "record label` -> (none)"),
+        ("text-altered", 16, "punctuation differs from the original (text -> original): "
+         "`company. , and` -> `company and`"),
+        ("text-altered", 17, "punctuation differs from the original (text -> original): "
+         "`twice, denied` -> `twice denied`"),
+    ]
+    assert all(f.severity is Severity.WARNING for f in result.findings)
+
+
+# The seed text 004 is a machine round trip of a published article; its original is not
+# stored here. This original is the seed with the damage SOURCES.md names undone at its
+# places (the issue quotes the first): a reference written for the test, not the article.
+_SEED_004 = Path(__file__).resolve().parents[1] / "corpus" / "004_d2786ee237b4bc83.txt"
+_ROUND_TRIP_UNDONE = [  # line, as the round trip left it, as it was
+    (6, "politically motivated. and", "politically motivated and strongly opposed its release."),
+    (8, "the release of his report", "the release of her report"),  # inside a quotation
+    (20, "written to his office, he said", "written to her office, she said"),
+    (26, "re-education camps. , Beijing", "re-education camps, Beijing"),
+    (34, "September, he said he had not", "September, she said she had not"),
+    (38, "he told reporters", "she told reporters"),
+    (40, "not in control.", "not in control.\u201d"),  # a closing mark: style, damage.py's
+]
+
+
+def test_the_seed_round_trips_sentence_ends_marks_and_words_are_found_on_their_lines() -> None:
+    stored = _SEED_004.read_text(encoding="utf-8")
+    lines = stored.split("\n")
+    for at, damaged, undone in _ROUND_TRIP_UNDONE:
+        assert lines[at - 1].count(damaged) == 1, damaged
+        lines[at - 1] = lines[at - 1].replace(damaged, undone)
+    original = "\n".join(lines)
+    result = compare(stored, original, PATH, page_text=original)
+    assert [(f.code, f.line) for f in result.findings] == [
+        ("text-altered", 6), ("quote-altered", 8), ("text-altered", 20), ("text-altered", 26),
+        ("text-altered", 34), ("text-altered", 38)]
+    cut, _, _, stray, _, _ = result.findings
+    assert cut.message == (
+        "words and punctuation differ from the original (text -> original): "
+        "`motivated. and` -> `motivated and`; (none) -> `strongly opposed its release`")
+    assert stray.message == ("punctuation differs from the original (text -> original): "
+                             "`camps. , Beijing` -> `camps, Beijing`")
+
+
+@pytest.mark.parametrize(("stored", "original", "shown"), [
+    ("It rained. then it stopped", "It rained then it stopped", "`rained. then` -> `rained then`"),
+    ("It rained then it stopped", "It rained. then it stopped", "`rained then` -> `rained. then`"),
+    ("It rained, then it stopped", "It rained; then it stopped",
+     "`rained, then` -> `rained; then`"),
+    ("It rained. , then it stopped", "It rained, . then it stopped",
+     "`rained. , then` -> `rained, . then`"),  # the order of the marks
+    ("It. rained then it stopped", "It rained then it stopped", "`It. rained` -> `It rained`"),
+    ("It rained and it stopped? ", "It rained and it stopped.", "`stopped?` -> `stopped.`"),
+    ("It rained and it stopped.", "It rained and it stopped", "`stopped.` -> `stopped`"),
+])
+def test_punctuation_between_words_is_content(stored: str, original: str, shown: str) -> None:
+    [finding] = compare(stored, original, PATH).findings
+    assert (finding.code, finding.line) == ("text-altered", 1)
+    assert finding.message == ("punctuation differs from the original (text -> original): "
+                               + shown)
+
+
+@pytest.mark.parametrize(("stored", "original"), [
+    ("It rained... then it stopped", "It rained\u2026 then it stopped"),  # one ellipsis
+    ("It rained \u201cthen\u201d it stopped", "It rained 'then' it stopped"),  # quote style
+    ("It rained \u2014 then it stopped", "It rained - then it stopped"),  # dashes
+    ("It rained, then it\u00a0stopped", "It rained,  then it stopped"),  # spacing
+    # a maker that drops the mark after a link at a paragraph's end (resiliparse)
+    ("It rained, then it [stopped](https://e.org/s)",
+     "It rained, then it [stopped](https://e.org/s)."),
+    # a line or paragraph break between two words is the maker's, whatever stands there
+    ("First paragraph.\n\nIt rained\nthen it stopped\n\nLast.",
+     "First paragraph.\n\nIt rained, then it stopped\n\nLast."),
+    ("First paragraph.\n\nIt rained\n\nthen it stopped and everyone went out again.\n\nLast.",
+     "First paragraph.\n\nIt rained, then it stopped and everyone went out again.\n\nLast."),
+])
+def test_punctuation_as_style_or_where_a_line_breaks_is_not_compared(
+        stored: str, original: str) -> None:
+    assert compare(stored, original, PATH).findings == []
+
+
+@pytest.mark.parametrize(("tail", "code"), [
+    ("and opposed it", "text-altered"),  # a sentence's end cut: an edit
+    ("and strongly opposed its release", "text-missing"),  # prose: lacking as a passage
+    ("[and strongly opposed its release](https://e.org/r)", None),  # a link: a teaser
+    ("and [strongly opposed its release](https://e.org/r)", "text-altered"),
+    ("and [its release](https://e.org/r) in the end", "text-altered"),  # 4 words outside
+    ("and opposed [its release](https://e.org/r) in the end", "text-missing"),  # 5
+])
+def test_the_end_a_passage_lacks_is_an_edit_when_short_a_loss_when_prose(
+        tail: str, code: str | None) -> None:
+    kept = "Officials said the investigation was politically motivated"
+    original = f"{kept} {tail}\n\nThe next paragraph is as it was."
+    stored = f"{kept}\n\nThe next paragraph is as it was."
+    found = [(f.code, f.line) for f in compare(stored, original, PATH).findings]
+    assert found == ([(code, 1)] if code else [])
+
+
+def test_a_change_of_punctuation_is_reported_on_the_line_of_the_word_after_it() -> None:
+    # a hard-wrapped paragraph: the mark after its last word is on that word's line
+    original = "First paragraph.\n\nIt rained and it\nstopped.\n\nLast paragraph."
+    [finding] = compare(original.replace("stopped.", "stopped?"), original, PATH).findings
+    assert (finding.code, finding.line) == ("text-altered", 4)
+    [finding] = compare(original.replace("rained and it", "rained and. it"), original,
+                        PATH).findings
+    assert (finding.code, finding.line) == ("text-altered", 3)
+
+
+def test_a_passage_cut_short_by_prose_is_lacking_at_its_last_line_and_a_mark_altered() -> None:
+    original = ("First paragraph.\n\nOfficials said it was politically\nmotivated and strongly "
+                "opposed its release in the end.\n\nLast paragraph.")
+    stored = "First paragraph.\n\nOfficials said it was politically\nmotivated. and\n\nLast."
+    result = compare(stored, original.replace("Last paragraph.", "Last."), PATH)
+    assert [(f.code, f.line) for f in result.findings] == [
+        ("text-altered", 4), ("text-missing", 4)]
+    assert result.findings[0].message == (
+        "punctuation differs from the original (text -> original): "
+        "`motivated. and` -> `motivated and`")
+    assert '"strongly opposed its release in the end"' in result.findings[1].message

@@ -17,8 +17,9 @@ from warcio.warcwriter import WARCWriter
 from archiver import __version__
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.fidelity.compare import LINK, check_fidelity
+from archiver.fidelity.compare import check_fidelity
 from archiver.fidelity.extract import extract, installed_extractor
+from archiver.fidelity.passages import LINK
 from archiver.fidelity.repair import (
     apply_repairs,
     plan_source_repairs,

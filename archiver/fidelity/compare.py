@@ -1,28 +1,25 @@
-"""Fidelity: align a stored text with its archived original passage by passage, and report
-every difference of content (not of style) as a finding, with the share of words kept."""
+"""Fidelity: judge a stored text against its archived original, passage by passage as
+alignment pairs them, and report every difference of content (not of style) as a finding,
+with the share of words kept."""
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from html import unescape
 from urllib.parse import unquote, urljoin, urlsplit
 
-import numpy as np
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel, Levenshtein, Opcode, Opcodes
+from rapidfuzz.distance import Levenshtein, Opcode, Opcodes
 
 from archiver.errors import ArchiverError
+from archiver.fidelity.align import align, joined
 from archiver.fidelity.extract import PageParts, rederive
+from archiver.fidelity.passages import Passage, parse_text, read_words
 from archiver.findings import Finding
 from archiver.manifest import Extractor
 
-# Two passages are the same passage, edited, when fuzz.ratio reaches this; below it, one was
-# added and the other lost. Low enough for a paragraph cut in half (ratio about 67).
-PAIR_CUTOFF = 60.0
 _SHOWN_DIFFERENCES = 5
 # A passage outside the article is the page's when runs of _GRAM of its words, all found on
 # the page, cover this share of it: a peer's text joins and parts the page's blocks its way.
@@ -31,6 +28,9 @@ _ON_PAGE_SHARE = 0.8
 # A quotation of this many words or more is verbatim if only spacing differs (`MacBook s`).
 _GLUED_QUOTE_WORDS = 2
 _EXCERPT = 70
+# Punctuation is content: a sentence cut or run on, a stray mark (`camps. , Beijing`).
+_PUNCTUATION = frozenset(".,;:!?\u2026\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001")
+_SPACING = re.compile(r"\s+")
 # What a text lacks is a loss when it is prose: a passage with this many words or more outside
 # its links (`Related post: [a teaser](url)` is a label and a link) that is not a heading nor
 # the article's headline. Shorter passages are labels and credits ("More", "Click To
@@ -39,110 +39,10 @@ _EXCERPT = 70
 # bounds differently (on the real pages, most of what human annotators and other tools
 # leave out, and no change to the number of texts warned between 5 and 8 words).
 _PROSE_WORDS = 5
-_HEADING = re.compile(r"[ \t]*#{1,6}[ \t]")
 # Passages on the page but outside the article are reported when they are this share of the
 # text's words or more: the text is then in good part something else (comments, teasers).
 # A headline, byline or caption kept by a peer's text is a few percent of it.
 _OUTSIDE_SHARE = 1 / 3
-
-# Style, not content: every quotation mark compares as one, and typographic spaces as spaces.
-# Both tables keep string lengths, so offsets found in one string hold in the other.
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u200a\u202f\u3000"), " ")
-_SINGLE_MARKS = "\u2018\u2019\u201a\u201b\u2032"  # curly, low-9, reversed, prime
-_DOUBLE_MARKS = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"  # the same, and guillemets
-_QUOTE_KINDS = str.maketrans(
-    {**_SPACES, **dict.fromkeys(map(ord, _SINGLE_MARKS), "'"),
-     **dict.fromkeys(map(ord, _DOUBLE_MARKS), '"')}
-)
-# a target wrapped over lines is one target; a line that starts with a quotation mark holds
-# the link's title (html2text: `(https://e.org/titan\n"Titan")`)
-_WRAPPED_TARGET = r"(?:[^()\s]|\n(?=[^()\s\"]))"
-# A Markdown link: group 1 its text, group 2 its target (`#` or empty when the target was lost).
-# Its text may hold brackets, escaped or not (`[a \[Video\]](url)`, `[a [Video]](url)`), and
-# its title quotation marks (`[a](url "the "b" case")`).
-LINK = re.compile(
-    r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\(\s*(<[^>]*>|_T*(?:\(_T*\)_T*)*)(?:\s+\"(?:[^\"]|\"(?!\s*\)))*\")?\s*\)"
-    .replace("_T", _WRAPPED_TARGET)
-)
-_IMAGE = re.compile(
-    r"!\[(?:[^\]\\]|\\.)*\]\(\s*_T*(?:\s+\"[^\"]*\")?\s*\)".replace("_T", _WRAPPED_TARGET))
-# not a target (`](<url>)`); html2text wraps a long one over lines, as it wraps targets
-_AUTOLINK = re.compile(r"(?<!\()<(https?://(?:[^<>\s]|\n(?=[^<>\s]))+)>")
-# Markup that is formatting, not words: HTML tags, and at a line's start a heading, quote or
-# table mark or a list marker. Blanked out (lengths kept) before words are read.
-_MARKUP = re.compile(
-    r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"
-    r"|^[ \t]*(?:(?:#{1,6}[ \t]+)?(?:[-*+\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}\\?[.)])(?=\s)"
-    r"|#{1,6}(?=\s)|>+|\|(?=.*\|))",
-    re.M,
-)
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
-# A number and a dot that a hard-wrapped paragraph's line starts with (html2text: `in Python\n3.
-# The early history`) are words: by CommonMark, an ordered list interrupts a paragraph only
-# when it starts at 1, and a number inside a paragraph is the paragraph's text.
-_ORDERED = re.compile(r"[ \t]*(\d{1,9})\\?[.)](?=\s)")
-_CONTINUED_NUMBER = re.compile(r"(?<=\n)[ \t]*\d{1,9}\\?[.)](?=\s)")
-_BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}\s|>|\||(?:[-*+\u2022]|\d{1,3}[.)])\s)")
-_QUOTE_MARKER = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a block quotation's line: `> `, `>> `
-BARE_PLACEHOLDER = re.compile(r"(?<!\])\(#\)")  # a lost link that kept neither text nor target
-# A word: letters and digits, with inner apostrophes (China's). Punctuation, emphasis marks
-# (`_all_`, `**x**`), escapes (`4\\.`) and spacing are style, so they are not part of words.
-# Soft hyphens and zero-width characters are invisible: a word they break is one word.
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_TOKEN = re.compile(rf"[^\W_]+(?:(?:'|[{_INVISIBLE}]+)[^\W_]+)*")
-_UNSEEN = dict.fromkeys(map(ord, _INVISIBLE))
-_DOUBLE_QUOTED = re.compile(r'"([^"\n]+)"')
-# Quotations read by their own marks before the marks are folded into one: an opening mark
-# the page never closes (`des « financements […] des « appels »`) pairs the folded marks
-# wrongly, and the directional pass still finds each quotation that is opened and closed.
-_DIRECTIONAL_QUOTED = re.compile(
-    "\u00ab([^\u00ab\u00bb\n]+)\u00bb|\u00bb([^\u00ab\u00bb\n]+)\u00ab"  # « » and » «
-    "|\u201c([^\u201c\u201d\n]+)\u201d|\u201e([^\u201e\u201c\u201d\n]+)[\u201c\u201d]"  # “ ” „ “
-)
-# A single-quoted passage opens before a non-space and closes before a non-letter; an
-# apostrophe followed by a letter (China's) stays inside.
-_SINGLE_QUOTED = re.compile(r"(?<!\w)'(?=\S)((?:[^']|'(?=\w))+?)'(?!\w)")
-
-
-@dataclass
-class Passage:
-    """One paragraph (or several joined) as compared: its words, where they are, their links."""
-
-    lines: list[int]
-    words: list[str] = field(default_factory=list)
-    word_lines: list[int] = field(default_factory=list)
-    word_links: list[int] = field(default_factory=list)  # index into ``links``, or -1
-    links: list[str] = field(default_factory=list)  # each link's target as written
-    quoted: list[bool] = field(default_factory=list)
-    quotes: list[tuple[int, int, str]] = field(default_factory=list)  # token range, quotation
-    heading: bool = False  # a Markdown heading, not prose
-
-    @property
-    def key(self) -> str:
-        """The passage's words as one string: equal keys mean equal content."""
-        return " ".join(self.words)
-
-    def joined(self, other: Passage) -> Passage:
-        """This passage followed by ``other`` (a paragraph split in two, made whole)."""
-        offset, shift = len(self.links), len(self.words)
-        return Passage(
-            lines=self.lines + other.lines,
-            words=self.words + other.words,
-            word_lines=self.word_lines + other.word_lines,
-            word_links=self.word_links + [i + offset if i >= 0 else -1 for i in other.word_links],
-            links=self.links + other.links,
-            quoted=self.quoted + other.quoted,
-            quotes=self.quotes + [(a + shift, b + shift, q) for a, b, q in other.quotes],
-            heading=self.heading and other.heading,
-        )
-
-
-@dataclass
-class Match:
-    """Aligned passages: indices into the stored and original passages; one side may be empty."""
-
-    stored: list[int]
-    original: list[int]
 
 
 @dataclass(frozen=True)
@@ -153,203 +53,6 @@ class FidelityResult:
     score: float
     extraction_seconds: float = 0.0
     alignment_seconds: float = 0.0
-
-
-def parse_passage(line: str, number: int) -> Passage:
-    """Read one paragraph of Markdown (a line, or wrapped lines from line ``number`` on) into
-    a Passage: link syntax, images, markup, list markers and quote style are dropped."""
-    # an image is not text; its newlines are kept so that words keep their line numbers
-    line = _IMAGE.sub(lambda m: "\n" * m.group().count("\n") or " ", line)
-    line = _AUTOLINK.sub(r"[\1](\1)", line)  # `<https://x>` is a link whose text is its target
-    plain: list[str] = []
-    spans: list[tuple[int, int, str]] = []  # link text's offsets in the plain line, and target
-    size, pos = 0, 0
-    for m in LINK.finditer(line):
-        before = BARE_PLACEHOLDER.sub("", line[pos : m.start()])
-        # a link's edges are word boundaries: `[save](url)on` is two words, as rendered
-        start = size + len(before) + 1
-        spans.append((start, start + len(m.group(1)), m.group(2).strip("<>").replace("\n", "")))
-        plain += (before, " ", m.group(1), " ")
-        size, pos = start + len(m.group(1)) + 1, m.end()
-    plain.append(BARE_PLACEHOLDER.sub("", line[pos:]))
-    joined = _CONTINUED_NUMBER.sub(lambda m: m.group().rstrip(".)\\").ljust(len(m.group())),
-                                   "".join(plain))
-    marked = _MARKUP.sub(lambda m: " " * len(m.group()), joined)
-    text = marked.translate(_QUOTE_KINDS)
-    flat = text.replace("\n", " ")
-    directional = {(m.start(), m.end(), next(g for g in m.groups() if g is not None)
-                    .translate(_QUOTE_KINDS))
-                   for m in _DIRECTIONAL_QUOTED.finditer(marked.replace("\n", " "))}
-    quote_spans = sorted(directional | {
-        (m.start(), m.end(), m.group(1))
-        for pattern in (_DOUBLE_QUOTED, _SINGLE_QUOTED)
-        for m in pattern.finditer(flat)
-    })
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(flat.replace('"', " "))]
-    words = [word.translate(_UNSEEN) for _, _, word in tokens]
-    breaks = [i for i, c in enumerate(text) if c == "\n"]
-    quote_of = _owners(quote_spans, tokens)
-    quote_tokens: dict[int, list[int]] = {}
-    for index, quote in enumerate(quote_of):
-        if quote >= 0:
-            quote_tokens.setdefault(quote, []).append(index)
-    return Passage(
-        lines=list(range(number, number + len(breaks) + 1)),
-        words=words,
-        word_lines=[number + bisect.bisect(breaks, start) for start, _, _ in tokens],
-        word_links=_owners(spans, tokens),
-        links=[url for _, _, url in spans],
-        quoted=[quote >= 0 for quote in quote_of],
-        quotes=[(t[0], t[-1] + 1, quote_spans[q][2]) for q, t in quote_tokens.items()],
-        heading=bool(_HEADING.match(line)),
-    )
-
-
-def _owners(spans: list[tuple[int, int, str]], tokens: list[tuple[int, int, str]]) -> list[int]:
-    """For each token, the index of the first span (sorted by start) it overlaps, or -1."""
-    owners, at = [], 0
-    for start, end, _ in tokens:
-        while at < len(spans) and spans[at][1] <= start:
-            at += 1
-        owners.append(at if at < len(spans) and spans[at][0] < end else -1)
-    return owners
-
-
-def parse_text(text: str) -> list[Passage]:
-    """The passages of a text, lines numbered from 1: each non-blank line, or, in a text whose
-    paragraphs are parted by blank lines (Markdown, hard-wrapped), each paragraph."""
-    lines = text.split("\n")
-    if not _BLANK_LINE.search(text.strip()):
-        return [parse_passage(line, n) for n, line in enumerate(lines, start=1) if line.strip()]
-    passages: list[Passage] = []
-    start = 0  # the first line of the paragraph being read, or 0 between paragraphs
-    quoting = False  # whether that paragraph is a block quotation's, wrapped over `> ` lines
-    body: list[str] = []  # its lines, without their quotation markers
-    for number, line in enumerate([*lines, ""], start=1):
-        marker = _QUOTE_MARKER.match(line)
-        text = line[marker.end():] if marker else line
-        if start and (not text.strip() or bool(marker) != quoting
-                      or (_BLOCK_START.match(text if quoting else line)
-                      and not _continues(text if quoting else line, body))):
-            passages.append(parse_passage("\n".join(body), start))
-            start = 0
-        if text.strip() and not start:
-            start, quoting, body = number, bool(marker), []
-        if start:
-            body.append(text if quoting else line)
-    return passages
-
-
-def _continues(line: str, body: list[str]) -> bool:
-    """Whether a line that starts with a number and a dot goes on the paragraph ``body``
-    rather than starting a list: the number is not 1 and the paragraph is no list item."""
-    number = _ORDERED.match(line)
-    return bool(number) and number.group(1) != "1" and not _BLOCK_START.match(body[0])
-
-
-def align(stored: list[Passage], original: list[Passage]) -> list[Match]:
-    """Align two passage lists in order: identical passages anchor, the rest pair by similarity.
-
-    Identical passages are found by an Indel alignment of passage keys (linear in practice);
-    only the runs between them are scored pairwise, with rapidfuzz's cdist.
-    """
-    ids: dict[str, int] = {}
-    stored_ids = [ids.setdefault(p.key, len(ids)) for p in stored]
-    original_ids = [ids.setdefault(p.key, len(ids)) for p in original]
-    matches: list[Match] = []
-    s0 = o0 = 0  # start of the current run of differing passages
-    for op in [*Indel.opcodes(stored_ids, original_ids), None]:
-        if op is not None and op.tag != "equal":
-            continue
-        s1, o1 = (op.src_start, op.dest_start) if op else (len(stored), len(original))
-        matches.extend(_pair_run(stored, original, s0, s1, o0, o1))
-        if op is not None:
-            count = op.src_end - op.src_start
-            matches.extend(Match([op.src_start + k], [op.dest_start + k]) for k in range(count))
-            s0, o0 = op.src_end, op.dest_end
-    return matches
-
-
-def _pair_run(
-    stored: list[Passage], original: list[Passage], s0: int, s1: int, o0: int, o1: int
-) -> list[Match]:
-    """Pair the differing passages of one run, most similar first, never crossing."""
-    pairs: list[tuple[int, int]] = []
-    if s0 < s1 and o0 < o1:
-        scores = process.cdist(
-            [p.key for p in stored[s0:s1]],
-            [p.key for p in original[o0:o1]],
-            scorer=fuzz.ratio,
-            score_cutoff=PAIR_CUTOFF,
-        )
-        candidates = np.argwhere(scores >= PAIR_CUTOFF)
-        order = np.argsort(-scores[candidates[:, 0], candidates[:, 1]], kind="stable")
-        used_s: set[int] = set()
-        used_o: set[int] = set()
-        for i, j in candidates[order].tolist():
-            if i in used_s or j in used_o:
-                continue
-            at = bisect.bisect(pairs, (i, j))
-            if (at and pairs[at - 1][1] > j) or (at < len(pairs) and pairs[at][1] < j):
-                continue  # would cross an accepted pair
-            pairs.insert(at, (i, j))
-            used_s.add(i)
-            used_o.add(j)
-    matches: list[Match] = []
-    next_s, next_o = 0, 0
-    for i, j in [*pairs, (s1 - s0, o1 - o0)]:
-        matches.extend(Match([s0 + k], []) for k in range(next_s, i))
-        matches.extend(Match([], [o0 + k]) for k in range(next_o, j))
-        if i < s1 - s0:
-            matches.append(Match([s0 + i], [o0 + j]))
-        next_s, next_o = i + 1, j + 1
-    return _join_split_passages(matches, stored, original)
-
-
-def _join_split_passages(
-    matches: list[Match], stored: list[Passage], original: list[Passage]
-) -> list[Match]:
-    """Join an unpaired passage to the pair beside it when that makes the pair more alike:
-    one paragraph broken in two (a split link) on either side is still one passage."""
-    at = 0
-    while at < len(matches):
-        lone = matches[at]
-        if lone.stored and lone.original:
-            at += 1
-            continue
-        side = "stored" if lone.stored else "original"
-        step = 1
-        for near, after in ((at - 1, True), (at + 1, False)):
-            if not 0 <= near < len(matches):
-                continue
-            pair = matches[near]
-            if not (pair.stored and pair.original):
-                continue
-            grown = Match(list(pair.stored), list(pair.original))
-            ids = getattr(grown, side)
-            ids[len(ids) if after else 0 : len(ids) if after else 0] = getattr(lone, side)
-            if ids != sorted(ids) or ids[-1] - ids[0] != len(ids) - 1:
-                continue  # only neighbours in their own text join
-            if _similarity(grown, stored, original) > _similarity(pair, stored, original):
-                matches[near] = grown
-                del matches[at]
-                # look again from the grown pair: a paragraph broken in three joins twice
-                step = 0 if after else -1
-                break
-        at = max(at + step, 0)
-    return matches
-
-
-def _similarity(match: Match, stored: list[Passage], original: list[Passage]) -> float:
-    return fuzz.ratio(joined(stored, match.stored).key, joined(original, match.original).key)
-
-
-def joined(passages: list[Passage], indices: list[int]) -> Passage:
-    """The passages at ``indices`` as one passage."""
-    whole = passages[indices[0]]
-    for i in indices[1:]:
-        whole = whole.joined(passages[i])
-    return whole
 
 
 def compare(stored_text: str, original_text: str, text_path: str, page_text: str | None = None,
@@ -425,11 +128,6 @@ def check_fidelity(
     return replace(result, extraction_seconds=extracted - started)
 
 
-def _words(text: str) -> list[str]:
-    """The words of plain text, read as a passage's are."""
-    return _TOKEN.findall(text.translate(_QUOTE_KINDS).replace('"', " ").translate(_UNSEEN))
-
-
 def _grams(words: list[str]) -> set[tuple[str, ...]]:
     """Every run of _GRAM words."""
     return set(zip(*(words[k:] for k in range(_GRAM)), strict=False))
@@ -498,22 +196,37 @@ class _Report:
         self._glued = self._quotable.replace(" ", "")  # the same, spacing aside
 
     @functools.cached_property
+    def _original_grams(self) -> set[tuple[str, ...]]:
+        """Runs of the article's own words, as the extractor found it."""
+        return _grams([w for p in self._original for w in p.words])
+
+    @functools.cached_property
+    def _original_glued(self) -> str:
+        """The article's own words, spacing and apostrophes aside."""
+        return "".join(w for p in self._original for w in p.words).replace("'", "")
+
+    def _articles(self, words: list[str]) -> bool:
+        """Whether words are the article's own: in runs of its words, or spacing aside."""
+        return (_covered(words, self._original_grams)
+                or "".join(words).replace("'", "") in self._original_glued)
+
+    @functools.cached_property
     def _article_grams(self) -> set[tuple[str, ...]]:
         """Runs of the article's words, all of them: a passage with them is not outside it,
         even where the article's passage is paired too (a peer's text that holds the article
         twice, as the page does); and those of the page's own <article> that holds most of
         it, and of the smallest body of paragraphs that does: the page's markup draws the
         article's bounds too, where the extractor took only a part of it (wired.com)."""
-        article = _grams([w for p in self._original for w in p.words])
+        article = self._original_grams
         extent = set(article)
         for declared in self._parts.articles:
-            grams = _grams(_words(declared))
+            grams = _grams(read_words(declared))
             if len(article & grams) * 2 > len(article):
                 extent |= grams
         # and the smallest body of paragraphs that holds most of it (dw.com's gallery sits
         # among the article's paragraphs, in no <article>)
         bodies = [grams for body in self._parts.bodies
-                  if len(article & (grams := _grams(_words(body)))) * 2 > len(article)]
+                  if len(article & (grams := _grams(read_words(body)))) * 2 > len(article)]
         return extent | min(bodies, key=len, default=set())
 
     @functools.cached_property
@@ -521,7 +234,7 @@ class _Report:
         """The words of every link of the page, ` | ` between links: a link of the original
         is one where the page has it (trafilatura may make the words after an image's link
         its text: snopes.com, bigbrandsystem.com)."""
-        return f" {' '.join(w for link in self._parts.links for w in [*_words(link), '|'])} "
+        return f" {' '.join(w for link in self._parts.links for w in [*read_words(link), '|'])} "
 
     @functools.cached_property
     def _left_out(self) -> list[set[tuple[str, ...]]]:
@@ -529,7 +242,7 @@ class _Report:
         whole, the network's words, not the article's prose (one it keeps a passage of lacks
         what it lacks)."""
         paired = [p for p in self._original if id(p) not in self._unpaired_article]
-        posts = [_grams(_words(post)) for post in self._parts.embedded]
+        posts = [_grams(read_words(post)) for post in self._parts.embedded]
         return [post for post in posts if not any(_covered(p.words, post) for p in paired)]
 
     def _add(self, code: str, message: str, line: int) -> None:
@@ -636,10 +349,7 @@ class _Report:
                 changes.append(op)
         self._check_quotes(stored, (original, ops))
         self._check_links(stored, original, to_stored)
-        if not changes:
-            return
-        first = changes[0]
-        if stored.key in self._page_lines:
+        if changes and stored.key in self._page_lines:
             # the text's passage is one of the page's blocks as it stands, paired with the
             # article's by likeness (a headline with the first line: businessinsider.com):
             # another block, not an edit; what the article's passage holds may be lacking
@@ -648,15 +358,35 @@ class _Report:
             if not _covered(original.words, _grams(stored.words)):
                 self.missing([original], stored.word_lines[0])
             return
-        line = stored.word_lines[min(first.src_start, len(stored.words) - 1)]
-        if len(changes) == 1 and first.tag == "insert" and first.src_start == len(stored.words):
-            # the passage is cut short: the original's rest is lacking, as a passage would be
-            start = first.dest_start
-            self.missing([Passage([line], original.words[start:], [line] * (len(original.words)
-                                  - start), original.word_links[start:], original.links)], line)
-        else:
-            self._add("text-altered", "words differ from the original (text -> original): "
-                      + _describe(changes, stored, original), line)
+        marks = _marks_changed(ops, stored, original)
+        if self._cut_short(changes, stored, original):
+            # the passage is cut short by a run of prose, or of links alone: what it lacks is
+            # lacking as a passage would be; a few words cut from its end are an edit
+            start = changes[0].dest_start
+            line = stored.word_lines[-1]
+            self.missing([Passage([line], original.words[start:], [line] * (
+                len(original.words) - start), original.word_links[start:], original.links)], line)
+            changes = []
+        if not changes and not marks:
+            return
+        described = [(op.src_start, _describe_words(op, stored, original)) for op in changes]
+        described += [(at, _describe_marks(at, to, stored, original)) for at, to in marks]
+        described.sort(key=lambda d: d[0])
+        line = stored.word_lines[min(described[0][0], len(stored.words) - 1)]
+        what = ("words and punctuation differ" if changes and marks else
+                "words differ" if changes else "punctuation differs")
+        self._add("text-altered", f"{what} from the original (text -> original): "
+                  + _shown([d for _, d in described]), line)
+
+    def _cut_short(self, changes: list[Opcode], stored: Passage, original: Passage) -> bool:
+        """Whether the only change is the original's end lacking from the passage, and that
+        end is prose (five words or more outside links) or links alone: it is then lacking
+        as a passage would be. A few words cut from a sentence's end are an edit."""
+        if len(changes) != 1 or changes[0].tag != "insert" or (
+                changes[0].src_start != len(stored.words)):
+            return False
+        plain = sum(k < 0 for k in original.word_links[changes[0].dest_start:])
+        return plain == 0 or plain >= _PROSE_WORDS
 
     def _run_in(self, stored: Passage, op: Opcode, original: Passage) -> bool:
         """Whether the stored words of a difference are the page's words run into the
@@ -672,13 +402,14 @@ class _Report:
                 added.startswith(kept) or added.endswith(kept)):
             return False
         around = stored.words[max(op.src_start - _GRAM + 1, 0) : op.src_end + _GRAM - 1]
-        return ((op.dest_start == op.dest_end and len(words) >= _GRAM and self._on_page(words))
+        return ((op.dest_start == op.dest_end and len(words) >= _GRAM and self._on_page(words)
+                 and not self._articles(words))
                 or " ".join(words) in self._page_lines
                 or "".join(around).replace("'", "") in self._page_glued)
 
     def _check_quotes(self, passage: Passage, aligned: tuple[Passage, Opcodes] | None) -> None:
         for start, end, quotation in passage.quotes:
-            words = _words(quotation)
+            words = read_words(quotation)
             if not words or f" {' '.join(words)} " in self._quotable or (
                     len(words) >= _GLUED_QUOTE_WORDS and "".join(words) in self._glued):
                 continue
@@ -750,6 +481,32 @@ def _differences(ops: Opcodes) -> list[Opcode]:
     return merged
 
 
+def _marks(gap: str) -> str | None:
+    """The punctuation between two words, in order (an ellipsis as one mark); None where a
+    line breaks between them: makers break lines and paragraphs their own way."""
+    if "\n" in gap:
+        return None
+    return "".join(c for c in gap.replace("...", "\u2026") if c in _PUNCTUATION)
+
+
+def _marks_changed(ops: Opcodes, stored: Passage, original: Passage) -> list[tuple[int, int]]:
+    """Where punctuation between unchanged words differs (a sentence cut, a stray mark), as
+    (stored word, original word) it stands before; after the last word, past the last."""
+    places = []
+    for op in ops:
+        if op.tag != "equal":
+            continue
+        places += zip(range(op.src_start + 1, op.src_end), range(op.dest_start + 1, op.dest_end),
+                      strict=True)
+        # how the passage ends, where the text ends it with a mark (some makers drop the
+        # mark after a link at a paragraph's end: resiliparse)
+        if (op.src_end == len(stored.words) and op.dest_end == len(original.words)
+                and _marks(stored.gaps[-1])):
+            places.append((op.src_end, op.dest_end))
+    return [(at, to) for at, to in places
+            if None is not _marks(stored.gaps[at]) != _marks(original.gaps[to]) is not None]
+
+
 def _glued(words: list[str], others: list[str]) -> bool:
     """Whether two runs of words differ only in where spaces fall (`MacBook s`, `MacBooks`)."""
     def letters(run: list[str]) -> str:
@@ -767,13 +524,29 @@ def _in_quote(passage: Passage, start: int, end: int) -> bool:
 
 def _describe(ops: list[Opcode], stored: Passage, original: Passage) -> str:
     """Render word differences as ``a`` -> ``b``; (none) where one side has no words."""
+    return _shown([_describe_words(op, stored, original) for op in ops])
+
+
+def _describe_words(op: Opcode, stored: Passage, original: Passage) -> str:
+    """One word difference as ``a`` -> ``b``; (none) where one side has no words."""
     def side(words: list[str]) -> str:
         return f"`{' '.join(words)}`" if words else "(none)"
 
-    shown = [
-        f"{side(stored.words[op.src_start : op.src_end])} -> "
-        f"{side(original.words[op.dest_start : op.dest_end])}"
-        for op in ops[:_SHOWN_DIFFERENCES]
-    ]
-    more = len(ops) - _SHOWN_DIFFERENCES
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    return (f"{side(stored.words[op.src_start : op.src_end])} -> "
+            f"{side(original.words[op.dest_start : op.dest_end])}")
+
+
+def _describe_marks(at: int, to: int, stored: Passage, original: Passage) -> str:
+    """A change of punctuation before stored word ``at`` (original word ``to``; at the end of
+    the passage, after its last word), shown with the words around it as written."""
+    def side(passage: Passage, k: int) -> str:
+        around = f"{passage.words[k - 1]}{_SPACING.sub(' ', passage.gaps[k])}"
+        return f"`{around}{passage.words[k]}`" if k < len(passage.words) else f"`{around.rstrip()}`"
+
+    return f"{side(stored, at)} -> {side(original, to)}"
+
+
+def _shown(differences: list[str]) -> str:
+    """The first few differences, and how many more."""
+    more = len(differences) - _SHOWN_DIFFERENCES
+    return "; ".join(differences[:_SHOWN_DIFFERENCES]) + (f"; and {more} more" if more > 0 else "")

@@ -38,9 +38,10 @@ _WORD_RE = re.compile(r"\w+")  # so that rules and table separators (| --- |) ar
 
 _BLANK_RE = re.compile(r"[\s>]*")  # whitespace, NBSP included, and Markdown quote markers
 
-_LINK_RE = r"\[[^\[\]\n]*\]\([^()\s]*\)"
+_LINK_RE = r"\[[^\[\]\n]*\]\(([^()\s]*)\)"  # group: the target
 _TRAILING_LINK_RE = re.compile(rf"({_LINK_RE})\s*$")
 _LEADING_LINK_RE = re.compile(rf"\s*{_LINK_RE}")
+_LOST_TARGETS = ("", "#")
 
 _QUOTE_MARK_RE = re.compile("[\u201c\u201d\u201e\"\u2018\u2019]")
 _OPEN_DOUBLE, _CLOSE_DOUBLE, _OPEN_SINGLE, _CLOSE_SINGLE = "\u201c\u201d\u2018\u2019"
@@ -233,14 +234,19 @@ def _structural(keys: list[str], first: int, again: int, count: int) -> bool:
 
 def _split_links(lines: list[str]) -> _Hits:
     """A paragraph of prose that ends on a link, followed by one that starts with a link or
-    goes on in lower case: one link broken in two by a paragraph break."""
+    goes on in lower case: one link broken in two by a paragraph break. Two links with
+    different targets are two links, whatever stands around them."""
     paragraphs = _nonblank(lines)
     for (n, line), (next_n, next_line) in pairwise(paragraphs):
         m = _TRAILING_LINK_RE.search(line) if line.rstrip().endswith(")") else None
         # A line that is only a link is an item of a list of links, not a broken sentence.
         if m is None or not line[:m.start()].strip():
             continue
-        if _LEADING_LINK_RE.match(next_line) or _first_char(next_line).islower():
+        lead = _LEADING_LINK_RE.match(next_line)
+        if lead and m.group(2) not in _LOST_TARGETS and (
+                lead.group(1) not in _LOST_TARGETS and lead.group(1) != m.group(2)):
+            continue
+        if lead or _first_char(next_line).islower():
             yield n, (f"link {_shorten(m.group(1))} continues at line {next_n}: "
                       f"{_shorten(next_line)}")
 

@@ -17,14 +17,7 @@ from trafilatura.utils import safe_base_url, safe_relative_url
 
 from archiver.collection import DEFAULT_WAIT, Collection
 from archiver.errors import ArchiverError
-from archiver.fidelity.compare import (
-    BARE_PLACEHOLDER,
-    LINK,
-    align,
-    joined,
-    parse_passage,
-    parse_text,
-)
+from archiver.fidelity.align import align, joined
 from archiver.fidelity.extract import (
     absolute_link,
     decode_html,
@@ -32,6 +25,7 @@ from archiver.fidelity.extract import (
     extract_with,
     installed_extractor,
 )
+from archiver.fidelity.passages import BARE_PLACEHOLDER, LINK, parse_passage, parse_text
 from archiver.fileio import sha256_bytes
 from archiver.history import require_active
 from archiver.manifest import Extracted, Extractor, LinkEdit, Manifest, load_manifest

@@ -1,5 +1,5 @@
 """The stored text beside the archived original, passage by passage, for the HTML report:
-aligned by the same code verify judges with (``compare.align``), words that differ marked."""
+aligned by the same code verify judges with (``align.align``), words that differ marked."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from rapidfuzz.distance import Levenshtein
 
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
-from archiver.fidelity.compare import Passage, align, joined, parse_text
+from archiver.fidelity.align import align, joined
 from archiver.fidelity.extract import installed_extractor, rederive
 from archiver.fidelity.originals import original_capture
+from archiver.fidelity.passages import Passage, parse_text
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.records import read_response
 
