@@ -22,7 +22,7 @@ from archiver.warc.records import PayloadTooLargeError, read_response, response_
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 # The comparison's rules, in the key besides archiver's version: a development build that
 # changes what is reported (text-missing per text, link-altered) does not reuse old results.
-_RULES = 3
+_RULES = 4
 
 
 def _record_key(record_id: str) -> str:
