@@ -378,19 +378,22 @@ def _capture(collection: Collection, args: argparse.Namespace, options: object) 
         ids = pending_ids(collection) if args.pending else args.id
         total, outcomes = len(ids), capture_existing(collection, ids, options, by=args.by,
                                                      wait=args.wait)
+    from archiver.report.visible import visible  # a page's URL or title, shown escaped
+
     worst = EXIT_OK
     with _progress() as progress:
         bar = progress.add_task("capturing", total=total)
         for outcome in outcomes:
             progress.advance(bar)
             if outcome.error is not None:
-                progress.console.print(f"archiver: {outcome.message}", markup=False)
+                progress.console.print(visible(f"archiver: {outcome.message}"), markup=False)
                 worst = max(worst, outcome.error.exit_code)
                 continue
-            print(outcome.message)
+            print(visible(outcome.message))
             for warning in outcome.warnings:
-                progress.console.print(f"archiver: {warning.path}: warning {warning.code}: "
-                                       f"{warning.message}", markup=False)
+                progress.console.print(visible(f"archiver: {warning.path}: warning "
+                                               f"{warning.code}: {warning.message}"),
+                                       markup=False)
     return worst
 
 

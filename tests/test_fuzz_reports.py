@@ -131,3 +131,15 @@ def test_visible_is_one_line_and_keeps_what_is_seen(text: str) -> None:
     out = StringIO()
     render_text(_result(text), out)
     assert not RAW.search(out.getvalue())
+
+
+def test_capture_shows_a_hostile_servers_header_escaped(http_site, tmp_path: Path,
+                                                        capsys) -> None:
+    """A server's Content-Type reaches the warning capture prints: escaped, on one line."""
+    url = http_site.add("/hostile/type", b"%PDF-1.4 not a page",
+                        content_type="application/x-evil\x1b[2J\x1b[1;1Hok")
+    root = tmp_path / "col"
+    assert run(capsys, "init", "--root", str(root))[0] == 0
+    code, out, err = run(capsys, "capture", url, "--root", str(root), "--allow-private")
+    assert code == 0, err
+    assert "\x1b" not in out + err and "application/x-evil\\x1b[2j\\x1b[1)" in err

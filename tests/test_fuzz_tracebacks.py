@@ -207,3 +207,14 @@ def test_seals_as_a_symlink_out_of_the_collection(sealed: Path, tmp_path: Path,
     code, _, err = run(capsys, "seal", "--root", str(sealed), "--no-timestamp")
     assert code == 2 and err.startswith("archiver: ") and len(err.strip().splitlines()) <= 2
     assert "a symlink" in err and "nothing was written" in err
+
+
+def test_report_compares_the_text_of_an_imported_wacz(tmp_path: Path, capsys) -> None:
+    """The side-by-side view reads the response from the WARC inside the package (it read
+    the package itself as a WARC: "Unknown archive format, first line: PK...")."""
+    root = imported(capsys, tmp_path / "col", "rwp-example.wacz")
+    page = tmp_path / "report.html"
+    code, _, err = run(capsys, "report", "--root", str(root), "--output", str(page))
+    html = page.read_text("utf-8")
+    assert code == 0, err
+    assert '<table class="sidebyside">' in html and "cannot read WARC" not in html
