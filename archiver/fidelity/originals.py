@@ -18,6 +18,7 @@ from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
 from archiver.warc.records import read_response, response_from_record
+from archiver.warc.verdict import NONCONFORMANT
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 # The comparison's rules, in the key besides archiver's version: a development build that
@@ -94,10 +95,10 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None],
 
 
 def _accepted_at_import(capture: Capture, finding: Finding) -> Finding:
-    """A warc-nonconformant finding a person accepted when the file was imported (its
+    """A warc- or wacz-nonconformant finding a person accepted when the file was imported (its
     message among those recorded) stays listed, accepted: fixity binds it to those bytes."""
     accepted = capture.imported.nonconformant if capture.imported else None
-    if (accepted is None or finding.code != "warc-nonconformant"
+    if (accepted is None or finding.code not in NONCONFORMANT
             or finding.message not in accepted.findings):
         return finding
     who = f" by {accepted.accepted_by}" if accepted.accepted_by else ""

@@ -35,9 +35,9 @@ class Readable(Protocol):
 class HashingFile:
     """A binary file whose bytes are hashed as they are read."""
 
-    def __init__(self, fh: Readable) -> None:
+    def __init__(self, fh: Readable, algorithm: str = "sha256") -> None:
         self._fh = fh
-        self._digest = hashlib.sha256()
+        self._digest = hashlib.new(algorithm)
         self._size = 0
 
     def peek(self, size: int = 1, /) -> bytes:
@@ -52,7 +52,7 @@ class HashingFile:
         return data
 
     def finish(self) -> tuple[str, int]:
-        """Read what the walk left (after damage) and return (sha256 hex, size) of the file."""
+        """Read what the walk left (after damage) and return (hex digest, size) of the file."""
         while self.read(BLOCK):
             pass
         return self._digest.hexdigest(), self._size
