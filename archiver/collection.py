@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -276,10 +277,19 @@ class Collection:
         except BaseException:
             if not staged.committed:
                 for relpath in staged.created:
-                    self.resolve(relpath).unlink(missing_ok=True)
+                    path = self.resolve(relpath)
+                    path.unlink(missing_ok=True)
+                    self._remove_if_empty(path.parent)
             raise
         finally:
             staged.journal.unlink(missing_ok=True)
+
+    def _remove_if_empty(self, folder: Path) -> None:
+        """Remove a folder under corpus/ that a rolled-back run left empty (not corpus/)."""
+        if folder != self.corpus_dir and self.corpus_dir in folder.parents:
+            # not empty: another source's files, or a concurrent writer's
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
     def staged_paths(self) -> dict[str, str]:
         """Files declared by journals of interrupted runs, mapped to their journal's path."""

@@ -2,10 +2,12 @@
 
 The file is copied byte for byte into the collection and checked there (so what is checked is
 what is kept): a damaged file is refused with its findings, a non-conformant one unless the
-person accepts it, recorded. The response for the URL is found (the latest, or a given record,
-following redirects recorded in the same file), the tool that made the file is read from its
-warcinfo or datapackage, and a WACZ's signature is verified and recorded. A new source gets its
-text extracted as a capture's; an existing one keeps its text and gains the capture.
+person accepts it, recorded. The response for the URL is found (the latest, or a given record),
+its redirects followed within the same capture (the same WARC, in its order), a revisit
+resolved to the response it refers to; the tool that made the file is read from its warcinfo or
+datapackage, and a WACZ's signature is verified and recorded. A new source gets its text
+extracted as a capture's; an existing one keeps its text and gains the capture. A refused
+import leaves nothing behind, and its messages name the file given, not the copy.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
@@ -35,6 +37,7 @@ from archiver.manifest import (
     Manifest,
     Metadata,
     Nonconformance,
+    Revisit,
     SignatureStatus,
     Status,
     Tool,
@@ -47,7 +50,11 @@ from archiver.warc.records import ArchivedResponse, WarcError, read_response
 
 WACZ_MEDIA_TYPE = "application/wacz"
 MAX_REDIRECTS = 10
-_SOFTWARE = re.compile(r"^\s*(?P<name>.+?)[/ ]v?(?P<version>\d[\w.+-]*)")
+# "Wget/1.21.3", "py-wacz 0.6.0", "wabac.js@2.20.1", "WAIL-1.2.0", "ArchiveWeb.page 0.8.1,
+# using warcio.js 1.5.1": the name, then a version after "/", " ", "@", "-" or "_" (a "v" allowed)
+_SOFTWARE = re.compile(r"^\s*(?P<name>.+?)\s*(?:[/@_-]|\s)\s*[vV]?(?P<version>\d[\w.+-]*)")
+# a build that left its version placeholder unfilled: Heritrix's "Heritrix/@VERSION@"
+_PLACEHOLDER = re.compile(r"^\s*(?P<name>.+?)\s*[/ ]\s*(?P<placeholder>@[A-Za-z_]+@)")
 _BLOCK = 1 << 20
 
 
@@ -111,14 +118,20 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
         except OSError as exc:
             raise ArchiverError(exc.filename or path, f"cannot copy: {exc.strerror}") from None
         report = check_warc(stored, sha256=True)
+        # what is said about the copy is said of the file the person gave
+        report.findings = [_named_as(f, stored, path) for f in report.findings]
         original_sha256 = _sha256(path)
         if original_sha256 != report.sha256:
             raise ArchiverError(path, "the file changed while it was copied; nothing imported")
         nonconformant = _judge(path, report, options)
         warnings = [f for f in report.findings if f.severity is Severity.WARNING]
-        contents = read_contents(stored, wacz=wacz)
+        try:
+            contents = read_contents(stored, wacz=wacz)
+        except WarcError as exc:
+            raise ArchiverError(path, exc.reason) from None
         chain = _chain(contents, options, path)
-        final = chain[-1]
+        seen = chain[-1]
+        final = _original(contents, seen, path) if seen.kind == "revisit" else seen
         # digests just verified by check_warc, by whichever convention the maker followed
         try:
             response: ArchivedResponse | None = read_response(
@@ -126,8 +139,13 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
         except WarcError as exc:  # kept as evidence all the same, without a text
             response = None
             warnings.append(Finding("text-not-extracted", exc.reason, path=relpath))
+        computed = final.payload_digest is None
+        if computed and response is None:
+            raise ArchiverError(path, f"response record {final.record_id} carries no "
+                                      "WARC-Payload-Digest, and its payload cannot be read "
+                                      "to compute one; nothing imported")
         assert report.sha256 is not None and report.size is not None
-        capture = _capture(capture_id, options, relpath, report.sha256, chain, response,
+        capture = _capture(capture_id, options, relpath, report.sha256, chain, final, response,
                            _maker(contents), Imported(
                                original_name=path.name,
                                original_sha256=original_sha256,
@@ -136,7 +154,10 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
                                warc_software=contents.warc_software if wacz else None,
                                record_chosen="given" if options.record_id else "latest",
                                nonconformant=nonconformant,
-                               signature=_signature(stored) if wacz else None))
+                               signature=_signature(stored) if wacz else None,
+                               revisit=_revisit(seen) if seen is not final else None,
+                               payload_digest_computed=computed,
+                               notes=list(response.notes) if response else []))
         file = FileEntry(path=relpath, sha256=report.sha256, size=report.size,
                          media_type=WACZ_MEDIA_TYPE if wacz else WARC_MEDIA_TYPE,
                          role=FileRole.WARC)
@@ -208,8 +229,9 @@ def _judge(path: Path, report: WarcReport, options: ImportOptions) -> Nonconform
 
 
 def _chain(contents: Contents, options: ImportOptions, path: Path) -> list[LocatedResponse]:
-    """The response for the URL (the latest, or ``record_id``), then each redirect it names
-    that the file also holds a response for."""
+    """The response (or revisit) for the URL, the latest or ``record_id``, then each redirect
+    it names, followed within the same capture: the next record for the target in the same
+    WARC (else the last before it there), never a response from another WARC or capture."""
     if options.record_id is not None:
         wanted = options.record_id.strip().strip("<>")
         first = next((r for r in contents.responses if r.record_id.strip("<>") == wanted), None)
@@ -227,16 +249,70 @@ def _chain(contents: Contents, options: ImportOptions, path: Path) -> list[Locat
                                       f"{listed or 'nothing'})")
     chain = [first]
     while chain[-1].location and chain[-1].status in (301, 302, 303, 307, 308):
-        target = _latest(contents, urljoin(chain[-1].target_uri, chain[-1].location))
+        target = _next_hop(contents, chain[-1])
         if target is None or target in chain or len(chain) > MAX_REDIRECTS:
             break
         chain.append(target)
     return chain
 
 
+def _next_hop(contents: Contents, hop: LocatedResponse) -> LocatedResponse | None:
+    """The record of ``hop``'s redirect target in the same WARC: the first after it, else the
+    last before it (a browser may have fetched the target first)."""
+    assert hop.location is not None
+    url = urljoin(hop.target_uri, hop.location)
+    same = [r for r in contents.responses
+            if r.member == hop.member and same_url(r.target_uri, url)]
+    after = [r for r in same if r.position > hop.position]
+    if after:
+        return min(after, key=lambda r: r.position)
+    return max(same, key=lambda r: r.position, default=None)
+
+
 def _latest(contents: Contents, url: str) -> LocatedResponse | None:
     matches = [r for r in contents.responses if same_url(r.target_uri, url)]
     return max(matches, key=lambda r: _moment(r.date), default=None)
+
+
+def _original(contents: Contents, revisit: LocatedResponse, path: Path) -> LocatedResponse:
+    """The response a revisit refers to: by WARC-Refers-To, else by WARC-Refers-To-Target-URI
+    and -Date, else (an older revisit naming neither) the latest earlier response for its URL
+    with its payload digest. Refuse, naming the revisit and what it refers to, if absent."""
+    responses = [r for r in contents.responses if r.kind == "response"]
+    if revisit.refers_to:
+        wanted = revisit.refers_to.strip().strip("<>")
+        found = [r for r in responses if r.record_id.strip("<>") == wanted]
+        named = f"record {revisit.refers_to}"
+    elif revisit.refers_to_uri:
+        when = _moment(revisit.refers_to_date or "")
+        found = [r for r in responses if same_url(r.target_uri, revisit.refers_to_uri)
+                 and (revisit.refers_to_date is None or _moment(r.date) == when)]
+        named = (f"the response for {revisit.refers_to_uri} of "
+                 f"{revisit.refers_to_date or 'any date'}")
+    else:
+        found = [r for r in responses if same_url(r.target_uri, revisit.target_uri)
+                 and r.payload_digest == revisit.payload_digest
+                 and _moment(r.date) <= _moment(revisit.date)]
+        named = f"an earlier response for {revisit.target_uri} with its payload digest"
+    original = max(found, key=lambda r: _moment(r.date), default=None)
+    if original is None:
+        raise ArchiverError(path, f"{revisit.target_uri} is held only as revisit record "
+                                  f"{revisit.record_id}, which refers to {named}; the file holds"
+                                  " no such response, so there is no payload to import")
+    return original
+
+
+def _revisit(seen: LocatedResponse) -> Revisit:
+    return Revisit(record_id=seen.record_id, target_uri=seen.target_uri, date=seen.date,
+                   member=seen.member, refers_to=seen.refers_to,
+                   refers_to_uri=seen.refers_to_uri, refers_to_date=seen.refers_to_date)
+
+
+def _named_as(finding: Finding, stored: Path, given: Path) -> Finding:
+    """A finding about the stored copy, said of the file given (a WACZ's inner paths kept)."""
+    if finding.path is None or not finding.path.startswith(str(stored)):
+        return finding
+    return replace(finding, path=str(given) + finding.path[len(str(stored)):])
 
 
 def _moment(value: str) -> datetime:
@@ -253,10 +329,13 @@ def _maker(contents: Contents) -> Tool:
     software = contents.package_software or contents.warc_software
     if software is None:
         return Tool(name="unknown (no warcinfo software field)", version="unknown")
+    if placeholder := _PLACEHOLDER.match(software):
+        return Tool(name=placeholder["name"], version=f"unknown (its build left "
+                                                       f"{placeholder['placeholder']} unfilled)")
     match = _SOFTWARE.match(software)
     if match is None:
         return Tool(name=software, version="unknown")
-    return Tool(name=match["name"].strip(), version=match["version"])
+    return Tool(name=match["name"].strip(), version=match["version"].rstrip(".-+"))
 
 
 def _signature(stored: Path) -> SignatureStatus:
@@ -269,12 +348,15 @@ def _signature(stored: Path) -> SignatureStatus:
 
 
 def _capture(capture_id: str, options: ImportOptions, relpath: str, sha256: str,
-             chain: list[LocatedResponse], response: ArchivedResponse | None, tool: Tool,
-             imported: Imported) -> Capture:
-    final = chain[-1]
-    if final.payload_digest is None:
-        raise WarcError(relpath, f"response record {final.record_id} carries no "
-                                 "WARC-Payload-Digest, so the record cannot be cross-checked")
+             chain: list[LocatedResponse], final: LocatedResponse,
+             response: ArchivedResponse | None, tool: Tool, imported: Imported) -> Capture:
+    """The capture of ``final`` (the response, or the one a revisit refers to), reached by
+    the hops of ``chain``; a revisit gives its moment and its own HTTP status."""
+    seen = chain[-1]
+    digest = final.payload_digest or (response.payload_sha256 if response else None)
+    assert digest is not None  # import_capture refuses a record it cannot digest
+    status = seen.status if seen is not final and seen.status else (
+        response.status if response else final.status or 0)
     return Capture(
         id=capture_id,
         requested_url=options.url,
@@ -282,13 +364,13 @@ def _capture(capture_id: str, options: ImportOptions, relpath: str, sha256: str,
         warc_path=relpath,
         warc_sha256=sha256,
         warc_member=final.member,
-        request_record_id=final.request_id,
+        request_record_id=seen.request_id,
         response_record_id=final.record_id,
-        captured_at=_moment(final.date) if final.date else imported.imported_at,
-        http_status=response.status if response else final.status or 0,
+        captured_at=_moment(seen.date) if seen.date else imported.imported_at,
+        http_status=status,
         content_type=response.header("Content-Type") if response else final.content_type,
-        payload_digest=final.payload_digest,
-        ip_address=final.ip_address,
+        payload_digest=digest,
+        ip_address=seen.ip_address,
         tool=tool,
         redirects=[Exchange(url=hop.target_uri, http_status=hop.status or 0,
                             request_record_id=hop.request_id, response_record_id=hop.record_id,

@@ -39,6 +39,8 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
     wanted = [(capture.request_record_id, "request"), (capture.response_record_id, "response")]
     for hop in capture.redirects:
         wanted += [(hop.request_record_id, "request"), (hop.response_record_id, "response")]
+    if capture.imported and capture.imported.revisit:
+        wanted.append((capture.imported.revisit.record_id, "revisit"))
     for record_id, kind in wanted:
         if record_id is None:  # an imported WARC that holds no request for it
             continue
@@ -58,7 +60,9 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
                                     f"capture {capture.id}: the response is for "
                                     f"{response.target_uri}, the manifest says "
                                     f"{capture.final_url}", path=where))
-        if (response.payload_digest or "").lower() != capture.payload_digest.lower():
+        computed = capture.imported is not None and capture.imported.payload_digest_computed
+        if (response.payload_digest or "").lower() != capture.payload_digest.lower() and not (
+                computed and response.payload_digest is None):
             findings.append(Finding("capture-mismatch",
                                     f"capture {capture.id}: payload digest "
                                     f"{response.payload_digest} in the WARC, "
