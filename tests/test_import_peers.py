@@ -286,3 +286,22 @@ def test_the_makers_version_is_read_from_its_own_words(root, tmp_path, software:
     [capture] = only_manifest(root).captures
     assert (capture.tool.name, capture.tool.version) == (name, version)
     assert capture.imported.made_by == software
+
+
+def test_a_py_wacz_package_without_pages_imports_when_accepted(root, tmp_path,
+                                                                capsys) -> None:
+    """py-wacz 0.6 packs no pages file for warcio's chunked example: non-conformant, never
+    damaged, and importable once accepted."""
+    source = PEERS / "warcio" / "example-iana.org-chunked.warc"
+    wacz = tmp_path / "nopages.wacz"
+    subprocess.run([str(WACZ_CLI), "create", "-o", str(wacz), str(source)], check=True,
+                   capture_output=True, cwd=tmp_path, timeout=120)
+    assert main(["import", str(wacz), "--url", "http://www.iana.org/", "--root",
+                 str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"archiver: {wacz}: error wacz-nonconformant: datapackage.json lists no pages" in err
+    assert "damaged" not in err and corpus_entries(root) == []
+    assert main(["import", str(wacz), "--url", "http://www.iana.org/",
+                 "--accept-nonconformant", "--root", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--root", str(root)]) == 0

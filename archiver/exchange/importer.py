@@ -135,7 +135,8 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
         # digests just verified by check_warc, by whichever convention the maker followed
         try:
             response: ArchivedResponse | None = read_response(
-                stored, final.record_id, member=final.member, check_digests=False)
+                stored, final.record_id, member=final.member, check_digests=False,
+                stale_codings=True)
         except WarcError as exc:  # kept as evidence all the same, without a text
             response = None
             warnings.append(Finding("text-not-extracted", exc.reason, path=relpath))

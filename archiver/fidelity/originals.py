@@ -193,16 +193,19 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         checked = (warcs or {}).get(capture.warc_path)
         records = {_record_key(k): v for k, v in checked.by_id.items()} if checked else {}
         record = records.get(_record_key(capture.response_record_id))
+        imported = capture.imported is not None  # another tool's file: read as it meant it
         if record is not None and record.block_check == record.payload_check == "verified":
             # just verified: use that record as kept, or read it alone, without its digests
             response = (
-                response_from_record(checked.kept, capture.response_record_id, warc)
+                response_from_record(checked.kept, capture.response_record_id, warc,
+                                     stale_codings=imported)
                 if checked is not None and checked.kept is not None
                 else read_response(warc, capture.response_record_id, offset=record.offset,
-                                   check_digests=False, member=capture.warc_member))
+                                   check_digests=False, member=capture.warc_member,
+                                   stale_codings=imported))
         else:
             response = read_response(warc, capture.response_record_id,
-                                     member=capture.warc_member)
+                                     member=capture.warc_member, stale_codings=imported)
         if not response.is_html:
             raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                    "not HTML")

@@ -223,24 +223,29 @@ def check_capture(warc: CaptureWarc, fetch: Fetch, *, max_body: int) -> Archived
 
 
 def read_response(path: Path, record_id: str, *, max_body: int = 1 << 30, offset: int = 0,
-                  check_digests: bool = True, member: str | None = None) -> ArchivedResponse:
+                  check_digests: bool = True, member: str | None = None,
+                  stale_codings: bool = False) -> ArchivedResponse:
     """The response record ``record_id`` of the WARC at ``path``, its body decoded; raise
     WarcError if it is missing, truncated or fails its digests.
 
     ``offset`` (a record's start, or for .warc.gz its gzip member's) skips the records
     before it; ``check_digests=False`` is for a caller that has just verified them.
     ``member`` names the WARC inside the WACZ at ``path`` that holds the record.
+    ``stale_codings`` (another tool's file): a body its maker stored decoded under its
+    Transfer-Encoding or Content-Encoding header is read as stored, with a note.
     """
     where = f"{path}/{member}" if member else path
     try:
         try:
             with open_warc(path, member) as stream:
                 stream.seek(offset)
-                return _find_response(stream, record_id, max_body, where, check_digests)
+                return _find_response(stream, record_id, max_body, where, check_digests,
+                                      stale_codings)
         except _OneMemberError:
             # one gzip member for many records (non-conformant, accepted at import): inflated
             with open_warc(path, member) as stream, gzip.GzipFile(fileobj=stream) as plain:
-                return _find_response(plain, record_id, max_body, where, check_digests)
+                return _find_response(plain, record_id, max_body, where, check_digests,
+                                      stale_codings)
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
 
@@ -267,19 +272,20 @@ def open_warc(path: Path, member: str | None = None) -> Iterator[IO[bytes]]:
         yield stream
 
 
-def response_from_record(record: bytes, record_id: str, where: str | Path) -> ArchivedResponse:
+def response_from_record(record: bytes, record_id: str, where: str | Path, *,
+                         stale_codings: bool = False) -> ArchivedResponse:
     """The response record ``record_id`` given as its uncompressed bytes (as check_warc keeps
     a record it has just verified), its body decoded; the digests are not checked again."""
-    return _find_response(io.BytesIO(record), record_id, 1 << 30, where, check_digests=False)
+    return _find_response(io.BytesIO(record), record_id, 1 << 30, where, False, stale_codings)
 
 
 def _find_response(stream: IO[bytes], record_id: str, max_body: int, where: str | Path,
-                   check_digests: bool) -> ArchivedResponse:
+                   check_digests: bool, stale_codings: bool = False) -> ArchivedResponse:
     try:
         for record in ArchiveIterator(stream, check_digests="raise" if check_digests else False):
             if (record.rec_type == "response"
                     and record.rec_headers.get_header("WARC-Record-ID") == record_id):
-                return _archived(record, max_body, where)
+                return _archived(record, max_body, where, stale_codings)
     except ArchiveLoadFailed as exc:
         if one_gzip_member(exc):
             raise _OneMemberError from None
@@ -292,7 +298,8 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse:
+def _archived(record: Any, max_body: int, where: str | Path,
+              stale_codings: bool = False) -> ArchivedResponse:
     http = record.http_headers
     if http is None:
         raise WarcError(where, "response record without HTTP headers")
@@ -301,12 +308,12 @@ def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse
     head = stream.peek()
     notes = []
     chunked = "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
-    if chunked and head and not looks_chunked(head):
+    if stale_codings and chunked and head and not looks_chunked(head):
         chunked = False
         notes.append("Transfer-Encoding: chunked, but the body is stored de-chunked: read as "
                       "it is")
     encoding = http.get_header("Content-Encoding")
-    if not chunked and head and looks_encoded(encoding, head) is False:
+    if stale_codings and not chunked and head and looks_encoded(encoding, head) is False:
         notes.append(f"Content-Encoding: {encoding}, but the body is stored decoded: read as "
                      "it is")
         encoding = None
