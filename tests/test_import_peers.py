@@ -305,3 +305,28 @@ def test_a_py_wacz_package_without_pages_imports_when_accepted(root, tmp_path,
                  "--accept-nonconformant", "--root", str(root)]) == 0
     capsys.readouterr()
     assert main(["verify", "--root", str(root)]) == 0
+
+
+def test_a_redirect_stored_as_a_revisit_is_a_hop(root, tmp_path, capsys) -> None:
+    """A crawler that deduplicates stores a repeated 301 as a revisit: it is a hop all the
+    same, and verify accepts the revisit record the hop names."""
+    body = b"<html><body><p>The page the archived redirect leads to.</p></body></html>"
+    redirect = StatusAndHeaders("301 Moved Permanently",
+                                [("Location", "https://example.org/new"),
+                                 ("Content-Length", "0")], protocol="HTTP/1.1")
+    warc = warcio_records(
+        tmp_path / "revisit-hop.warc",
+        lambda w: w.create_revisit_record(
+            "https://example.org/old", "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ",
+            "https://example.org/old", "2023-01-01T00:00:00Z", http_headers=redirect),
+        lambda w: w.create_warc_record(
+            "https://example.org/new", "response", payload=io.BytesIO(body),
+            http_headers=http("200 OK", [("Content-Type", "text/html")], body)))
+    assert main(["import", str(warc), "--url", "https://example.org/old", "--root",
+                 str(root)]) == 0
+    [capture] = only_manifest(root).captures
+    assert [(h.url, h.http_status) for h in capture.redirects] == [
+        ("https://example.org/old", 301)]
+    assert capture.final_url == "https://example.org/new" and capture.imported.revisit is None
+    capsys.readouterr()
+    assert main(["verify", "--root", str(root)]) == 0

@@ -36,23 +36,26 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
     records: dict[str, RecordInfo] = {_record_key(k): v for k, v in warc.by_id.items()}
     where = capture.warc_path
     findings = []
-    wanted = [(capture.request_record_id, "request"), (capture.response_record_id, "response")]
+    # an imported redirect hop may be stored as a revisit (its payload deduplicated)
+    hop_kinds = ("response", "revisit") if capture.imported else ("response",)
+    wanted = [(capture.request_record_id, ("request",)),
+              (capture.response_record_id, ("response",))]
     for hop in capture.redirects:
-        wanted += [(hop.request_record_id, "request"), (hop.response_record_id, "response")]
+        wanted += [(hop.request_record_id, ("request",)), (hop.response_record_id, hop_kinds)]
     if capture.imported and capture.imported.revisit:
-        wanted.append((capture.imported.revisit.record_id, "revisit"))
-    for record_id, kind in wanted:
+        wanted.append((capture.imported.revisit.record_id, ("revisit",)))
+    for record_id, kinds in wanted:
         if record_id is None:  # an imported WARC that holds no request for it
             continue
         record = records.get(_record_key(record_id))
         if record is None:
             findings.append(Finding("capture-record-missing",
-                                    f"capture {capture.id}: no {kind} record {record_id}",
+                                    f"capture {capture.id}: no {kinds[0]} record {record_id}",
                                     path=where))
-        elif record.record_type != kind:
+        elif record.record_type not in kinds:
             findings.append(Finding("capture-mismatch",
                                     f"capture {capture.id}: record {record_id} is a "
-                                    f"{record.record_type}, not a {kind}", path=where))
+                                    f"{record.record_type}, not a {kinds[0]}", path=where))
     response = records.get(_record_key(capture.response_record_id))
     if response is not None:
         if response.target_uri != capture.final_url:
