@@ -758,3 +758,25 @@ def test_http_headers_ending_lf_then_crlf_end_where_wget_and_warcio_end_them(
         [body] = [r.content_stream().read() for r in ArchiveIterator(fh)
                   if r.rec_type == "response"]
     assert body == LF_CRLF_BODY
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_a_file_cut_inside_a_header_names_where_that_header_starts(tmp_path: Path,
+                                                                   gz: bool) -> None:
+    """warcio's example.warc cut 50 bytes into its third record's header: the two records
+    before it are whole, and the message names the third's offset (and its gzip member's)."""
+    data = (PEERS / "warcio" / "example.warc").read_bytes()
+    starts = [m.start() for m in re.finditer(rb"WARC/1\.0\r\n", data)]
+    records = [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]
+    if gz:
+        members = [gzip.compress(r) for r in records[:2]]
+        path = save(tmp_path, b"".join(members) + gzip.compress(records[2][:50]), gz=False)
+        where = f"offset {len(b''.join(members))} (uncompressed offset {starts[2]})"
+    else:
+        path = save(tmp_path, data[:starts[2] + 50], gz=False)
+        where = f"offset {starts[2]}"
+    report = check_warc(path)
+    assert [r.complete for r in report.records] == [True, True]
+    [finding] = [f for f in report.findings if f.code == "warc-truncated"]
+    assert finding.message == (f"the file ends inside the WARC header that starts at {where} "
+                               "(50 bytes, no empty line ends it)")

@@ -96,8 +96,9 @@ class _Walker(RecordWalk):
             start = self.reader.pos
         raw, complete = self.reader.read_header(_HEADER_LIMIT)
         if not complete and len(raw) <= _HEADER_LIMIT:
-            self.cut_short(f"the file ends inside the WARC header that starts at uncompressed "
-                           f"offset {start} ({len(raw)} bytes, no empty line ends it)")
+            self.cut_short(f"the file ends inside the WARC header that starts at "
+                           f"{self.members.where(start)} ({len(raw)} bytes, no empty line "
+                           "ends it)")
             return False
         first, _, rest = raw.partition(b"\n")
         first = first.removesuffix(b"\r")
@@ -314,6 +315,17 @@ class MemberLayout:
             self.member = members.popleft()
         self.records += 1
         return self.member[1]
+
+    def where(self, start: int) -> str:
+        """Where uncompressed offset ``start`` is, for a message: its gzip member's file
+        offset too, for a .warc.gz."""
+        if not self.source.gzipped:
+            return f"offset {start}"
+        member = self.member
+        for candidate in self.source.members:
+            if candidate[0] <= start:
+                member = candidate
+        return f"offset {member[1]} (uncompressed offset {start})"
 
     def leave(self, info: RecordInfo, end: int) -> None:
         """A gzip member starting inside the record just read (ending at ``end``) means
