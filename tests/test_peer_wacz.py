@@ -143,6 +143,15 @@ def test_a_multi_wacz_is_checked_package_by_package(tmp_path: Path) -> None:
     report = check_warc(multi)
     assert report.verdict == "intact", report.findings
     assert len(report.records) == 12  # the records of both packages' WARCs
+    assert report.signature == "not signed"  # the multi-WACZ's own, not its members'
+    # its own datapackage.json is checked against its digest file
+    edited = tmp_path / "multi-edited.wacz"
+    with zipfile.ZipFile(multi) as old, zipfile.ZipFile(edited, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            new.writestr(info, data + b" " if info.filename == "datapackage.json" else data)
+    assert [(f.code, f.path) for f in check_warc(edited).findings
+            if f.severity is Severity.ERROR] == [("wacz-hash-mismatch", str(edited))]
     # a member package with a changed WARC inside it: named under the multi-WACZ's path
     broken = tmp_path / "broken.wacz"
     with zipfile.ZipFile(two) as old, zipfile.ZipFile(broken, "w") as new:

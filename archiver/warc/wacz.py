@@ -64,6 +64,8 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
     package = _json(package_bytes, _PACKAGE)
     if isinstance(package, dict) and package.get("profile") == MULTI_PROFILE:
         _check_multi(wacz, report, path, find, _resources(package_bytes))
+        # last, so that the signature shown is the package's own, not its members'
+        _check_digest(_json(_member(wacz, _DIGEST), _DIGEST), package_bytes, report, find)
         return
     resources = _resources(package_bytes)
     if _DIGEST not in names and package_version(package) == "1.0.0":
@@ -161,7 +163,6 @@ def _check_multi(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: An
         if not name.endswith("/"):
             find("wacz-file-unlisted", f"{name} is in the zip but not listed in {_PACKAGE}, "
                  "so no hash vouches for it")
-    report.signature = None  # a multi-WACZ's own digest file is not checked here
 
 
 def _member(wacz: zipfile.ZipFile, name: str) -> bytes:
