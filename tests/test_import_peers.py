@@ -330,3 +330,32 @@ def test_a_redirect_stored_as_a_revisit_is_a_hop(root, tmp_path, capsys) -> None
     assert capture.final_url == "https://example.org/new" and capture.imported.revisit is None
     capsys.readouterr()
     assert main(["verify", "--root", str(root)]) == 0
+
+
+def test_a_redirect_follows_its_page_when_records_name_their_page(root, tmp_path,
+                                                                  capsys) -> None:
+    """Browsertrix names each record's page (WARC-Page-ID): two pages crawled at once
+    interleave their records, and the 301 of one page leads to that page's target, though
+    the other page's comes first in the WARC."""
+    mine = b"<html><body><p>The target this page's redirect led to.</p></body></html>"
+    other = b"<html><body><p>The same URL, fetched for another page.</p></body></html>"
+    moved = StatusAndHeaders("301 Moved Permanently",
+                             [("Location", "https://example.org/target"),
+                              ("Content-Length", "0")], protocol="HTTP/1.1")
+
+    def response(url: str, body: bytes, headers: StatusAndHeaders | None, page: str):
+        return lambda w: w.create_warc_record(
+            url, "response", payload=io.BytesIO(body),
+            http_headers=headers or http("200 OK", [("Content-Type", "text/html")], body),
+            warc_headers_dict={"WARC-Page-ID": page})
+
+    warc = warcio_records(tmp_path / "pages.warc",
+                          response("https://example.org/moved", b"", moved, "page-1"),
+                          response("https://example.org/target", other, None, "page-2"),
+                          response("https://example.org/target", mine, None, "page-1"))
+    assert main(["import", str(warc), "--url", "https://example.org/moved", "--root",
+                 str(root)]) == 0
+    [capture] = only_manifest(root).captures
+    assert read_response(root / capture.warc_path, capture.response_record_id).body == mine
+    capsys.readouterr()
+    assert main(["verify", "--root", str(root)]) == 0

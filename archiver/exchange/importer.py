@@ -258,12 +258,14 @@ def _chain(contents: Contents, options: ImportOptions, path: Path) -> list[Locat
 
 
 def _next_hop(contents: Contents, hop: LocatedResponse) -> LocatedResponse | None:
-    """The record of ``hop``'s redirect target in the same WARC: the first after it, else the
+    """The record of ``hop``'s redirect target in the same capture: in the same WARC, of the
+    same page when the records name theirs (``WARC-Page-ID``), the first after it, else the
     last before it (a browser may have fetched the target first)."""
     assert hop.location is not None
     url = urljoin(hop.target_uri, hop.location)
     same = [r for r in contents.responses
-            if r.member == hop.member and same_url(r.target_uri, url)]
+            if r.member == hop.member and same_url(r.target_uri, url)
+            and (hop.page_id is None or r.page_id == hop.page_id)]
     after = [r for r in same if r.position > hop.position]
     if after:
         return min(after, key=lambda r: r.position)

@@ -42,6 +42,7 @@ class LocatedResponse:
     refers_to: str | None = None  # a revisit's WARC-Refers-To
     refers_to_uri: str | None = None  # WARC-Refers-To-Target-URI
     refers_to_date: str | None = None  # WARC-Refers-To-Date
+    page_id: str | None = None  # WARC-Page-ID (Browsertrix): the page whose capture it is
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ def _response(record: Any, member: str | None, position: int) -> LocatedResponse
         refers_to_uri=(headers.get_header("WARC-Refers-To-Target-URI") or "").strip().strip("<>")
         or None,
         refers_to_date=headers.get_header("WARC-Refers-To-Date"),
+        page_id=headers.get_header("WARC-Page-ID"),
     )
 
 
