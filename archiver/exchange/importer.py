@@ -16,13 +16,12 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urljoin
 
 from archiver.capture.pages import WARC_MEDIA_TYPE, add_text, source_id_for
 from archiver.collection import Collection
 from archiver.errors import EXIT_FINDINGS, ArchiverError
+from archiver.exchange.choice import chain_for, moment, original_of
 from archiver.fidelity.extract import extract
 from archiver.fileio import sha256_file
 from archiver.findings import Finding, Severity
@@ -49,7 +48,6 @@ from archiver.warc.locate import Contents, LocatedResponse, read_contents, same_
 from archiver.warc.records import ArchivedResponse, WarcError, read_response
 
 WACZ_MEDIA_TYPE = "application/wacz"
-MAX_REDIRECTS = 10
 # "Wget/1.21.3", "py-wacz 0.6.0", "wabac.js@2.20.1", "WAIL-1.2.0", "ArchiveWeb.page 0.8.1,
 # using warcio.js 1.5.1": the name, then a version after "/", " ", "@", "-" or "_" (a "v" allowed)
 _SOFTWARE = re.compile(r"^\s*(?P<name>.+?)\s*(?:[/@_-]|\s)\s*[vV]?(?P<version>\d[\w.+-]*)")
@@ -129,9 +127,9 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
             contents = read_contents(stored, wacz=wacz)
         except WarcError as exc:
             raise ArchiverError(path, exc.reason) from None
-        chain = _chain(contents, options, path)
+        chain = chain_for(contents, options.url, options.record_id, path)
         seen = chain[-1]
-        final = _original(contents, seen, path) if seen.kind == "revisit" else seen
+        final = original_of(contents, seen, path) if seen.kind == "revisit" else seen
         # digests just verified by check_warc, by whichever convention the maker followed
         try:
             response: ArchivedResponse | None = read_response(
@@ -229,82 +227,6 @@ def _judge(path: Path, report: WarcReport, options: ImportOptions) -> Nonconform
     return None
 
 
-def _chain(contents: Contents, options: ImportOptions, path: Path) -> list[LocatedResponse]:
-    """The response (or revisit) for the URL, the latest or ``record_id``, then each redirect
-    it names, followed within the same capture: the next record for the target in the same
-    WARC (else the last before it there), never a response from another WARC or capture."""
-    if options.record_id is not None:
-        wanted = options.record_id.strip().strip("<>")
-        first = next((r for r in contents.responses if r.record_id.strip("<>") == wanted), None)
-        if first is None:
-            raise ArchiverError(path, f"no response record {options.record_id}")
-        if not same_url(first.target_uri, options.url):
-            raise ArchiverError(path, f"record {options.record_id} is the response for "
-                                      f"{first.target_uri}, not {options.url}")
-    else:
-        first = _latest(contents, options.url)
-        if first is None:
-            known = sorted({r.target_uri for r in contents.responses})
-            listed = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
-            raise ArchiverError(path, f"no response for {options.url} (it holds responses for "
-                                      f"{listed or 'nothing'})")
-    chain = [first]
-    while chain[-1].location and chain[-1].status in (301, 302, 303, 307, 308):
-        target = _next_hop(contents, chain[-1])
-        if target is None or target in chain or len(chain) > MAX_REDIRECTS:
-            break
-        chain.append(target)
-    return chain
-
-
-def _next_hop(contents: Contents, hop: LocatedResponse) -> LocatedResponse | None:
-    """The record of ``hop``'s redirect target in the same capture: in the same WARC, of the
-    same page when the records name theirs (``WARC-Page-ID``), the first after it, else the
-    last before it (a browser may have fetched the target first)."""
-    assert hop.location is not None
-    url = urljoin(hop.target_uri, hop.location)
-    same = [r for r in contents.responses
-            if r.member == hop.member and same_url(r.target_uri, url)
-            and (hop.page_id is None or r.page_id == hop.page_id)]
-    after = [r for r in same if r.position > hop.position]
-    if after:
-        return min(after, key=lambda r: r.position)
-    return max(same, key=lambda r: r.position, default=None)
-
-
-def _latest(contents: Contents, url: str) -> LocatedResponse | None:
-    matches = [r for r in contents.responses if same_url(r.target_uri, url)]
-    return max(matches, key=lambda r: _moment(r.date), default=None)
-
-
-def _original(contents: Contents, revisit: LocatedResponse, path: Path) -> LocatedResponse:
-    """The response a revisit refers to: by WARC-Refers-To, else by WARC-Refers-To-Target-URI
-    and -Date, else (an older revisit naming neither) the latest earlier response for its URL
-    with its payload digest. Refuse, naming the revisit and what it refers to, if absent."""
-    responses = [r for r in contents.responses if r.kind == "response"]
-    if revisit.refers_to:
-        wanted = revisit.refers_to.strip().strip("<>")
-        found = [r for r in responses if r.record_id.strip("<>") == wanted]
-        named = f"record {revisit.refers_to}"
-    elif revisit.refers_to_uri:
-        when = _moment(revisit.refers_to_date or "")
-        found = [r for r in responses if same_url(r.target_uri, revisit.refers_to_uri)
-                 and (revisit.refers_to_date is None or _moment(r.date) == when)]
-        named = (f"the response for {revisit.refers_to_uri} of "
-                 f"{revisit.refers_to_date or 'any date'}")
-    else:
-        found = [r for r in responses if same_url(r.target_uri, revisit.target_uri)
-                 and r.payload_digest == revisit.payload_digest
-                 and _moment(r.date) <= _moment(revisit.date)]
-        named = f"an earlier response for {revisit.target_uri} with its payload digest"
-    original = max(found, key=lambda r: _moment(r.date), default=None)
-    if original is None:
-        raise ArchiverError(path, f"{revisit.target_uri} is held only as revisit record "
-                                  f"{revisit.record_id}, which refers to {named}; the file holds"
-                                  " no such response, so there is no payload to import")
-    return original
-
-
 def _revisit(seen: LocatedResponse) -> Revisit:
     return Revisit(record_id=seen.record_id, target_uri=seen.target_uri, date=seen.date,
                    member=seen.member, refers_to=seen.refers_to,
@@ -316,15 +238,6 @@ def _named_as(finding: Finding, stored: Path, given: Path) -> Finding:
     if finding.path is None or not finding.path.startswith(str(stored)):
         return finding
     return replace(finding, path=str(given) + finding.path[len(str(stored)):])
-
-
-def _moment(value: str) -> datetime:
-    """A WARC-Date as a time (one that does not parse sorts first)."""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _maker(contents: Contents) -> Tool:
@@ -369,7 +282,7 @@ def _capture(capture_id: str, options: ImportOptions, relpath: str, sha256: str,
         warc_member=final.member,
         request_record_id=seen.request_id,
         response_record_id=final.record_id,
-        captured_at=_moment(seen.date) if seen.date else imported.imported_at,
+        captured_at=moment(seen.date) if seen.date else imported.imported_at,
         http_status=status,
         content_type=response.header("Content-Type") if response else final.content_type,
         payload_digest=digest,
