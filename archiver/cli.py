@@ -536,7 +536,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise
     capture = outcome.capture
     made = f"made by {capture.tool.name} {capture.tool.version}"
-    print(f"{outcome.source_id}: imported {capture.final_url} (HTTP {capture.http_status}, "
+    print(f"{outcome.source_id}: imported {capture.page_url} (HTTP {capture.http_status}, "
           f"{made}) as {capture.warc_path}"
           + (f", text {outcome.text_path}" if outcome.text_path else ""))
     imported = capture.imported

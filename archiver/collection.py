@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -400,13 +401,23 @@ class Collection:
             yield staged
         except BaseException:
             if not staged.committed:
-                for relpath, _ in staged.created:
-                    self.resolve(relpath).unlink(missing_ok=True)
+                for relpath, temp in staged.created:
+                    path = self.resolve(relpath)
+                    path.unlink(missing_ok=True)
+                    self.resolve(temp).unlink(missing_ok=True)
+                    self._remove_if_empty(path.parent)
             raise
         finally:
             for _, temp in staged.created:
                 self.resolve(temp).unlink(missing_ok=True)
             staged.journal.unlink(missing_ok=True)
+
+    def _remove_if_empty(self, folder: Path) -> None:
+        """Remove a folder under corpus/ that a rolled-back run left empty (not corpus/)."""
+        if folder != self.corpus_dir and self.corpus_dir in folder.parents:
+            # not empty: another source's files, or a concurrent writer's
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
     def journals(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """What journals of interrupted runs say: the files (and temps) each run made, mapped

@@ -154,9 +154,14 @@ RULES: dict[str, Rule] = {
              "Restore the WARC from a backup; the manifest names the wrong file."),
         # --- WACZ packages
         Rule("wacz-invalid", _E,
-             "A WACZ is not a readable zip, or lacks datapackage.json, its digest file, "
-             "an index or a pages file.",
+             "A WACZ is not a readable zip, or lacks datapackage.json, its digest file "
+             "or an index.",
              "Package the WARCs again with a WACZ tool, or restore the WACZ from a backup."),
+        Rule("wacz-nonconformant", _E,
+             "A WACZ whose content is all there and checks, but whose package breaks the "
+             "current WACZ spec: no pages file (py-wacz 0.6), a WACZ 1.0.0 package without "
+             "datapackage-digest.json.",
+             "Package the WARCs again with a current WACZ tool, keeping the original alongside."),
         Rule("wacz-file-missing", _E, "A file that datapackage.json lists is not in the WACZ.",
              "Restore the WACZ from a backup."),
         Rule("wacz-file-unlisted", _E,

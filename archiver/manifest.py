@@ -205,6 +205,19 @@ class Nonconformance(_Model):
     accepted_by: str | None = None
 
 
+class Revisit(_Model):
+    """The revisit record an imported capture was chosen by: the moment the page was seen,
+    its payload stored once before in the record the capture names as its response."""
+
+    record_id: str
+    target_uri: str
+    date: str
+    member: RelPath | None = None
+    refers_to: str | None = None  # how it named its original: WARC-Refers-To, or
+    refers_to_uri: str | None = None  # WARC-Refers-To-Target-URI and -Date
+    refers_to_date: str | None = None
+
+
 class Imported(_Model):
     """A capture made by another tool, imported byte for byte (``archiver import``)."""
 
@@ -216,6 +229,11 @@ class Imported(_Model):
     record_chosen: Literal["latest", "given"] = "latest"
     nonconformant: Nonconformance | None = None
     signature: SignatureStatus | None = None  # WACZ only
+    revisit: Revisit | None = None  # the page was held as a revisit of the response named
+    # the response carried no WARC-Payload-Digest: the capture's is archiver's, computed
+    # over the payload as stored (sha256, transfer coding kept)
+    payload_digest_computed: bool = False
+    notes: list[str] = Field(default_factory=list)  # what reading the response worked around
 
 
 class Memento(_Model):
@@ -255,7 +273,11 @@ class Capture(_Model):
     def page_url(self) -> str:
         """The URL the page was published at, which its links resolve against: a memento's
         original URL, else the final URL fetched."""
-        return self.memento.original_url if self.memento else self.final_url
+        if self.memento:
+            return self.memento.original_url
+        if self.imported and self.imported.revisit:  # the page seen, not the one revisited
+            return self.imported.revisit.target_uri
+        return self.final_url
 
     @property
     def described(self) -> str:

@@ -199,8 +199,12 @@ def test_a_nonconformant_warc_needs_acceptance_recorded(root, tmp_path, capsys) 
     assert accepted is not None and accepted.accepted_by == "ana"
     assert all("WARC-Date" in message for message in accepted.findings)
     assert (capture.tool.name, capture.tool.version) == ("Nutch", "1.0-dev")
-    # its body says gzip and is not: kept as evidence, without a text
-    assert "warning text-not-extracted" in capsys.readouterr().err
+    # Nutch stored the body decoded and kept its Content-Encoding: gzip: seen, and noted
+    assert capture.imported.notes == [
+        "Content-Encoding: gzip, but the body is stored decoded: read as it is"]
+    assert "text-not-extracted" not in capsys.readouterr().err
+    text = manifest(root, only_source(root)).text
+    assert text is not None and "\ufffd" not in (root / text.path).read_text("utf-8")
     assert main(["verify", "--root", str(root), "--format", "json"]) == 0
     findings = json.loads(capsys.readouterr().out)["documents"][0]["findings"]
     nonconformant = [f for f in findings if f["code"] == "warc-nonconformant"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -124,17 +125,108 @@ def test_at_needs_an_archive_and_a_zone(root, capsys) -> None:
     assert "give the zone too" in capsys.readouterr().err
 
 
-def test_a_timegate_that_redirects_names_its_memento(archive, http_site, root, capsys) -> None:
-    """Wayback's style: the TimeGate answers 302 to the memento; it is then fetched raw."""
-    chosen = f"{archive.timegate}20240801100000/{URL}"
+def test_a_timegate_that_redirects_names_its_memento(http_site, root, capsys) -> None:
+    """Wayback's style: the TimeGate answers 302 to the memento at the archive; it is then
+    fetched raw."""
+    chosen = http_site.url(f"/wayback/20240801100000/{URL}")
     http_site.redirect("/wayback/" + URL, chosen)
+    http_site.add(f"/wayback/20240801100000id_/{URL}", AUGUST,
+                  headers={"Memento-Datetime": "Thu, 01 Aug 2024 10:00:00 GMT"})
     assert main(["capture", URL, "--from-archive", http_site.url("/wayback/"),
                  "--allow-private", "--root", str(root)]) == 0
     [source_id] = Collection(root).ids()
     [capture] = load_manifest(Collection(root).manifest_path(source_id)).captures
     assert capture.memento.memento_url == chosen
-    assert capture.memento.raw_url == f"{archive.timegate}20240801100000id_/{URL}"
+    assert capture.memento.raw_url == http_site.url(f"/wayback/20240801100000id_/{URL}")
+    assert capture.memento.original_url == URL
     assert [hop.http_status for hop in capture.redirects] == [302]
     assert read_response(root / capture.warc_path, capture.response_record_id).body == AUGUST
     capsys.readouterr()
     assert main(["verify", "--root", str(root)]) == 0
+
+
+def test_a_memento_named_at_another_host_is_not_fetched(archive, http_site, root,
+                                                        capsys) -> None:
+    """A TimeGate that sends the client elsewhere (another port is another origin) is refused
+    in one line, before anything is asked there."""
+    elsewhere = f"{archive.timegate}20240801100000/{URL}"
+    http_site.redirect("/elsewhere/" + URL, elsewhere)
+    http_site.add("/linked/" + URL, "<p>a page</p>",
+                  headers={"Link": f'<{elsewhere}>; rel="memento"'})
+    before = (archive.root / "wayback.log").read_text()
+    for gate in ("/elsewhere/", "/linked/"):
+        assert main(["capture", URL, "--from-archive", http_site.url(gate),
+                     "--allow-private", "--root", str(root)]) == 1
+        err = capsys.readouterr().err
+        assert err.strip().count("\n") == 0
+        assert f"{elsewhere}: the memento the TimeGate named is not at the archive" in err
+    assert (archive.root / "wayback.log").read_text() == before
+    assert Collection(root).ids() == []
+
+
+LIVE = "/live-origin"  # the "live" site's paths on http_site: no request may reach them
+
+
+@pytest.fixture(scope="module")
+def redirects(tmp_path_factory, http_site) -> Iterator[Wayback]:
+    """pywb replaying a WARC warcio wrote of a "live" site on http_site: an archived 301 to
+    an archived page, and an archived 302 (relative Location) to a page never archived."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    folder = tmp_path_factory.mktemp("pywb-redirects")
+    live = http_site.url(LIVE)
+    warc = folder / "redirects.warc.gz"
+    with warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for path, status, headers, body, date in (
+                ("/moved", "301 Moved Permanently", [("Location", f"{live}/story")], b"",
+                 "2024-05-01T10:00:00Z"),
+                ("/story", "200 OK", [("Content-Type", "text/html; charset=utf-8")], MAY,
+                 "2024-05-01T10:00:01Z"),
+                ("/gone", "302 Found", [("Location", f"{LIVE}/never-archived")], b"",
+                 "2024-05-01T10:00:02Z")):
+            http = StatusAndHeaders(status, [*headers, ("Content-Length", str(len(body)))],
+                                    protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                live + path, "response", payload=io.BytesIO(body), http_headers=http,
+                warc_headers_dict={"WARC-Date": date}))
+    with wayback(folder / "site", [warc]) as server:
+        yield server
+
+
+def live_requests(http_site) -> list[str]:
+    return [path for path, _ in http_site.requests if path.startswith(LIVE)]
+
+
+def test_an_archived_redirect_is_resolved_as_a_memento(redirects, http_site, root,
+                                                       capsys) -> None:
+    """pywb answers the archived 301 in id_ mode with the raw Location of the live site; its
+    target is asked of the archive, and the live site hears nothing."""
+    moved = http_site.url(f"{LIVE}/moved")
+    assert main(["capture", moved, "--from-archive", redirects.timegate, "--at",
+                 "2024-05-01T10:00:00Z", "--allow-private", "--root", str(root)]) == 0
+    assert live_requests(http_site) == []
+    [source_id] = Collection(root).ids()
+    manifest = load_manifest(Collection(root).manifest_path(source_id))
+    [capture] = manifest.captures
+    story = http_site.url(f"{LIVE}/story")
+    assert capture.memento.original_url == story
+    assert capture.memento.raw_url.startswith(redirects.timegate)
+    assert capture.memento.raw_url.endswith(f"id_/{story}")
+    assert [hop.http_status for hop in capture.redirects][-1] == 301
+    assert all(hop.url.startswith(redirects.base) for hop in capture.redirects)
+    assert read_response(root / capture.warc_path, capture.response_record_id).body == MAY
+    capsys.readouterr()
+    assert main(["verify", "--root", str(root)]) == 0
+
+
+def test_an_archived_redirect_to_a_page_not_archived_is_refused(redirects, http_site, root,
+                                                                 capsys) -> None:
+    gone = http_site.url(f"{LIVE}/gone")
+    assert main(["capture", gone, "--from-archive", redirects.timegate, "--allow-private",
+                 "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"id_/{http_site.url(LIVE)}/never-archived" in err and "not a memento" in err
+    assert live_requests(http_site) == []
+    assert Collection(root).ids() == []

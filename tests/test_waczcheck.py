@@ -156,13 +156,14 @@ def test_edited_resource_hash_is_a_mismatch(wacz: Path, tmp_path: Path) -> None:
     assert errors(check_warc(path)) == Counter({"wacz-hash-mismatch": 1})
 
 
-@pytest.mark.parametrize(("drop", "message"), [
-    ("pages/", "lists no pages file under pages/"),
-    ("indexes/", "lists no index under indexes/"),
-    ("archive/", "lists no WARC under archive/"),
+@pytest.mark.parametrize(("drop", "message", "code", "verdict"), [
+    # nothing archived is lost without a pages file (py-wacz 0.6 packs none by default)
+    ("pages/", "lists no pages file under pages/", "wacz-nonconformant", "non-conformant"),
+    ("indexes/", "lists no index under indexes/", "wacz-invalid", "damaged"),
+    ("archive/", "lists no WARC under archive/", "wacz-invalid", "damaged"),
 ])
 def test_package_without_pages_index_or_warc(wacz: Path, tmp_path: Path, drop: str,
-                                            message: str) -> None:
+                                            message: str, code: str, verdict: str) -> None:
     def change(package: dict) -> None:
         package["resources"] = [r for r in package["resources"]
                                 if not r["path"].startswith(drop)]
@@ -171,7 +172,9 @@ def test_package_without_pages_index_or_warc(wacz: Path, tmp_path: Path, drop: s
     path = rezip(wacz, tmp_path / "dropped.wacz",
                  lambda name, data: None if name.startswith(drop) else unlisted(name, data))
     report = check_warc(path)
-    assert errors(report) == Counter({"wacz-invalid": 1})
+    assert errors(report) == Counter({code: 1})
+    assert report.verdict == verdict
+    assert report.findings[0].path == str(path)
     assert message in report.findings[0].message
 
 
@@ -185,7 +188,7 @@ def test_package_without_pages_index_or_warc(wacz: Path, tmp_path: Path, drop: s
     (lambda name, data: b"{}" if name == "datapackage-digest.json" else data,
      "datapackage-digest.json has no hash of datapackage.json"),
     (lambda name, data: b'{"resources": [{"path": "x"}]}' if name == "datapackage.json"
-     else data, "a resource without path, sha256 hash and bytes"),
+     else data, "a resource without path, sha256 (or md5) hash and bytes"),
 ], ids=["no-package", "no-digest", "package-not-json", "digest-without-hash",
         "resource-without-hash"])
 def test_unusable_package_metadata(wacz: Path, tmp_path: Path, edit, message: str) -> None:

@@ -302,7 +302,7 @@ def test_file_cut_short_mid_record_is_truncated(tmp_path: Path, gz: bool, where:
         path.write_bytes(before + last[:cut])
     else:
         cut = {"header": start + 40, "http-headers": plain.index(b"\r\n\r\n", start) + 10,
-               "payload": start + len(BODY) // 2, "trailer": len(plain) - 2}[where]
+               "payload": start + len(BODY) // 2, "trailer": len(plain) - 3}[where]
         path = tmp_path / "t.warc"
         path.write_bytes(plain[:cut])
     report = check_warc(path)
@@ -600,6 +600,12 @@ def unterminated_http(record: bytes) -> bytes:
     return head + b"\r\n\r\n" + block + b"\r\n\r\n"
 
 
+def lf_header(record: bytes) -> bytes:
+    """The record with its WARC header lines ended by LF alone, as warcio still reads them."""
+    head, _, rest = record.partition(b"\r\n\r\n")
+    return head.replace(b"\r\n", b"\n") + b"\n\n" + rest
+
+
 def request_warc() -> bytes:
     """A warcinfo record, a response and a GET request (headers only, with digests)."""
     out = io.BytesIO()
@@ -624,8 +630,15 @@ def request_warc() -> bytes:
     (lambda p: with_record(p, 1, lambda r: re.sub(
         rb"WARC-Record-ID: <urn:uuid:([^>]+)>", rb"WARC-Record-ID: \1", r)),
      "is not of the form <uri>"),
+    # the same one-CRLF trailer on the last record: the file ends where a record may end
+    (lambda p: with_record(p, 2, lambda r: r[:-2]), "trailer is one CRLF, not CRLF CRLF"),
+    (lambda p: with_record(p, 1, lambda r: r[:-4] + b"\n\n"), "trailer is LF LF, not CRLF"),
+    (lambda p: with_record(p, 1, lf_header), "its WARC header lines end in LF, not CRLF"),
+    (lambda p: p + b"\r\n", "2 stray line-end byte(s) at uncompressed offset"),
+    (lambda p: with_record(p, 2, lambda r: b"\r\n" + r), "before the record at uncompressed"),
 ], ids=["single-crlf", "length-counts-trailer", "last-length-counts-trailer", "warc-date",
-        "record-id"])
+        "record-id", "last-single-crlf", "lf-trailer", "lf-header", "blank-line-at-end",
+        "blank-line-between"])
 def test_intact_content_broken_framing_is_nonconformant(tmp_path: Path, damage,
                                                         message: str) -> None:
     plain = damage(plain_warc(BODY, BODY + b"2"))
@@ -720,3 +733,50 @@ def test_verify_reports_a_capture_that_is_no_warc(tmp_path: Path, http_site,
     found = {(f.code, f.path) for f in report.all_findings()}
     assert ("warc-unrecognised", outcome.capture.warc_path) in found
     assert ("hash-mismatch", outcome.capture.warc_path) in found
+
+
+LF_CRLF_BODY = (b"<html><head><title>t</title></head>\n\n<body>\r\n\r\n"
+                b"<p>a paragraph</p></body></html>\n")
+
+
+def test_http_headers_ending_lf_then_crlf_end_where_wget_and_warcio_end_them(
+        tmp_path: Path, raw_server) -> None:
+    """A server whose header section ends LF then CRLF: wget digests the payload after that
+    empty line, warcio reads it there, and so does the checker (not at the first blank line
+    inside the HTML)."""
+    from exchange_files import wget_warc
+
+    url = raw_server.add("/lf-crlf", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                         b"Content-Length: %d\r\nConnection: close\n\r\n" % len(LF_CRLF_BODY)
+                         + LF_CRLF_BODY)
+    warc = wget_warc(url, tmp_path)
+    report = check_warc(warc)
+    assert report.verdict == "intact", report.findings
+    [response] = [r for r in report.records if r.record_type == "response"]
+    assert (response.payload_check, response.payload_convention) == ("verified", "both")
+    with warc.open("rb") as fh:
+        [body] = [r.content_stream().read() for r in ArchiveIterator(fh)
+                  if r.rec_type == "response"]
+    assert body == LF_CRLF_BODY
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_a_file_cut_inside_a_header_names_where_that_header_starts(tmp_path: Path,
+                                                                   gz: bool) -> None:
+    """warcio's example.warc cut 50 bytes into its third record's header: the two records
+    before it are whole, and the message names the third's offset (and its gzip member's)."""
+    data = (PEERS / "warcio" / "example.warc").read_bytes()
+    starts = [m.start() for m in re.finditer(rb"WARC/1\.0\r\n", data)]
+    records = [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]
+    if gz:
+        members = [gzip.compress(r) for r in records[:2]]
+        path = save(tmp_path, b"".join(members) + gzip.compress(records[2][:50]), gz=False)
+        where = f"offset {len(b''.join(members))} (uncompressed offset {starts[2]})"
+    else:
+        path = save(tmp_path, data[:starts[2] + 50], gz=False)
+        where = f"offset {starts[2]}"
+    report = check_warc(path)
+    assert [r.complete for r in report.records] == [True, True]
+    [finding] = [f for f in report.findings if f.code == "warc-truncated"]
+    assert finding.message == (f"the file ends inside the WARC header that starts at {where} "
+                               "(50 bytes, no empty line ends it)")

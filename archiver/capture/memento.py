@@ -7,6 +7,10 @@ for the browser; the archived original is its raw form, which Wayback and pywb s
 timestamp carries the ``id_`` flag (``/20240501100000id_/URL``). Both exchanges go through the
 recording Fetcher (address policy, limits), so the WARC is a real capture of the exchange
 with the archive; the raw memento must carry ``Memento-Datetime``, or it is no memento.
+
+Every request goes to the archive's own origin (the TimeGate's scheme, host and port): a
+memento named elsewhere is refused, and an archived redirect, whose raw ``Location`` names
+the live site, is resolved as a memento of its target at the archive, never followed to the web.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from requests.utils import parse_header_links
 
@@ -43,30 +47,75 @@ def raw_url(memento_url: str) -> str:
     return f"{match['prefix']}{match['stamp']}id_/{match['url']}"
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's origin: scheme, host (lower case) and port (the scheme's default filled in)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _within(archive: str, url: str, what: str) -> str:
+    """``url`` if it is at the archive's origin; else refuse, before any request is made."""
+    if origin(url) != origin(archive):
+        raise CaptureError(url, f"{what} is not at the archive ({archive}): not fetched, as "
+                                "--from-archive fetches from the archive alone")
+    return url
+
+
 def fetch_memento(fetcher: Fetcher, timegate: str, url: str,
                   at: datetime | None = None) -> tuple[Fetch, Memento]:
     """Negotiate at ``timegate`` for ``url`` near ``at`` (else the latest), fetch the memento
-    raw; return every exchange made (negotiation first) and the memento's provenance."""
-    gate = timegate_url(timegate, url)
+    raw, archived redirects resolved as mementos; return every exchange made (negotiation
+    first) and the final memento's provenance. Nothing is fetched outside the archive."""
+    gate = _within(timegate, timegate_url(timegate, url), "the TimeGate")
     wanted = {"Accept-Datetime": format_datetime(at.astimezone(UTC), usegmt=True)} if at else {}
     negotiation = fetcher.fetch(gate, headers=wanted, follow=False)
     answer = negotiation.final
-    memento_url = _named_memento(answer, _headers(answer))
-    raw = raw_url(memento_url)
-    fetched = fetcher.fetch(raw)
-    final = fetched.final
-    headers = _headers(final)
+    memento_url = _within(timegate, _named_memento(answer, _headers(answer)),
+                          "the memento the TimeGate named")
+    exchanges = list(negotiation.exchanges)
+    while True:
+        raw = _within(timegate, raw_url(memento_url), "the raw memento")
+        final = fetcher.fetch(raw, follow=False).final
+        exchanges.append(final)
+        headers = _headers(final)
+        if final.status not in REDIRECT_STATUSES or not headers.get("Location"):
+            break
+        if len(exchanges) > fetcher.options.max_redirects + 1:
+            raise CaptureError(raw, f"more than {fetcher.options.max_redirects} archived "
+                                    "redirects")
+        memento_url = _redirect_memento(timegate, memento_url, headers["Location"])
     stamp = headers.get("Memento-Datetime")
     if final.status >= 400 or stamp is None:
         raise CaptureError(raw, f"the archive answered HTTP {final.status} without "
                                 "Memento-Datetime: not a memento")
     links = _links(headers) or _links(_headers(answer))
-    original = links.get("original", url)
+    archived = _WAYBACK.match(memento_url)
+    original = links.get("original") or (archived["url"] if archived else url)
     provenance = Memento(archive=timegate, memento_url=memento_url, raw_url=raw,
                          memento_datetime=_http_date(stamp, raw), original_url=original,
                          accept_datetime=at)
-    exchanges = negotiation.exchanges + fetched.exchanges
-    return Fetch(gate, exchanges, original_url=original), provenance
+    return Fetch(gate, tuple(exchanges), original_url=original), provenance
+
+
+def _redirect_memento(timegate: str, memento_url: str, location: str) -> str:
+    """The memento an archived redirect leads to. Its ``Location`` is either rewritten into the
+    archive already, or, as pywb serves it raw (``id_``), the live target, resolved against
+    the archived original: that target is then asked of the archive at the same moment."""
+    archived = _WAYBACK.match(memento_url)
+    absolute = urljoin(memento_url, location)
+    if origin(absolute) == origin(timegate) and _WAYBACK.match(absolute):
+        return absolute
+    if archived is None:
+        raise CaptureError(memento_url, f"the archived redirect to {location} cannot be asked "
+                                        "of the archive (its memento URLs are not Wayback's): "
+                                        "not followed")
+    target = urljoin(archived["url"], location)
+    return f"{archived['prefix']}{archived['stamp']}id_/{target}"
 
 
 def _named_memento(answer: HttpExchange, headers: Message) -> str:

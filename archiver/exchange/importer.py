@@ -2,10 +2,12 @@
 
 The file is copied byte for byte into the collection and checked there (so what is checked is
 what is kept): a damaged file is refused with its findings, a non-conformant one unless the
-person accepts it, recorded. The response for the URL is found (the latest, or a given record,
-following redirects recorded in the same file), the tool that made the file is read from its
-warcinfo or datapackage, and a WACZ's signature is verified and recorded. A new source gets its
-text extracted as a capture's; an existing one keeps its text and gains the capture.
+person accepts it, recorded. The response for the URL is found (the latest, or a given record),
+its redirects followed within the same capture (the same WARC, in its order), a revisit
+resolved to the response it refers to; the tool that made the file is read from its warcinfo or
+datapackage, and a WACZ's signature is verified and recorded. A new source gets its text
+extracted as a capture's; an existing one keeps its text and gains the capture. A refused
+import leaves nothing behind, and its messages name the file given, not the copy.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urljoin
 
 from archiver.capture.pages import WARC_MEDIA_TYPE, add_text, source_id_for
 from archiver.collection import Collection
 from archiver.errors import EXIT_FINDINGS, ArchiverError
+from archiver.exchange.choice import chain_for, moment, original_of
 from archiver.fidelity.extract import extract
 from archiver.fileio import sha256_file
 from archiver.findings import Finding, Severity
@@ -35,6 +36,7 @@ from archiver.manifest import (
     Manifest,
     Metadata,
     Nonconformance,
+    Revisit,
     SignatureStatus,
     Status,
     Tool,
@@ -51,8 +53,11 @@ from archiver.warc.records import (
 )
 
 WACZ_MEDIA_TYPE = "application/wacz"
-MAX_REDIRECTS = 10
-_SOFTWARE = re.compile(r"^\s*(?P<name>.+?)[/ ]v?(?P<version>\d[\w.+-]*)")
+# "Wget/1.21.3", "py-wacz 0.6.0", "wabac.js@2.20.1", "WAIL-1.2.0", "ArchiveWeb.page 0.8.1,
+# using warcio.js 1.5.1": the name, then a version after "/", " ", "@", "-" or "_" (a "v" allowed)
+_SOFTWARE = re.compile(r"^\s*(?P<name>.+?)\s*(?:[/@_-]|\s)\s*[vV]?(?P<version>\d[\w.+-]*)")
+# a build that left its version placeholder unfilled: Heritrix's "Heritrix/@VERSION@"
+_PLACEHOLDER = re.compile(r"^\s*(?P<name>.+?)\s*[/ ]\s*(?P<placeholder>@[A-Za-z_]+@)")
 _BLOCK = 1 << 20
 
 
@@ -116,25 +121,37 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
         except OSError as exc:
             raise ArchiverError(exc.filename or path, f"cannot copy: {exc.strerror}") from None
         report = check_warc(stored, sha256=True)
+        # what is said about the copy is said of the file the person gave
+        report.findings = [_named_as(f, stored, path) for f in report.findings]
         original_sha256 = _sha256(path)
         if original_sha256 != report.sha256:
             raise ArchiverError(path, "the file changed while it was copied; nothing imported")
         nonconformant = _judge(path, report, options)
         warnings = [f for f in report.findings if f.severity is Severity.WARNING]
-        contents = read_contents(stored, wacz=wacz)
-        chain = _chain(contents, options, path)
-        final = chain[-1]
+        try:
+            contents = read_contents(stored, wacz=wacz)
+        except WarcError as exc:
+            raise ArchiverError(path, exc.reason) from None
+        chain = chain_for(contents, options.url, options.record_id, path)
+        seen = chain[-1]
+        final = original_of(contents, seen, path) if seen.kind == "revisit" else seen
         # digests just verified by check_warc, by whichever convention the maker followed
         try:
             response: ArchivedResponse | None = read_response(
-                stored, final.record_id, member=final.member, check_digests=False)
+                stored, final.record_id, member=final.member, check_digests=False,
+                stale_codings=True)
         except WarcError as exc:  # kept as evidence all the same, without a text
             response = None
             code = ("payload-too-large" if isinstance(exc, PayloadTooLargeError)
                     else "text-not-extracted")
             warnings.append(Finding(code, exc.reason, path=relpath))
+        computed = final.payload_digest is None
+        if computed and response is None:
+            raise ArchiverError(path, f"response record {final.record_id} carries no "
+                                      "WARC-Payload-Digest, and its payload cannot be read "
+                                      "to compute one; nothing imported")
         assert report.sha256 is not None and report.size is not None
-        capture = _capture(capture_id, options, relpath, report.sha256, chain, response,
+        capture = _capture(capture_id, options, relpath, report.sha256, chain, final, response,
                            _maker(contents), Imported(
                                original_name=path.name,
                                original_sha256=original_sha256,
@@ -143,7 +160,10 @@ def import_capture(collection: Collection, path: Path, options: ImportOptions) -
                                warc_software=contents.warc_software if wacz else None,
                                record_chosen="given" if options.record_id else "latest",
                                nonconformant=nonconformant,
-                               signature=_signature(stored) if wacz else None))
+                               signature=_signature(stored) if wacz else None,
+                               revisit=_revisit(seen) if seen is not final else None,
+                               payload_digest_computed=computed,
+                               notes=list(response.notes) if response else []))
         file = FileEntry(path=relpath, sha256=report.sha256, size=report.size,
                          media_type=WACZ_MEDIA_TYPE if wacz else WARC_MEDIA_TYPE,
                          role=FileRole.WARC)
@@ -214,45 +234,17 @@ def _judge(path: Path, report: WarcReport, options: ImportOptions) -> Nonconform
     return None
 
 
-def _chain(contents: Contents, options: ImportOptions, path: Path) -> list[LocatedResponse]:
-    """The response for the URL (the latest, or ``record_id``), then each redirect it names
-    that the file also holds a response for."""
-    if options.record_id is not None:
-        wanted = options.record_id.strip().strip("<>")
-        first = next((r for r in contents.responses if r.record_id.strip("<>") == wanted), None)
-        if first is None:
-            raise ArchiverError(path, f"no response record {options.record_id}")
-        if not same_url(first.target_uri, options.url):
-            raise ArchiverError(path, f"record {options.record_id} is the response for "
-                                      f"{first.target_uri}, not {options.url}")
-    else:
-        first = _latest(contents, options.url)
-        if first is None:
-            known = sorted({r.target_uri for r in contents.responses})
-            listed = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
-            raise ArchiverError(path, f"no response for {options.url} (it holds responses for "
-                                      f"{listed or 'nothing'})")
-    chain = [first]
-    while chain[-1].location and chain[-1].status in (301, 302, 303, 307, 308):
-        target = _latest(contents, urljoin(chain[-1].target_uri, chain[-1].location))
-        if target is None or target in chain or len(chain) > MAX_REDIRECTS:
-            break
-        chain.append(target)
-    return chain
+def _revisit(seen: LocatedResponse) -> Revisit:
+    return Revisit(record_id=seen.record_id, target_uri=seen.target_uri, date=seen.date,
+                   member=seen.member, refers_to=seen.refers_to,
+                   refers_to_uri=seen.refers_to_uri, refers_to_date=seen.refers_to_date)
 
 
-def _latest(contents: Contents, url: str) -> LocatedResponse | None:
-    matches = [r for r in contents.responses if same_url(r.target_uri, url)]
-    return max(matches, key=lambda r: _moment(r.date), default=None)
-
-
-def _moment(value: str) -> datetime:
-    """A WARC-Date as a time (one that does not parse sorts first)."""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _named_as(finding: Finding, stored: Path, given: Path) -> Finding:
+    """A finding about the stored copy, said of the file given (a WACZ's inner paths kept)."""
+    if finding.path is None or not finding.path.startswith(str(stored)):
+        return finding
+    return replace(finding, path=str(given) + finding.path[len(str(stored)):])
 
 
 def _maker(contents: Contents) -> Tool:
@@ -260,10 +252,13 @@ def _maker(contents: Contents) -> Tool:
     software = contents.package_software or contents.warc_software
     if software is None:
         return Tool(name="unknown (no warcinfo software field)", version="unknown")
+    if placeholder := _PLACEHOLDER.match(software):
+        return Tool(name=placeholder["name"], version=f"unknown (its build left "
+                                                       f"{placeholder['placeholder']} unfilled)")
     match = _SOFTWARE.match(software)
     if match is None:
         return Tool(name=software, version="unknown")
-    return Tool(name=match["name"].strip(), version=match["version"])
+    return Tool(name=match["name"].strip(), version=match["version"].rstrip(".-+"))
 
 
 def _signature(stored: Path) -> SignatureStatus:
@@ -276,12 +271,15 @@ def _signature(stored: Path) -> SignatureStatus:
 
 
 def _capture(capture_id: str, options: ImportOptions, relpath: str, sha256: str,
-             chain: list[LocatedResponse], response: ArchivedResponse | None, tool: Tool,
-             imported: Imported) -> Capture:
-    final = chain[-1]
-    if final.payload_digest is None:
-        raise WarcError(relpath, f"response record {final.record_id} carries no "
-                                 "WARC-Payload-Digest, so the record cannot be cross-checked")
+             chain: list[LocatedResponse], final: LocatedResponse,
+             response: ArchivedResponse | None, tool: Tool, imported: Imported) -> Capture:
+    """The capture of ``final`` (the response, or the one a revisit refers to), reached by
+    the hops of ``chain``; a revisit gives its moment and its own HTTP status."""
+    seen = chain[-1]
+    digest = final.payload_digest or (response.payload_sha256 if response else None)
+    assert digest is not None  # import_capture refuses a record it cannot digest
+    status = seen.status if seen is not final and seen.status else (
+        response.status if response else final.status or 0)
     return Capture(
         id=capture_id,
         requested_url=options.url,
@@ -289,13 +287,13 @@ def _capture(capture_id: str, options: ImportOptions, relpath: str, sha256: str,
         warc_path=relpath,
         warc_sha256=sha256,
         warc_member=final.member,
-        request_record_id=final.request_id,
+        request_record_id=seen.request_id,
         response_record_id=final.record_id,
-        captured_at=_moment(final.date) if final.date else imported.imported_at,
-        http_status=response.status if response else final.status or 0,
+        captured_at=moment(seen.date) if seen.date else imported.imported_at,
+        http_status=status,
         content_type=response.header("Content-Type") if response else final.content_type,
-        payload_digest=final.payload_digest,
-        ip_address=final.ip_address,
+        payload_digest=digest,
+        ip_address=seen.ip_address,
         tool=tool,
         redirects=[Exchange(url=hop.target_uri, http_status=hop.status or 0,
                             request_record_id=hop.request_id, response_record_id=hop.record_id,

@@ -18,6 +18,7 @@ from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
 from archiver.warc.records import PayloadTooLargeError, read_response, response_from_record
+from archiver.warc.verdict import NONCONFORMANT
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
 # The comparison's rules, in the key besides archiver's version: a development build that
@@ -35,21 +36,26 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
     records: dict[str, RecordInfo] = {_record_key(k): v for k, v in warc.by_id.items()}
     where = capture.warc_path
     findings = []
-    wanted = [(capture.request_record_id, "request"), (capture.response_record_id, "response")]
+    # an imported redirect hop may be stored as a revisit (its payload deduplicated)
+    hop_kinds = ("response", "revisit") if capture.imported else ("response",)
+    wanted = [(capture.request_record_id, ("request",)),
+              (capture.response_record_id, ("response",))]
     for hop in capture.redirects:
-        wanted += [(hop.request_record_id, "request"), (hop.response_record_id, "response")]
-    for record_id, kind in wanted:
+        wanted += [(hop.request_record_id, ("request",)), (hop.response_record_id, hop_kinds)]
+    if capture.imported and capture.imported.revisit:
+        wanted.append((capture.imported.revisit.record_id, ("revisit",)))
+    for record_id, kinds in wanted:
         if record_id is None:  # an imported WARC that holds no request for it
             continue
         record = records.get(_record_key(record_id))
         if record is None:
             findings.append(Finding("capture-record-missing",
-                                    f"capture {capture.id}: no {kind} record {record_id}",
+                                    f"capture {capture.id}: no {kinds[0]} record {record_id}",
                                     path=where))
-        elif record.record_type != kind:
+        elif record.record_type not in kinds:
             findings.append(Finding("capture-mismatch",
                                     f"capture {capture.id}: record {record_id} is a "
-                                    f"{record.record_type}, not a {kind}", path=where))
+                                    f"{record.record_type}, not a {kinds[0]}", path=where))
     response = records.get(_record_key(capture.response_record_id))
     if response is not None:
         if response.target_uri != capture.final_url:
@@ -57,7 +63,9 @@ def _cross_check(capture: Capture, warc: WarcReport) -> list[Finding]:
                                     f"capture {capture.id}: the response is for "
                                     f"{response.target_uri}, the manifest says "
                                     f"{capture.final_url}", path=where))
-        if (response.payload_digest or "").lower() != capture.payload_digest.lower():
+        computed = capture.imported is not None and capture.imported.payload_digest_computed
+        if (response.payload_digest or "").lower() != capture.payload_digest.lower() and not (
+                computed and response.payload_digest is None):
             findings.append(Finding("capture-mismatch",
                                     f"capture {capture.id}: payload digest "
                                     f"{response.payload_digest} in the WARC, "
@@ -94,10 +102,10 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None],
 
 
 def _accepted_at_import(capture: Capture, finding: Finding) -> Finding:
-    """A warc-nonconformant finding a person accepted when the file was imported (its
+    """A warc- or wacz-nonconformant finding a person accepted when the file was imported (its
     message among those recorded) stays listed, accepted: fixity binds it to those bytes."""
     accepted = capture.imported.nonconformant if capture.imported else None
-    if (accepted is None or finding.code != "warc-nonconformant"
+    if (accepted is None or finding.code not in NONCONFORMANT
             or finding.message not in accepted.findings):
         return finding
     who = f" by {accepted.accepted_by}" if accepted.accepted_by else ""
@@ -192,16 +200,19 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         checked = (warcs or {}).get(capture.warc_path)
         records = {_record_key(k): v for k, v in checked.by_id.items()} if checked else {}
         record = records.get(_record_key(capture.response_record_id))
+        imported = capture.imported is not None  # another tool's file: read as it meant it
         if record is not None and record.block_check == record.payload_check == "verified":
             # just verified: use that record as kept, or read it alone, without its digests
             response = (
-                response_from_record(checked.kept, capture.response_record_id, warc)
+                response_from_record(checked.kept, capture.response_record_id, warc,
+                                     stale_codings=imported)
                 if checked is not None and checked.kept is not None
                 else read_response(warc, capture.response_record_id, offset=record.offset,
-                                   check_digests=False, member=capture.warc_member))
+                                   check_digests=False, member=capture.warc_member,
+                                   stale_codings=imported))
         else:
             response = read_response(warc, capture.response_record_id,
-                                     member=capture.warc_member)
+                                     member=capture.warc_member, stale_codings=imported)
         if not response.is_html:
             raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                    "not HTML")

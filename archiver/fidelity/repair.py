@@ -511,7 +511,9 @@ def plan_source_repairs(collection: Collection, manifest: Manifest) -> tuple[Rep
     if capture is None:
         raise ArchiverError(manifest.id, "the source has no archived original to repair from")
     extractor = origin.extractor if isinstance(origin, Extracted) else installed_extractor()
-    response = read_response(collection.resolve(capture.warc_path), capture.response_record_id)
+    response = read_response(collection.resolve(capture.warc_path), capture.response_record_id,
+                             member=capture.warc_member,
+                             stale_codings=capture.imported is not None)
     try:
         text = collection.resolve(manifest.text.path).read_bytes().decode("utf-8")
     except OSError as exc:

@@ -89,7 +89,8 @@ def side_by_side(collection: Collection, manifest: Manifest, stored_text: str) -
     if capture is None:
         raise ArchiverError(manifest.id, "no successful capture to compare the text with")
     response = read_response(collection.resolve(capture.warc_path), capture.response_record_id,
-                             member=capture.warc_member)
+                             member=capture.warc_member,
+                             stale_codings=capture.imported is not None)
     if not response.is_html:
         raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
                                                "not HTML")

@@ -295,6 +295,7 @@ def _warc_dict(report: WarcReport) -> dict[str, Any]:
     return {
         "path": str(report.path),
         "verdict": report.verdict,
+        **({"signature": report.signature} if report.signature is not None else {}),
         "findings": [finding_dict(f) for f in report.findings],
         "records": [
             {"offset": r.offset, "type": r.record_type, "id": r.record_id,
@@ -322,6 +323,8 @@ def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
             f"{n} {c}" for c, n in sorted(conventions.items())) if conventions else ""
         lines.append(f"[bold]{_shown(str(r.path))}[/]: [{style[r.verdict]}]{r.verdict}[/] "
                      f"({len(r.records)} records{_shown(tail)})")
+        if r.signature is not None:
+            lines.append(f"  signature: {_shown(r.signature)}")
         lines += [f"  [{_STYLE[f.severity.value]}]{f.severity.value}[/] {f.code}: "
                   f"{_shown(f.message)}" for f in r.findings]
     if lines:

@@ -7,6 +7,7 @@ at a time, so a compression bomb is stopped at the limit without being inflated 
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
@@ -108,6 +109,25 @@ def codings(header: str | None) -> list[str]:
     """The content codings a Content-Encoding header names, in the order they were applied."""
     named = [c.strip().lower() for c in (header or "").split(",")]
     return [c for c in named if c and c != "identity"]
+
+
+_CHUNK_LINE = re.compile(rb"[0-9A-Fa-f]{1,16}[ \t]*(;[^\r\n]*)?\r?\n")
+_MAGIC = {"gzip": b"\x1f\x8b", "x-gzip": b"\x1f\x8b", "zstd": b"\x28\xb5\x2f\xfd"}
+
+
+def looks_chunked(head: bytes) -> bool:
+    """Whether a body starting with ``head`` starts as a chunked body does (a chunk size
+    line); a body stored de-chunked under a stale Transfer-Encoding header does not."""
+    return _CHUNK_LINE.match(head) is not None
+
+
+def looks_encoded(content_encoding: str | None, head: bytes) -> bool | None:
+    """Whether a body starting with ``head`` starts as its one declared content coding's
+    data does (gzip and zstd have magic bytes); None when that cannot be told."""
+    named = codings(content_encoding)
+    if len(named) != 1 or named[0] not in _MAGIC:
+        return None
+    return head.startswith(_MAGIC[named[0]])
 
 
 def dechunk(stream: IO[bytes]) -> Iterator[bytes]:

@@ -25,6 +25,7 @@ _BASE32 = re.compile(r"[A-Z2-7]+")
 # RFC 4648 base32 digits to Python's int() base-32 digits: decodes in C, not base64's Python loop
 _BASE32_TO_INT = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
                                "0123456789abcdefghijklmnopqrstuv")
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 _TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:(.*)$")
 
 
@@ -107,10 +108,11 @@ class Digest:
 
 
 def _header_end(head: bytearray, start: int) -> int | None:
-    """End of the HTTP header section: after the first CRLFCRLF or LFLF, whichever comes first."""
-    ends = [(i, i + len(mark)) for mark in (b"\r\n\r\n", b"\n\n")
-            if (i := head.find(mark, start)) >= 0]
-    return min(ends)[1] if ends else None
+    """End of the HTTP header section: after its first empty line, whether that line and the
+    one before end in CRLF or in a bare LF (``\\n\\n``, ``\\n\\r\\n``), as warcio and HTTP
+    readers find it."""
+    found = _BLANK_LINE.search(head, start)
+    return found.end() if found else None
 
 
 def _is_chunked(head: bytes) -> bool:

@@ -1,27 +1,31 @@
 """Find the records of a WARC (or of the WARCs in a WACZ) by URL, reading headers only.
 
-What ``archiver import`` needs of another tool's file: every response for a URL with its date,
-status and redirect target, the request that went with it, and what the warcinfo says made it.
+What ``archiver import`` needs of another tool's file: every response (and revisit) for a URL
+with its date, status, redirect target and place in its WARC, the request that went with it,
+the record a revisit refers to, and what the warcinfo says made it.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from archiver.warc.records import WarcError, open_warc
+from archiver.warc.records import WarcError, one_gzip_member, open_warc
+from archiver.warc.wacz import MULTI_PROFILE
 
 
 @dataclass(frozen=True)
 class LocatedResponse:
-    """One response record: where it is, what it answered, and its request, if recorded."""
+    """One response (or revisit) record: where it is, what it answered, and its request, if
+    recorded; a revisit also names the record whose payload it did not store again."""
 
     member: str | None  # the WARC inside a WACZ that holds it; None for a WARC file
     record_id: str
@@ -33,6 +37,12 @@ class LocatedResponse:
     request_id: str | None
     ip_address: str | None
     payload_digest: str | None
+    position: int = 0  # its place among the records of its WARC: a capture's order
+    kind: str = "response"  # or "revisit"
+    refers_to: str | None = None  # a revisit's WARC-Refers-To
+    refers_to_uri: str | None = None  # WARC-Refers-To-Target-URI
+    refers_to_date: str | None = None  # WARC-Refers-To-Date
+    page_id: str | None = None  # WARC-Page-ID (Browsertrix): the page whose capture it is
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,10 @@ def read_contents(path: Path, *, wacz: bool) -> Contents:
     if wacz:
         with zipfile.ZipFile(path) as z:
             package = json.loads(z.read("datapackage.json"))
+        if isinstance(package, dict) and package.get("profile") == MULTI_PROFILE:
+            inner = [r.get("path") for r in package.get("resources", []) if isinstance(r, dict)]
+            raise WarcError(path, "a multi-WACZ package (of " + ", ".join(map(str, inner)) +
+                            "): import takes one WACZ; unzip it and import a member package")
         package_software = package.get("software") if isinstance(package, dict) else None
         members = [r["path"] for r in package.get("resources", [])
                    if isinstance(r, dict) and str(r.get("path", "")).startswith("archive/")]
@@ -84,31 +98,43 @@ def read_contents(path: Path, *, wacz: bool) -> Contents:
 
 
 def _walk(path: Path, member: str | None) -> tuple[list[LocatedResponse], str | None]:
+    where = f"{path}/{member}" if member else str(path)
+    try:
+        try:
+            with open_warc(path, member) as stream:
+                return _walk_stream(stream, member)
+        except ArchiveLoadFailed as exc:
+            if not one_gzip_member(exc):
+                raise
+            # one gzip member for many records (non-conformant, accepted): read it inflated
+            with open_warc(path, member) as stream, gzip.GzipFile(fileobj=stream) as plain:
+                return _walk_stream(plain, member)
+    except (ArchiveLoadFailed, OSError, EOFError) as exc:
+        raise WarcError(where, f"cannot read WARC: {' '.join(str(exc).split())}") from None
+
+
+def _walk_stream(stream: IO[bytes],
+                 member: str | None) -> tuple[list[LocatedResponse], str | None]:
     requests: dict[str, str] = {}  # response id -> request id, from the request's side
     request_ids: set[str] = set()
     found: list[LocatedResponse] = []
     software = None
-    where = f"{path}/{member}" if member else str(path)
-    try:
-        with open_warc(path, member) as stream:
-            # headers only: warcio skips each body unread (digests are check_warc's job)
-            for record in ArchiveIterator(stream, check_digests=False):
-                headers = record.rec_headers
-                kind = record.rec_type
-                if kind == "warcinfo" and software is None:
-                    software = _software(record.content_stream().read(1 << 16))
-                elif kind == "request":
-                    request_ids.add(headers.get_header("WARC-Record-ID"))
-                    if to := headers.get_header("WARC-Concurrent-To"):
-                        requests[to] = headers.get_header("WARC-Record-ID")
-                elif kind == "response":
-                    found.append(_response(record, member))
-    except ArchiveLoadFailed as exc:
-        raise WarcError(where, f"cannot read WARC: {' '.join(str(exc).split())}") from None
+    # headers only: warcio skips each body unread (digests are check_warc's job)
+    for position, record in enumerate(ArchiveIterator(stream, check_digests=False)):
+        headers = record.rec_headers
+        kind = record.rec_type
+        if kind == "warcinfo" and software is None:
+            software = _software(record.content_stream().read(1 << 16))
+        elif kind == "request":
+            request_ids.add(headers.get_header("WARC-Record-ID"))
+            if to := headers.get_header("WARC-Concurrent-To"):
+                requests[to] = headers.get_header("WARC-Record-ID")
+        elif kind in ("response", "revisit"):
+            found.append(_response(record, member, position))
     return [_with_request(r, requests, request_ids) for r in found], software
 
 
-def _response(record: Any, member: str | None) -> LocatedResponse:
+def _response(record: Any, member: str | None, position: int) -> LocatedResponse:
     headers = record.rec_headers
     http = record.http_headers
     status = None
@@ -131,6 +157,13 @@ def _response(record: Any, member: str | None) -> LocatedResponse:
         request_id=headers.get_header("WARC-Concurrent-To"),
         ip_address=headers.get_header("WARC-IP-Address"),
         payload_digest=headers.get_header("WARC-Payload-Digest"),
+        position=position,
+        kind=record.rec_type,
+        refers_to=headers.get_header("WARC-Refers-To"),
+        refers_to_uri=(headers.get_header("WARC-Refers-To-Target-URI") or "").strip().strip("<>")
+        or None,
+        refers_to_date=headers.get_header("WARC-Refers-To-Date"),
+        page_id=headers.get_header("WARC-Page-ID"),
     )
 
 

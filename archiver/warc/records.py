@@ -10,6 +10,7 @@ on chunked trailers).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import uuid
@@ -34,6 +35,8 @@ from archiver.warc.coding import (
     DecodingError,
     dechunk,
     decode,
+    looks_chunked,
+    looks_encoded,
 )
 from archiver.warc.exchange import Fetch, HttpExchange
 
@@ -88,6 +91,12 @@ class ArchivedResponse:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     payload_digest: str | None
+    # what reading the body had to work around: a coding header the stored body had already
+    # been decoded from (pywb's live writer, WAIL, Nutch/ClueWeb and wabac.js keep it)
+    notes: tuple[str, ...] = ()
+    # sha256 of the payload as stored (transfer coding kept), "sha256:<hex>", as archiver's
+    # own WARC-Payload-Digest is computed
+    payload_sha256: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), if present."""
@@ -226,22 +235,42 @@ def check_capture(warc: CaptureWarc, fetch: Fetch, *, max_body: int) -> Archived
 
 
 def read_response(path: Path, record_id: str, *, max_body: int = MAX_DECODED, offset: int = 0,
-                  check_digests: bool = True, member: str | None = None) -> ArchivedResponse:
+                  check_digests: bool = True, member: str | None = None,
+                  stale_codings: bool = False) -> ArchivedResponse:
     """The response record ``record_id`` of the WARC at ``path``, its body decoded; raise
     WarcError if it is missing, truncated or fails its digests.
 
     ``offset`` (a record's start, or for .warc.gz its gzip member's) skips the records
     before it; ``check_digests=False`` is for a caller that has just verified them.
     ``member`` names the WARC inside the WACZ at ``path`` that holds the record.
+    ``stale_codings`` (another tool's file): a body its maker stored decoded under its
+    Transfer-Encoding or Content-Encoding header is read as stored, with a note.
     """
     where = f"{path}/{member}" if member else path
     try:
-        with open_warc(path, member) as stream:
-            stream.seek(offset)
-            return _find_response(stream, record_id, max_body, where, check_digests)
+        try:
+            with open_warc(path, member) as stream:
+                stream.seek(offset)
+                return _find_response(stream, record_id, max_body, where, check_digests,
+                                      stale_codings)
+        except _OneMemberError:
+            # one gzip member for many records (non-conformant, accepted at import): inflated
+            with open_warc(path, member) as stream, gzip.GzipFile(fileobj=stream) as plain:
+                return _find_response(plain, record_id, max_body, where, check_digests,
+                                      stale_codings)
     # UnicodeDecodeError: a WACZ entry name flagged as UTF-8 that is not
-    except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
+
+
+class _OneMemberError(Exception):
+    """warcio refused a .warc.gz whose gzip member holds more than one record."""
+
+
+def one_gzip_member(exc: BaseException) -> bool:
+    """Whether warcio failed because one gzip member holds several records (it reads only
+    a member per record, to allow seeking)."""
+    return "non-chunked gzip file detected" in str(exc)
 
 
 @contextmanager
@@ -256,21 +285,23 @@ def open_warc(path: Path, member: str | None = None) -> Iterator[IO[bytes]]:
         yield stream
 
 
-def response_from_record(record: bytes, record_id: str, where: str | Path) -> ArchivedResponse:
+def response_from_record(record: bytes, record_id: str, where: str | Path, *,
+                         stale_codings: bool = False) -> ArchivedResponse:
     """The response record ``record_id`` given as its uncompressed bytes (as check_warc keeps
     a record it has just verified), its body decoded; the digests are not checked again."""
-    return _find_response(io.BytesIO(record), record_id, MAX_DECODED, where,
-                          check_digests=False)
+    return _find_response(io.BytesIO(record), record_id, MAX_DECODED, where, False, stale_codings)
 
 
 def _find_response(stream: IO[bytes], record_id: str, max_body: int, where: str | Path,
-                   check_digests: bool) -> ArchivedResponse:
+                   check_digests: bool, stale_codings: bool = False) -> ArchivedResponse:
     try:
         for record in ArchiveIterator(stream, check_digests="raise" if check_digests else False):
             if (record.rec_type == "response"
                     and record.rec_headers.get_header("WARC-Record-ID") == record_id):
-                return _archived(record, max_body, where)
+                return _archived(record, max_body, where, stale_codings)
     except ArchiveLoadFailed as exc:
+        if one_gzip_member(exc):
+            raise _OneMemberError from None
         raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
     raise WarcError(where, f"no response record {record_id}")
 
@@ -280,15 +311,28 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse:
+def _archived(record: Any, max_body: int, where: str | Path,
+              stale_codings: bool = False) -> ArchivedResponse:
     http = record.http_headers
     if http is None:
         raise WarcError(where, "response record without HTTP headers")
-    stream = record.raw_stream
+    raw = record.raw_stream
+    stream = _HashingReader(raw)
+    head = stream.peek()
+    notes = []
     chunked = "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
+    if stale_codings and chunked and head and not looks_chunked(head):
+        chunked = False
+        notes.append("Transfer-Encoding: chunked, but the body is stored de-chunked: read as "
+                      "it is")
+    encoding = http.get_header("Content-Encoding")
+    if stale_codings and not chunked and head and looks_encoded(encoding, head) is False:
+        notes.append(f"Content-Encoding: {encoding}, but the body is stored decoded: read as "
+                     "it is")
+        encoding = None
     blocks = dechunk(stream) if chunked else iter(lambda: stream.read(_READ_BLOCK), b"")
     try:
-        body, problem = decode(blocks, http.get_header("Content-Encoding"), max_body), None
+        body, problem = decode(blocks, encoding, max_body), None
     except DecodingError as exc:
         body, problem = b"", exc
     # Read what decoding left, so that the digests are checked (a damaged record is named as
@@ -296,9 +340,9 @@ def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse
     # there is without a word.
     while stream.read(_READ_BLOCK):
         pass
-    if stream.limit:
+    if raw.limit:
         raise WarcError(where, f"response record {record.rec_headers.get_header('WARC-Record-ID')}"
-                               f" is truncated ({stream.limit} bytes missing)")
+                               f" is truncated ({raw.limit} bytes missing)")
     if isinstance(problem, BodyTooLargeError):
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         raise PayloadTooLargeError(where, f"response record {record_id}: {problem}")
@@ -312,4 +356,44 @@ def _archived(record: Any, max_body: int, where: str | Path) -> ArchivedResponse
         headers=tuple(http.headers),
         body=body,
         payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+        notes=tuple(notes),
+        payload_sha256="sha256:" + stream.digest.hexdigest(),
     )
+
+
+class _HashingReader:
+    """A record's payload stream, hashed as it is read, whose first block can be looked at."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._ahead = b""
+        self.digest = hashlib.sha256()
+
+    def peek(self) -> bytes:
+        """The first bytes to come, not consumed."""
+        if not self._ahead:
+            self._ahead = self._stream.read(_READ_BLOCK)
+        return self._ahead
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all with -1)."""
+        if self._ahead:
+            data = self._ahead if size < 0 else self._ahead[:size]
+            self._ahead = self._ahead[len(data):]
+        else:
+            data = self._stream.read(size)
+        self.digest.update(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        """A line, up to ``size`` bytes."""
+        if self._ahead:
+            end = self._ahead.find(b"\n") + 1 or len(self._ahead)
+            end = end if size < 0 else min(end, size)
+            line, self._ahead = self._ahead[:end], self._ahead[end:]
+            if not line.endswith(b"\n") and (size < 0 or len(line) < size):
+                line += self._stream.readline(-1 if size < 0 else size - len(line))
+        else:
+            line = self._stream.readline(size)
+        self.digest.update(line)
+        return line

@@ -7,6 +7,7 @@ delimiter or length that never load a record whole.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -19,6 +20,9 @@ _FEED = 1 << 16  # compressed bytes per inflate call: bounds zlib's copy of unus
 GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_HEADER = 10  # fixed part of a gzip member header (RFC 1952 section 2.3)
 _RESERVED_FLAGS = 0xE0  # FLG bits 5-7: "reserved", a decoder must fail if any is set
+# the end of a header section: its first empty line, ended by CRLF or by a bare LF, as warcio
+# reads it (the standard's CRLF CRLF is one of the two)
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 class Readable(Protocol):
@@ -31,9 +35,9 @@ class Readable(Protocol):
 class HashingFile:
     """A binary file whose bytes are hashed as they are read."""
 
-    def __init__(self, fh: Readable) -> None:
+    def __init__(self, fh: Readable, algorithm: str = "sha256") -> None:
         self._fh = fh
-        self._digest = hashlib.sha256()
+        self._digest = hashlib.new(algorithm)
         self._size = 0
 
     def peek(self, size: int = 1, /) -> bytes:
@@ -48,7 +52,7 @@ class HashingFile:
         return data
 
     def finish(self) -> tuple[str, int]:
-        """Read what the walk left (after damage) and return (sha256 hex, size) of the file."""
+        """Read what the walk left (after damage) and return (hex digest, size) of the file."""
         while self.read(BLOCK):
             pass
         return self._digest.hexdigest(), self._size
@@ -142,6 +146,30 @@ class Reader:
                 return self._advance(left), False
             scanned = max(0, left - len(delim) + 1)
         return self._advance(i + len(delim) - self._at), True
+
+    def read_header(self, limit: int) -> tuple[bytes, bool]:
+        """Bytes through the first empty line (LF or CRLF ended) and True; or what is left and
+        False at the end or past ``limit``."""
+        scanned = 0
+        while (found := _BLANK_LINE.search(self._buf, self._at + scanned)) is None:
+            left = len(self._buf) - self._at
+            if left > limit or not self._fill():
+                return self._advance(left), False
+            scanned = max(0, left - 2)
+        return self._advance(found.end() - self._at), True
+
+    def skip_line_ends(self) -> int:
+        """Skip CR and LF bytes (stray blank lines between records); return how many."""
+        skipped = 0
+        while not self.at_end():
+            i = self._at
+            while i < len(self._buf) and self._buf[i] in b"\r\n":
+                i += 1
+            skipped += i - self._at
+            self._advance(i - self._at)
+            if i < len(self._buf):
+                break
+        return skipped
 
     def read(self, n: int) -> bytes:
         """Up to ``n`` bytes (fewer only at the end of the data)."""

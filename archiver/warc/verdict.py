@@ -12,6 +12,8 @@ from archiver.findings import Finding, Severity
 from archiver.warc.digest import Convention
 
 Verdict = Literal["intact", "damaged", "non-conformant"]
+# the findings that leave every byte of content there: a file with no others is non-conformant
+NONCONFORMANT = frozenset({"warc-nonconformant", "wacz-nonconformant"})
 Check = Literal["verified", "mismatch", "absent", "unsupported", "not-checked", "revisit"]
 
 @dataclass(slots=True)
@@ -55,6 +57,8 @@ class WarcReport:
     # the record asked for with check_warc(keep=...): its uncompressed bytes, header to
     # trailer, when it was read whole; not saved with the report
     kept: bytes | None = None
+    # a WACZ's signature status, one line (waczsig's message); None for a WARC or ARC
+    signature: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -63,11 +67,12 @@ class WarcReport:
 
     @property
     def verdict(self) -> Verdict:
-        """"damaged" on any error, "non-conformant" when only warc-nonconformant, else "intact"."""
+        """"damaged" on any error, "non-conformant" when only warc-nonconformant or
+        wacz-nonconformant, else "intact"."""
         errors = {f.code for f in self.findings if f.severity is Severity.ERROR}
         if not errors:
             return "intact"
-        return "non-conformant" if errors == {"warc-nonconformant"} else "damaged"
+        return "non-conformant" if errors <= NONCONFORMANT else "damaged"
 
     @property
     def by_id(self) -> dict[str, RecordInfo]:

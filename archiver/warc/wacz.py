@@ -32,6 +32,8 @@ _DRIVE = re.compile(r"[A-Za-z]:")  # C:evil.warc, unpacked on Windows, lands on 
 # what an archive/ entry that is no WARC is, by what sniff says of it
 _NOT_WARC = {None: "its bytes start as no WARC does", "empty": "it is empty",
              "arc": "it is an ARC file", "wacz": "it is a zip file"}
+_HASHES = ("sha256:", "md5:")  # what py-wacz's --hash-type writes
+MULTI_PROFILE = "multi-wacz-package"  # a package of WACZ packages
 _INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
 # what zipfile raises for a damaged archive or entry: a bad CRC or structure, a compression
 # method, version or flag it does not support (NotImplementedError), an encrypted entry
@@ -85,31 +87,35 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
     _check_entries(wacz, find)
     names = set(wacz.namelist())
     package_bytes = _member(wacz, _PACKAGE)
+    package = _json(package_bytes, _PACKAGE)
+    if isinstance(package, dict) and package.get("profile") == MULTI_PROFILE:
+        _check_multi(wacz, report, path, find, _resources(package_bytes))
+        # last, so that the signature shown is the package's own, not its members'
+        _check_digest(_json(_member(wacz, _DIGEST), _DIGEST), package_bytes, report, find)
+        return
     resources = _resources(package_bytes)
-    digest = _json(_member(wacz, _DIGEST), _DIGEST)
-    recorded = digest.get("hash") if isinstance(digest, dict) else None
-    if not isinstance(recorded, str):
-        find("wacz-invalid", f"{_DIGEST} has no hash of {_PACKAGE}")
-    elif recorded != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
-        find("wacz-hash-mismatch", f"{_PACKAGE} does not match {_DIGEST}: {recorded} recorded,"
-             f" sha256:{hashlib.sha256(package_bytes).hexdigest()} found")
-    if isinstance(digest, dict) and "signedData" in digest:
-        signature = verify_digest(digest, hashlib.sha256(package_bytes).hexdigest())
-        if signature.status == "invalid":
-            find("wacz-signature-invalid", signature.message)
+    if _DIGEST not in names and package_version(package) == "1.0.0":
+        # WACZ 1.0.0 had no digest file (1.1.1 added it): read as its makers meant it
+        find("wacz-nonconformant", f"a WACZ 1.0.0 package: it has no {_DIGEST} (WACZ 1.1.1 "
+             f"added it), so no digest vouches for {_PACKAGE}; the files it lists are "
+             "checked against it")
+        report.signature = "not signed"
+    else:
+        _check_digest(_json(_member(wacz, _DIGEST), _DIGEST), package_bytes, report, find)
     for resource in resources:
         name = resource["path"]
         if name not in names:
             find("wacz-file-missing", f"{name} is listed in {_PACKAGE} but not in the zip")
             continue
+        algorithm = resource["hash"].partition(":")[0]
         try:
-            found, size = _hash_member(wacz, name, report, path)
+            found, size = _hash_member(wacz, name, report, path, algorithm)
         except _ZIP_ERRORS as exc:
             find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
             continue
-        if (f"sha256:{found}", size) != (resource["hash"], resource["bytes"]):
+        if (f"{algorithm}:{found}", size) != (resource["hash"], resource["bytes"]):
             find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} bytes "
-                 f"{resource['hash']}, found {size} bytes sha256:{found}")
+                 f"{resource['hash']}, found {size} bytes {algorithm}:{found}")
     listed = [r["path"] for r in resources]
     # an entry outside the package's hash chain: nothing vouches for it, and a replay tool
     # may still serve it (a WARC under archive/, an index)
@@ -122,7 +128,67 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
     if not any(n.startswith("indexes/") and n.endswith(_INDEX_SUFFIXES) for n in listed):
         find("wacz-invalid", f"{_PACKAGE} lists no index under indexes/")
     if not any(n.startswith("pages/") and n.endswith(".jsonl") for n in listed):
-        find("wacz-invalid", f"{_PACKAGE} lists no pages file under pages/")
+        # py-wacz 0.6 packs none without --detect-pages; every archived byte is still there
+        find("wacz-nonconformant", f"{_PACKAGE} lists no pages file under pages/ (nothing "
+             "archived is lost; a replay tool has no list of pages to offer)")
+
+
+def _check_digest(digest: object, package_bytes: bytes, report: WarcReport, find: Any) -> None:
+    """datapackage-digest.json against datapackage.json as found, and its signature."""
+    found = hashlib.sha256(package_bytes).hexdigest()
+    recorded = digest.get("hash") if isinstance(digest, dict) else None
+    if not isinstance(recorded, str):
+        find("wacz-invalid", f"{_DIGEST} has no hash of {_PACKAGE}")
+    elif recorded != f"sha256:{found}":
+        find("wacz-hash-mismatch", f"{_PACKAGE} does not match {_DIGEST}: {recorded} recorded,"
+             f" sha256:{found} found")
+    signature = verify_digest(digest, found)
+    report.signature = signature.message
+    if isinstance(digest, dict) and "signedData" in digest and signature.status == "invalid":
+        find("wacz-signature-invalid", signature.message)
+
+
+def package_version(package: object) -> str | None:
+    """The ``wacz_version`` a parsed datapackage.json declares, if any."""
+    version = package.get("wacz_version") if isinstance(package, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _check_multi(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any,
+                 resources: list[dict[str, Any]]) -> None:
+    """A multi-WACZ package: each member package listed, hashed, and checked as a WACZ, its
+    findings under ``<file>.wacz/<member>.wacz``."""
+    names = set(wacz.namelist())
+    members = [r for r in resources if r["path"].endswith(".wacz")]
+    if not members:
+        find("wacz-invalid", f"a multi-WACZ package whose {_PACKAGE} lists no .wacz member")
+    for resource in resources:
+        name = resource["path"]
+        if name not in names:
+            find("wacz-file-missing", f"{name} is listed in {_PACKAGE} but not in the zip")
+            continue
+        algorithm = resource["hash"].partition(":")[0]
+        try:
+            found, size = _hash_member(wacz, name, report, path, algorithm)
+            if (f"{algorithm}:{found}", size) != (resource["hash"], resource["bytes"]):
+                find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} "
+                     f"bytes {resource['hash']}, found {size} bytes {algorithm}:{found}")
+            if name.endswith(".wacz"):
+                with wacz.open(name) as fh, zipfile.ZipFile(fh) as inner:
+                    inner_path = path / name
+
+                    def find_inner(code: str, message: str, where: Path = inner_path) -> None:
+                        report.findings.append(Finding(code, message, path=str(where)))
+                    try:
+                        _check(inner, report, inner_path, find_inner)
+                    except _Problem as exc:
+                        find_inner("wacz-invalid", str(exc))
+        except _ZIP_ERRORS as exc:
+            find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
+    for name in sorted(names - {r["path"] for r in resources} - {_PACKAGE, _DIGEST}):
+        if not name.endswith("/"):
+            find("wacz-file-unlisted", f"{name} is in the zip but not listed in {_PACKAGE}, "
+                 "so no hash vouches for it")
 
 
 def _member(wacz: zipfile.ZipFile, name: str) -> bytes:
@@ -147,20 +213,34 @@ def _resources(data: bytes) -> list[dict[str, Any]]:
     resources = package.get("resources") if isinstance(package, dict) else None
     if not isinstance(resources, list):
         raise _Problem(f"{_PACKAGE} has no resources list")
+    resources = [_current_form(r) for r in resources]
     for r in resources:
         if not (isinstance(r, dict) and isinstance(r.get("path"), str)
-                and isinstance(r.get("hash"), str) and r["hash"].startswith("sha256:")
+                and isinstance(r.get("hash"), str) and r["hash"].startswith(_HASHES)
                 and isinstance(r.get("bytes"), int)):
-            raise _Problem(f"{_PACKAGE} has a resource without path, sha256 hash and bytes: "
-                           f"{json.dumps(r)[:80]}")
+            raise _Problem(f"{_PACKAGE} has a resource without path, sha256 (or md5) hash "
+                           f"and bytes: {json.dumps(r)[:80]}")
     return resources
 
 
+def _current_form(resource: object) -> object:
+    """A resource as WACZ 1.1 writes it: WACZ 1.0.0 kept the hash (bare hex, algorithm in
+    ``hashing``) and byte count under ``stats``."""
+    if not isinstance(resource, dict) or "hash" in resource:
+        return resource
+    stats = resource.get("stats")
+    if not isinstance(stats, dict) or not isinstance(stats.get("hash"), str):
+        return resource
+    return {**resource, "hash": f"{resource.get('hashing', 'sha256')}:{stats['hash']}",
+            "bytes": stats.get("bytes")}
+
+
 def _hash_member(wacz: zipfile.ZipFile, name: str, report: WarcReport,
-                 path: Path) -> tuple[str, int]:
-    """sha256 hex and size of one zip entry; a WARC is checked on the same read."""
+                 path: Path, algorithm: str = "sha256") -> tuple[str, int]:
+    """Hex digest (``algorithm``) and size of one zip entry; a WARC is checked on the same
+    read."""
     with wacz.open(name) as raw:
-        fh = HashingFile(raw)
+        fh = HashingFile(raw, algorithm)
         kind = sniff(raw.peek(1 << 16)) if name.startswith("archive/") else None
         if kind == "warc":
             inner = WarcReport(path=path / name)
@@ -179,5 +259,7 @@ def wacz_signature(path: Path) -> SignatureCheck:
     against its ``datapackage.json`` as found (not against the files it lists: check_wacz)."""
     with zipfile.ZipFile(path) as wacz:
         package_bytes = _member(wacz, _PACKAGE)
+        if _DIGEST not in wacz.namelist():  # a WACZ 1.0.0 package: never signed
+            return SignatureCheck("unsigned")
         digest = _json(_member(wacz, _DIGEST), _DIGEST)
     return verify_digest(digest, hashlib.sha256(package_bytes).hexdigest())

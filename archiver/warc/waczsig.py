@@ -203,25 +203,35 @@ def _names(cert: x509.Certificate) -> list[str]:
 
 
 @cache
-def _store_fingerprints() -> frozenset[bytes]:
-    """sha256 fingerprints of the roots in certifi's bundle (Mozilla's trust store)."""
+def _store() -> tuple[x509.Certificate, ...]:
+    """The roots in certifi's bundle (Mozilla's trust store)."""
     import certifi
 
     with open(certifi.where(), "rb") as fh, warnings.catch_warnings():
         # a root in the bundle has a serial number RFC 5280 forbids; it is a root all the same
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        return frozenset(c.fingerprint(hashes.SHA256())
-                         for c in x509.load_pem_x509_certificates(fh.read()))
+        return tuple(x509.load_pem_x509_certificates(fh.read()))
+
+
+@cache
+def _store_fingerprints() -> frozenset[bytes]:
+    """sha256 fingerprints of the roots in the trust store."""
+    return frozenset(c.fingerprint(hashes.SHA256()) for c in _store())
 
 
 def _trusted(chain: list[x509.Certificate], extra: tuple[x509.Certificate, ...]) -> bool:
+    """Whether the chain (each certificate already checked to be signed by the next) reaches a
+    trusted root: one of its certificates is a root of the store, or is signed by one. The
+    second way anchors a chain that ends in a cross-signed copy of a root (Let's Encrypt's
+    R3 -> ISRG Root X1 signed by DST Root CA X3) at the self-signed root the store holds."""
     roots = _store_fingerprints() | {c.fingerprint(hashes.SHA256()) for c in extra}
-    last = chain[-1]
-    if last.fingerprint(hashes.SHA256()) in roots:
-        return True
-    # a chain that stops below its root: the root must be in the store and sign the last one
-    return any(c.fingerprint(hashes.SHA256()) in roots and _signed_by(last, c)
-               for c in extra)
+    anchors = (*_store(), *extra)
+    for cert in chain:
+        if cert.fingerprint(hashes.SHA256()) in roots:
+            return True
+        if any(root.subject == cert.issuer and _signed_by(cert, root) for root in anchors):
+            return True
+    return False
 
 
 def _domain(signed: dict[str, Any], base: dict[str, Any],

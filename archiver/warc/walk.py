@@ -20,6 +20,8 @@ from archiver.warc.verdict import Check, RecordInfo, WarcReport, describe
 _HEADER_LIMIT = 1 << 20  # a WARC header longer than this is corrupt
 _TRAILER = b"\r\n\r\n"
 _VERSION = re.compile(rb"WARC/(0\.17|0\.18|1\.0|1\.1)")
+# record trailers that lose nothing but break the standard, longest first
+_SHORT_TRAILERS = {b"\r\n": "one CRLF", b"\n\n": "LF LF", b"\n": "one LF"}
 _HTTP_TYPES = frozenset({"response", "request", "revisit"})
 _CONVENTION_NAMES = {"both": "payload", "dechunked": "de-chunked payload",
                      "raw": "transfer-encoded payload"}
@@ -84,11 +86,22 @@ class _Walker(RecordWalk):
     def record(self) -> bool:
         """Check the next record; return False when the data ended inside it."""
         start = self.reader.pos
-        raw, complete = self.reader.read_until(_TRAILER, _HEADER_LIMIT)
+        if stray := self.reader.skip_line_ends():
+            where = ("after the last record" if self.reader.at_end()
+                     else f"before the record at uncompressed offset {self.reader.pos}")
+            self.find("warc-nonconformant", f"{stray} stray line-end byte(s) at uncompressed "
+                      f"offset {start}, {where}")
+            if self.reader.at_end():
+                return False
+            start = self.reader.pos
+        raw, complete = self.reader.read_header(_HEADER_LIMIT)
         if not complete and len(raw) <= _HEADER_LIMIT:
-            self.cut_short(f"the file ends inside a WARC header at uncompressed offset {start}")
+            self.cut_short(f"the file ends inside the WARC header that starts at "
+                           f"{self.members.where(start)} ({len(raw)} bytes, no empty line "
+                           "ends it)")
             return False
-        first, _, rest = raw.partition(b"\r\n")
+        first, _, rest = raw.partition(b"\n")
+        first = first.removesuffix(b"\r")
         if not _VERSION.fullmatch(first) or not complete:
             found = f"found {first[:40]!r}" if complete else "its header has no end"
             self.find("warc-corrupt", f"no WARC record at uncompressed offset {start} ({found}); "
@@ -96,7 +109,13 @@ class _Walker(RecordWalk):
             self.reader.rewind(len(raw) - 1)
             self.reader.skip_to_record()
             return True
-        info = self.open_record(start, rest[:-len(_TRAILER)])
+        bare_lf = raw.count(b"\n") != raw.count(b"\r\n")
+        header = rest.removesuffix(b"\n").removesuffix(b"\r").removesuffix(b"\n")
+        if bare_lf:  # read as warcio reads it: every line end, CRLF or LF, ends a line
+            header = header.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        info = self.open_record(start, header.removesuffix(b"\r"))
+        if bare_lf:
+            self.find("warc-nonconformant", "its WARC header lines end in LF, not CRLF", info)
         if info.content_length is None:
             self.reader.skip_to_record()
             return True
@@ -196,11 +215,14 @@ class _Walker(RecordWalk):
             self.find("warc-nonconformant", f"its Content-Length ({length}) counts the CRLF "
                       "CRLF record trailer (its digests are checked without it)", info)
             return "counted"
-        if trailer == b"\r\nWA":  # at the end of the file it could as well be a cut
-            self.reader.rewind(2)
+        short = next((end for end in _SHORT_TRAILERS
+                      if trailer.startswith(end) and b"WARC".startswith(trailer[len(end):])),
+                     None)
+        if short is not None:  # the next record follows, or the file ends: nothing is lost
+            self.reader.rewind(len(trailer) - len(short))
             info.complete = True
-            self.find("warc-nonconformant", "its record trailer is one CRLF, not CRLF CRLF",
-                      info)
+            self.find("warc-nonconformant", f"its record trailer is {_SHORT_TRAILERS[short]}, "
+                      "not CRLF CRLF", info)
             return "short"
         if len(trailer) < len(_TRAILER):
             self.cut_short("the file ends before its CRLF CRLF record trailer", info)
@@ -293,6 +315,17 @@ class MemberLayout:
             self.member = members.popleft()
         self.records += 1
         return self.member[1]
+
+    def where(self, start: int) -> str:
+        """Where uncompressed offset ``start`` is, for a message: its gzip member's file
+        offset too, for a .warc.gz."""
+        if not self.source.gzipped:
+            return f"offset {start}"
+        member = self.member
+        for candidate in self.source.members:
+            if candidate[0] <= start:
+                member = candidate
+        return f"offset {member[1]} (uncompressed offset {start})"
 
     def leave(self, info: RecordInfo, end: int) -> None:
         """A gzip member starting inside the record just read (ending at ``end``) means
