@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip as gzip_module
 import mimetypes
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -170,9 +171,14 @@ def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 @pytest.fixture(autouse=True)
 def user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
                 ) -> Path:
-    """Each test's own configuration folder (``$XDG_CONFIG_HOME``: private keys, the cache's
-    secret), returned."""
+    """Each test's own configuration folder (``$XDG_CONFIG_HOME``: private keys, the trust
+    file, the cache's secret), returned: a copy of the session's, so that what session
+    fixtures made (a key pinned, a TSA root trusted by ``seal``) holds in every test, and what
+    a test changes stays in it."""
     folder = tmp_path_factory.mktemp("config")
+    session = os.environ.get("XDG_CONFIG_HOME")
+    if session and Path(session).is_dir():
+        shutil.copytree(session, folder, dirs_exist_ok=True)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
     return folder
 
