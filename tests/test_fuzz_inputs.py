@@ -90,8 +90,10 @@ def replaced(path: Path, data: bytes) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def sealed(tmp_path_factory: pytest.TempPathFactory, tsa: Tsa) -> Path:
-    """A collection of two received texts, sealed by alice with a token of the test TSA."""
+def sealed(tmp_path_factory: pytest.TempPathFactory, tsa: Tsa) -> Iterator[Path]:
+    """A collection of two received texts, sealed by alice with a token of the test TSA;
+    alice's key and the TSA's root are trusted in the module's config folder, which each
+    test's own starts as a copy of."""
     base = tmp_path_factory.mktemp("sealed")
     root = base / "col"
     config = base / "config"
@@ -106,7 +108,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, tsa: Tsa) -> Path:
         assert run("key", "new", "alice", "--root", str(root)) == 0
         assert run("seal", "--root", str(root), "--tsa-ca", str(tsa.ca),
                    "--tsa", tsa.url("good")) == 0
-    return root
+        yield root
 
 
 SEAL_FILES = ["seal.json", "seal.sig", "tsa-1.tsr", "tsa-1.pem"]
