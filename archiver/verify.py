@@ -297,7 +297,8 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
         documents.append(report)
         if progress is not None:
             progress(report)
-    custody = check_custody(collection, selected)
+    custody = check_custody(collection, selected, {d.id: {f.path for f in d.files if not f.ok}
+                                                   for d in documents})
     for report in documents:
         report.custody = custody.sources[report.id]
         report.findings = sorted(report.findings + report.custody.findings,
