@@ -373,8 +373,10 @@ class Manifest(_Model):
     # sha256 of the last history entry's canonical bytes, so a removed last entry shows
     history_head: Sha256 | None = None
     accepted: list[Acceptance] = Field(default_factory=list)
-    # the state as read from disk, or as the last history entry recorded it (archiver.history)
+    # the state as read from disk, or as the last history entry recorded it (archiver.history);
+    # computed from the stored form kept at reading, only if a writer asks for it
     _base: Parts | None = PrivateAttr(default=None)
+    _read: dict[str, Any] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -417,11 +419,13 @@ class Manifest(_Model):
     def base(self) -> Parts | None:
         """The state it was read with (None for a manifest made in memory), which the next
         history entry records as its state before."""
+        if self._base is None and self._read is not None:
+            self._base, self._read = parts(self._read), None
         return self._base
 
     @base.setter
     def base(self, state: Parts) -> None:
-        self._base = state
+        self._base, self._read = state, None
 
     def file(self, path: str) -> FileEntry | None:
         """The file entry for ``path``, if the source owns it."""
@@ -477,7 +481,7 @@ def parse_manifest(data: bytes, path: Path) -> Manifest:
     except ValidationError as exc:
         kind, summary = describe_error(exc)
         raise ManifestError(path, summary, unsafe=kind == "path_unsafe") from None
-    manifest.base = manifest.state()
+    manifest._read = manifest.stored()  # a copy: what the manifest held when read
     return manifest
 
 

@@ -11,7 +11,7 @@ from archiver.collection import DEFAULT_WAIT, Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
 from archiver.findings import RULES, Finding
-from archiver.history import record
+from archiver.history import record, require_intact
 from archiver.manifest import (
     Acceptance,
     FileEntry,
@@ -173,6 +173,7 @@ def _accept(collection: Collection, source_id: str, code: str, line: int | None,
             path: str | None, by: str | None) -> Acceptance:
     manifest_path = collection.source_manifest_path(source_id)
     manifest = load_manifest(manifest_path)
+    require_intact(manifest)  # an acceptance never builds on a change no entry records
     findings = [f for f in check_source(collection, source_id).findings
                 if f.code == code and (path is None or f.path == path)]
     candidates = [f for f in findings if f.line == line]

@@ -434,3 +434,43 @@ def test_a_tool_change_since_the_seal_is_a_warning_and_sealed_again(root: Path,
     code, report, _ = verify(capsys, root)
     assert code == 0 and "unsealed-change" not in found(report)
     assert {custody(report, i)["status"] for i in ("one", "page")} == {"sealed"}
+
+
+def test_accept_refuses_a_manifest_changed_outside_the_tool(root: Path, capsys) -> None:
+    tamper(root, "one", lambda d: d["metadata"]["url"].update(value="https://e.org/x"))
+    before = (root / "manifests/one.json").read_bytes()
+    code, _, err = run(capsys, "accept", "one", "capture-http-error", "--reason", "r",
+                       "--root", str(root))
+    assert code == 2 and "changed outside the tool since history entry 1" in err
+    assert (root / "manifests/one.json").read_bytes() == before
+
+
+def test_a_seal_made_before_states_were_recorded_still_verifies(root: Path,
+                                                                config_home: Path,
+                                                                capsys) -> None:
+    """A seal whose ``recorded`` holds counts only (its statement re-signed by alice, as an
+    older archiver wrote it) verifies; a change since is judged by its counts."""
+    from archiver.custody.keys import default_key_file, load_private_key
+
+    [folder] = seal_dirs(Collection(root))
+    statement = json.loads((folder / "seal.json").read_bytes())
+    for source in statement["sources"]:
+        for name in ("history_head", "state", "accepted_sha256"):
+            del source["recorded"][name]
+    data = json.dumps(statement, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+    (folder / "seal.json").write_bytes(data)
+    (folder / "seal.sig").write_bytes(load_private_key(default_key_file("alice"),
+                                                       None).sign(data))
+    code, report, _ = verify(capsys, root)
+    assert code == 0 and {custody(report, i)["status"] for i in ("one", "page")} == {"sealed"}
+    assert run(capsys, "set", "one", "language", "en", "--reason", "r",
+               "--root", str(root))[0] == 0
+    code, report, _ = verify(capsys, root)
+    assert code == 0 and found(report)["unsealed-change"] == [("manifests/one.json",
+                                                               "warning")]
+    (root / "corpus" / "one.txt").write_text("The one text, forged.\n", "utf-8")
+    code, report, _ = verify(capsys, root)
+    assert code == 1 and found(report)["unsealed-change"] == [("corpus/one.txt", "error"),
+                                                              ("manifests/one.json",
+                                                               "warning")]
