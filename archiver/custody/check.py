@@ -114,10 +114,10 @@ def _source(collection: Collection, source_id: str, sealed: SealedSource | None,
     except OSError:
         found = None
     if found == (sealed.manifest.sha256, sealed.manifest.size):
+        if not seal.valid:
+            return SourceCustody("invalid", seal.describe(), seal)
         findings = _damaged(collection, sealed, seal, damaged, set())
         if not findings:
-            if not seal.valid:
-                return SourceCustody("invalid", seal.describe(), seal)
             return SourceCustody("sealed", seal.describe(), seal)
     else:
         try:

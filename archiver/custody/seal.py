@@ -161,7 +161,7 @@ def integrity_errors(collection: Collection) -> list[Finding]:
     from archiver.sources import is_integrity
     from archiver.verify import verify
 
-    return [f for f in verify(collection).all_findings()
+    return [f for f in verify(collection, content=False).all_findings()
             if f.counts and f.severity is Severity.ERROR and is_integrity(f.code)]
 
 
