@@ -217,7 +217,8 @@ def walk_states(manifest: Manifest) -> StateWalk:
                        "records no state after entries that do: it was inserted, or its "
                        "state removed")
                       for n, e in enumerate(history[:first], start=1)
-                      if e.state is None and any(h.state for h in history[:n - 1])]
+                      if e.state is None
+                      and any(h.state is not None for h in history[:n - 1])]
     for index in range(len(history) - 1, first - 1, -1):
         entry, n = history[index], index + 1
         assert entry.state is not None
@@ -250,6 +251,10 @@ def walk_states(manifest: Manifest) -> StateWalk:
     return walk
 
 
+# the sha256 of a claim that says nothing yet: absent, unknown, no mirrors
+_UNSET = frozenset({None, part_sha256({"status": "unknown"}), part_sha256([])})
+
+
 def _misfits(entry: HistoryEntry) -> Iterator[str]:
     """How the parts an entry changed do not fit its action: a file or capture is only ever
     added; an edit changes the text; a ``set`` only its field, from its old claim to its new."""
@@ -271,13 +276,17 @@ def _misfits(entry: HistoryEntry) -> Iterator[str]:
         allowed = set()
     elif entry.action in ("edited", "repaired"):
         allowed = {f"files/{entry.path}", "text"}
-    elif entry.action == "captured":
+    elif entry.action == "captured":  # of a new source: its first claims too
         allowed = {f"files/{entry.path}", "capture_pending"}
-        allowed |= {p for p in changed if p.startswith("captures/")}
+        allowed |= {p for p, c in changed.items()
+                    if p.startswith("captures/") or c.before is None}
+    elif entry.action == "extracted":  # of a new source: what the page says, where unknown
+        allowed = {f"files/{entry.path}", "text"}
+        allowed |= {p for p, c in changed.items()
+                    if p.startswith("metadata.") and c.before in _UNSET}
     if allowed is not None:
         for part in sorted(changed.keys() - allowed):
-            if not (entry.action == "captured" and changed[part].before is None):
-                yield f"changes {part}, which a {entry.action!r} entry does not change"
+            yield f"changes {part}, which {entry.action!r} entries do not change"
 
 
 def _state(manifest: Manifest) -> Iterator[tuple[str, str]]:

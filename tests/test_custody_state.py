@@ -357,7 +357,7 @@ def test_a_set_entry_that_changes_another_field_is_history_broken(root: Path, ca
     code, report, _ = verify(capsys, root)
     assert code == 1
     assert messages(report, "history-broken") == [
-        "history entry 2 (set) changes metadata.url, which a 'set' entry does not change"]
+        "history entry 2 (set) changes metadata.url, which 'set' entries do not change"]
     assert found(report)["unsealed-change"] == [("manifests/one.json", "warning")]
 
 
@@ -369,10 +369,12 @@ def test_a_sealed_acceptance_altered_is_an_error(root: Path, tmp_path: Path, cap
     assert run(capsys, "edit", "page", "--text", str(misquoted), "--reason", "r",
                "--root", str(root))[0] == 0
     code, report, _ = verify(capsys, root)
-    assert found(report)["quote-altered"] == [("corpus/page.v2.txt", "error")]
+    assert code == 1 and found(report)["quote-altered"] == [("corpus/page.v2.txt", "error")]
+    assert seal(capsys, root)[0] == 0  # a content finding is evidence: it may be sealed
+    assert len(seals(root)) == 2
     assert run(capsys, "accept", "page", "quote-altered", "--reason", "the speaker said so",
                "--root", str(root))[0] == 0
-    assert seal(capsys, root)[0] == 0  # a content finding is evidence: it may be sealed
+    assert seal(capsys, root)[0] == 0
     assert verify(capsys, root)[0] == 0
     tamper(root, "page", lambda d: d["accepted"][0].update(reason="a typo"))
     code, report, _ = verify(capsys, root)
@@ -474,3 +476,27 @@ def test_a_seal_made_before_states_were_recorded_still_verifies(root: Path,
     assert code == 1 and found(report)["unsealed-change"] == [("corpus/one.txt", "error"),
                                                               ("manifests/one.json",
                                                                "warning")]
+
+
+def test_an_extracted_entry_that_changes_a_known_claim_is_history_broken(root: Path,
+                                                                        capsys) -> None:
+    """What a page says is recorded only where nothing was known: an ``extracted`` entry
+    made with the library over a changed URL does not fit its action."""
+    path = root / "manifests/page.json"
+    manifest = load_manifest(path)
+    manifest.metadata.url = manifest.metadata.url.model_validate(
+        {"value": "https://example.org/elsewhere", "status": "extracted"})
+    text = manifest.text
+    assert text is not None
+    new = "corpus/page.v2.txt"
+    (root / new).write_bytes(b"x\n")
+    manifest.files.append(manifest.files[-1].model_copy(
+        update={"path": new, "sha256": sha256_bytes(b"x\n"), "size": 2}))
+    manifest.text = text.model_copy(update={"path": new})
+    record(manifest, "extracted", "again", path=new, sha256_after=sha256_bytes(b"x\n"))
+    save_manifest(path, manifest)
+    code, report, _ = verify(capsys, root)
+    assert code == 1
+    assert messages(report, "history-broken") == [
+        "history entry 3 (extracted) changes metadata.url, which 'extracted' entries do not "
+        "change"]
