@@ -17,8 +17,10 @@ from archiver.collection import Collection
 from archiver.custody.check import check_custody
 from archiver.custody.seal import seal_dirs
 from archiver.fileio import sha256_bytes
-from archiver.history import entry_sha256, genesis, record
+from archiver.history import entry_sha256, genesis, record, walk_states
 from archiver.manifest import FieldChange, load_manifest, save_manifest
+from archiver.state import state_sha256
+from archiver.verify import check_source
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Council told to act</title></head><body><article>
@@ -241,7 +243,7 @@ def test_the_sealed_state_is_ground_truth_when_every_entry_is_rewritten(root: Pa
 
     def restate(data: dict[str, Any]) -> None:
         last = data["history"][-1]["state"]
-        last["sha256_after"] = _state_sha256(digest)
+        last["sha256_after"] = state_sha256(digest)
         last["parts"]["metadata.title"]["after"] = digest["metadata.title"]
         rechain(data)
     tamper(root, "page", restate)
@@ -258,11 +260,6 @@ def test_the_sealed_state_is_ground_truth_when_every_entry_is_rewritten(root: Pa
                "--root", str(root))[0] == 0
     code, report, _ = verify(capsys, root)
     assert code == 1 and found(report)["unsealed-change"] == [("manifests/page.json", "error")]
-
-
-def _state_sha256(parts: dict[str, str]) -> str:
-    from archiver.state import state_sha256
-    return state_sha256(parts)
 
 
 def test_a_sealed_history_entry_rewritten_with_the_chain_recomputed(root: Path,
@@ -330,12 +327,10 @@ def test_a_text_version_overwritten_with_the_library_is_history_broken(root: Pat
            sha256_before=old, sha256_after=sha256_bytes(forged))
     save_manifest(path, manifest)
     collection = Collection.open(root)
-    from archiver.verify import check_source
     broken = [f.message for f in check_source(collection, "one").findings
               if f.code == "history-broken"]
     assert broken == ["history entry 2 (edited) brings in corpus/one.txt, which history "
                       "entry 1 brought in: a file is never overwritten"]
-    from archiver.history import walk_states
     assert walk_states(manifest).problems == [(
         "history-broken", "history entry 2 (edited) changes files/corpus/one.txt, which was "
                           "recorded before it: a file or capture is never overwritten or "
