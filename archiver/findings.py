@@ -56,14 +56,17 @@ RULES: dict[str, Rule] = {
         # --- history: every change through the tool, chained by sha256
         Rule("history-broken", _E,
              "A manifest's history does not chain: an entry was removed, reordered, inserted "
-             "or altered (its `chain_sha256` or `history_head` does not match), or an entry's "
-             "old state is not the one the history last recorded (a text version's "
-             "`sha256_before`, a `set` entry's old claim).",
+             "or altered (its `chain_sha256` or `history_head` does not match, or the latest "
+             "seal holds another sha256 for the entries it sealed), or an entry's old state "
+             "is not the one the history last recorded (a text version's `sha256_before`, a "
+             "`set` entry's old claim, the state an entry starts from), or an entry claims "
+             "what its action cannot do (a file brought in twice: a version overwritten).",
              "Restore the manifest from a backup; the history cannot be repaired in place."),
         Rule("history-mismatch", _E,
              "A manifest's present state is not the one its history records: a file's sha256, "
              "a file no entry records, a recorded file no longer listed, `text.path` not the "
-             "latest text version, a metadata field not the value last `set`.",
+             "latest text version, a metadata field not the value last `set`, any claim, "
+             "capture or file entry not as the last entry's recorded state.",
              "Restore the manifest from a backup, then make the change with `archiver edit`, "
              "`set` or `withdraw`."),
         # --- text damage (flagged for repair)
@@ -224,8 +227,9 @@ RULES: dict[str, Rule] = {
              "the chain: seals were removed from its end, or re-made.",
              "Restore `seals/` from a backup; a copy that is older says so."),
         Rule("unsealed-change", _W,
-             "A manifest or file that differs from the latest seal (an error when nothing "
-             "in the manifest dated after the seal accounts for the change).",
+             "A manifest or file that differs from the latest seal: a warning when history "
+             "entries appended since account for it, an error otherwise (a sealed file "
+             "changed, or the history, state or acceptances sealed are not as sealed).",
              "Seal again after reviewing the change (`archiver seal`); an error means a "
              "change no tool recorded: restore the sealed state from a backup."),
         Rule("unsealed", _W, "The collection has no seal yet.",

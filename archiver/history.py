@@ -8,6 +8,12 @@ Canonicalization Scheme) form; the first entry's is the sha256 of the source id'
 The manifest's ``history_head`` is the sha256 of the last entry's canonical bytes. Entries
 made before the chain existed carry no ``chain_sha256``: they are a legacy prefix, which the
 first chained entry covers by hashing the entry before it.
+
+The state: each entry made since also records the manifest's state after it and each part it
+changed, before and after (``archiver.state``). ``verify`` walks back from today's state
+through these entries, so a change to a title, a URL, a capture or a file entry that no entry
+accounts for shows, whatever entry was appended after it; and writers refuse to append to a
+manifest whose state is not the one its last entry recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import getpass
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +33,7 @@ from archiver.errors import ArchiverError
 from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
 from archiver.manifest import (
+    FILE_ACTIONS,
     TEXT_ACTIONS,
     Action,
     Claim,
@@ -33,9 +41,13 @@ from archiver.manifest import (
     HistoryEntry,
     LinkEdit,
     Manifest,
+    PartChange,
+    StateChange,
     Tool,
+    iso_time,
     now,
 )
+from archiver.state import canonical_json, part_sha256, state_sha256
 
 ARCHIVER = Tool(name="archiver", version=__version__)
 
@@ -104,6 +116,14 @@ def require_intact(manifest: Manifest) -> None:
         raise ArchiverError(f"manifests/{manifest.id}.json",
                             f"{breaks[0]}; nothing was written ('archiver verify' reports "
                             "history-broken: restore the manifest from a backup)")
+    last = manifest.history[-1].state if manifest.history else None
+    if last is not None and manifest.base is not None and (
+            state_sha256(manifest.base) != last.sha256_after):
+        raise ArchiverError(f"manifests/{manifest.id}.json",
+                            f"changed outside the tool since history entry "
+                            f"{len(manifest.history)} (its state is not the one that entry "
+                            "recorded); nothing was written ('archiver verify' reports "
+                            "history-mismatch: restore the manifest from a backup)")
 
 
 def require_active(manifest: Manifest) -> None:
@@ -123,6 +143,10 @@ def record(manifest: Manifest, action: Action, reason: str, *, by: str | None = 
     if not reason.strip():
         raise ArchiverError(manifest.id, "a change needs a reason (--reason)")
     require_intact(manifest)
+    before, after = manifest.base or {}, manifest.state()
+    state = StateChange(sha256_after=state_sha256(after), parts={
+        part: PartChange(before=before.get(part), after=after.get(part))
+        for part in sorted(before.keys() | after.keys()) if before.get(part) != after.get(part)})
     entry = HistoryEntry(
         at=at or now(), action=action, path=path, previous_path=previous_path,
         sha256_before=sha256_before, sha256_after=sha256_after, reason=reason.strip(),
@@ -130,10 +154,24 @@ def record(manifest: Manifest, action: Action, reason: str, *, by: str | None = 
         by=by or current_user(),
         chain_sha256=(entry_sha256(stored(manifest.history[-1])) if manifest.history
                       else genesis(manifest.id)),
+        state=state,
     )
     manifest.history.append(entry)
+    manifest.base = after
     manifest.history_head = entry_sha256(stored(entry))
     return entry
+
+
+def history_head(manifest: Manifest, count: int) -> str | None:
+    """The sha256 of the canonical bytes of entry ``count`` (the last of the first ``count``);
+    None for none."""
+    return entry_sha256(stored(manifest.history[count - 1])) if count else None
+
+
+def acceptances_sha256(manifest: Manifest, count: int) -> str:
+    """The sha256 of the first ``count`` acceptances in their stored JSON form, canonical."""
+    return sha256_bytes(canonical_json([a.model_dump(mode="json", exclude_none=True)
+                                   for a in manifest.accepted[:count]]))
 
 
 def claim_json(claim: Claim[Any] | None) -> dict[str, Any] | None:
@@ -148,7 +186,107 @@ def check_history(manifest: Manifest, data: bytes, manifest_rel: str) -> list[Fi
     findings = [Finding("history-broken", line, path=manifest_rel)
                 for line in chain_breaks(manifest.id, raw, manifest.history_head)]
     findings += [Finding(code, line, path=manifest_rel) for code, line in _state(manifest)]
+    # a state the walk cannot account for, when a finding of its code says already how
+    found = {f.code for f in findings}
+    findings += [Finding(code, line, path=manifest_rel)
+                 for code, line in walk_states(manifest).problems if code not in found]
     return findings
+
+
+@dataclass
+class StateWalk:
+    """The states the history accounts for, walking back from today's: ``after[k]`` is the
+    sha256 of the state after the first ``k`` entries (``after[len(history)]`` today's), for
+    each ``k`` reached before the walk met an entry without a state or a break."""
+
+    after: dict[int, str] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def walk_states(manifest: Manifest) -> StateWalk:
+    """Walk back from the manifest's present state through each entry that records its state,
+    undoing the parts it changed: each must end where the next began, and change only what
+    its action may change. Entries made before states were recorded end the walk."""
+    history = manifest.history
+    known = manifest.state()
+    walk = StateWalk({len(history): state_sha256(known)})
+    first = len(history)
+    while first > 0 and history[first - 1].state is not None:
+        first -= 1
+    walk.problems += [("history-broken", f"history entry {n} ({e.action} at {iso_time(e.at)}) "
+                       "records no state after entries that do: it was inserted, or its "
+                       "state removed")
+                      for n, e in enumerate(history[:first], start=1)
+                      if e.state is None
+                      and any(h.state is not None for h in history[:n - 1])]
+    for index in range(len(history) - 1, first - 1, -1):
+        entry, n = history[index], index + 1
+        assert entry.state is not None
+        if state_sha256(known) != entry.state.sha256_after:
+            walk.problems.append(
+                ("history-mismatch", f"the manifest's state is not the one its last history "
+                 f"entry ({n}, {entry.action}) recorded: changed outside the tool")
+                if index == len(history) - 1 else
+                ("history-broken", f"history entry {n + 1} does not start from the state "
+                 f"history entry {n} ({entry.action}) recorded: a change between them that no "
+                 "entry records"))
+            return walk
+        before = dict(known)
+        for part, change in entry.state.parts.items():
+            if known.get(part) != change.after:
+                walk.problems.append(("history-broken", f"history entry {n} ({entry.action}): "
+                                      f"its record of {part} is not the state after it"))
+                return walk
+            if change.before is None:
+                before.pop(part, None)
+            else:
+                before[part] = change.before
+        walk.problems += [("history-broken", f"history entry {n} ({entry.action}) {what}")
+                          for what in _misfits(entry)]
+        known = before
+        walk.after[index] = state_sha256(known)
+    if first == 0 and history and known:
+        walk.problems.append(("history-broken", "history entry 1 records a state before it: "
+                              "the entries that made the source were removed"))
+    return walk
+
+
+# the sha256 of a claim that says nothing yet: absent, unknown, no mirrors
+_UNSET = frozenset({None, part_sha256({"status": "unknown"}), part_sha256([])})
+
+
+def _misfits(entry: HistoryEntry) -> Iterator[str]:
+    """How the parts an entry changed do not fit its action: a file or capture is only ever
+    added; an edit changes the text; a ``set`` only its field, from its old claim to its new."""
+    assert entry.state is not None
+    changed = entry.state.parts
+    for part, change in changed.items():
+        if part.startswith(("files/", "captures/")) and change.before is not None:
+            yield (f"changes {part}, which was recorded before it: a file or capture is never "
+                   "overwritten or removed")
+    allowed: set[str] | None = None  # None: any part it adds
+    if entry.action == "set" and (fc := entry.field_change) is not None:
+        part = f"metadata.{fc.field}"
+        allowed = {part}
+        claimed = PartChange(before=part_sha256(claim_json(fc.before)),
+                             after=part_sha256(claim_json(fc.after)))
+        if part in changed and changed[part] != claimed:
+            yield f"changes {part} otherwise than its field_change says"
+    elif entry.action == "withdrawn":
+        allowed = set()
+    elif entry.action in ("edited", "repaired"):
+        allowed = {f"files/{entry.path}", "text"}
+    elif entry.action == "captured":  # of a new source: its first claims too
+        allowed = {f"files/{entry.path}", "capture_pending"}
+        allowed |= {p for p, c in changed.items()
+                    if p.startswith("captures/") or c.before is None}
+    elif entry.action == "extracted":  # of a new source: what the page says, where unknown
+        allowed = {f"files/{entry.path}", "text"}
+        allowed |= {p for p, c in changed.items()
+                    if p.startswith("metadata.") and c.before in _UNSET}
+    if allowed is not None:
+        for part in sorted(changed.keys() - allowed):
+            yield f"changes {part}, which {entry.action!r} entries do not change"
 
 
 def _state(manifest: Manifest) -> Iterator[tuple[str, str]]:
@@ -157,6 +295,10 @@ def _state(manifest: Manifest) -> Iterator[tuple[str, str]]:
     fields: dict[str, tuple[int, FieldChange]] = {}  # by metadata field
     text: tuple[int, HistoryEntry] | None = None
     for n, entry in enumerate(manifest.history, start=1):
+        if entry.action in FILE_ACTIONS and entry.path in latest:
+            yield ("history-broken", f"history entry {n} ({entry.action}) brings in "
+                   f"{entry.path}, which history entry {latest[entry.path][0]} brought in: "
+                   "a file is never overwritten")
         if entry.previous_path is not None:
             prior = latest.get(entry.previous_path)
             if prior is None or prior[1].sha256_after != entry.sha256_before:

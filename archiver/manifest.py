@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -22,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from archiver.errors import ArchiverError
 from archiver.fileio import atomic_write_bytes
+from archiver.state import Parts, parts
 
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -320,6 +322,22 @@ class FieldChange(_Model):
     after: Claim[Any] | None = None
 
 
+class PartChange(_Model):
+    """One part of the manifest's state (``archiver.state``) that an entry changed: its sha256
+    before and after; None where the part was or is absent."""
+
+    before: Sha256 | None = None
+    after: Sha256 | None = None
+
+
+class StateChange(_Model):
+    """What an entry did to the manifest's state: the sha256 of the state after it, and each
+    part it changed, so that a change no entry accounts for shows."""
+
+    sha256_after: Sha256
+    parts: dict[str, PartChange] = Field(default_factory=dict)
+
+
 # New fields of a history entry must default to None (omitted when stored): an entry's stored
 # bytes are hashed, so a field that appeared in old entries on re-saving would break the chain.
 class HistoryEntry(_Model):
@@ -338,6 +356,7 @@ class HistoryEntry(_Model):
     field_change: FieldChange | None = None  # "set" only
     by: str | None = None  # who ran the tool (absent in entries made before it was recorded)
     chain_sha256: Sha256 | None = None  # absent in the legacy prefix (made before the chain)
+    state: StateChange | None = None  # absent in entries made before states were recorded
 
     @model_validator(mode="after")
     def _fits_action(self) -> HistoryEntry:
@@ -376,6 +395,10 @@ class Manifest(_Model):
     # sha256 of the last history entry's canonical bytes, so a removed last entry shows
     history_head: Sha256 | None = None
     accepted: list[Acceptance] = Field(default_factory=list)
+    # the state as read from disk, or as the last history entry recorded it (archiver.history);
+    # computed from the stored form kept at reading, only if a writer asks for it
+    _base: Parts | None = PrivateAttr(default=None)
+    _read: dict[str, Any] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -397,6 +420,34 @@ class Manifest(_Model):
         if not self.captures and self.capture_pending is None:
             raise ValueError("a source without captures must say why (capture_pending)")
         return self
+
+    def __eq__(self, other: object) -> bool:
+        """Equal content (fields), whatever state each was read with."""
+        if not isinstance(other, Manifest):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as pydantic leaves it
+
+    def stored(self) -> dict[str, Any]:
+        """The manifest in the JSON form it is stored in (nulls left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def state(self) -> Parts:
+        """Its present state: the sha256 of each part (``archiver.state``)."""
+        return parts(self.stored())
+
+    @property
+    def base(self) -> Parts | None:
+        """The state it was read with (None for a manifest made in memory), which the next
+        history entry records as its state before."""
+        if self._base is None and self._read is not None:
+            self._base, self._read = parts(self._read), None
+        return self._base
+
+    @base.setter
+    def base(self, state: Parts) -> None:
+        self._base, self._read = state, None
 
     def file(self, path: str) -> FileEntry | None:
         """The file entry for ``path``, if the source owns it."""
@@ -448,10 +499,12 @@ def describe_error(error: ValidationError, *, most: int = 3) -> tuple[str, str]:
 def parse_manifest(data: bytes, path: Path) -> Manifest:
     """Validate manifest bytes; raise ManifestError naming the field and reason."""
     try:
-        return Manifest.model_validate_json(data)
+        manifest = Manifest.model_validate_json(data)
     except ValidationError as exc:
         kind, summary = describe_error(exc)
         raise ManifestError(path, summary, unsafe=kind == "path_unsafe") from None
+    manifest._read = manifest.stored()  # a copy: what the manifest held when read
+    return manifest
 
 
 def read_manifest(path: Path) -> tuple[Manifest, bytes]:
@@ -471,7 +524,7 @@ def load_manifest(path: Path) -> Manifest:
 
 def dump_manifest(manifest: Manifest) -> bytes:
     """Serialise a manifest: stable, readable JSON with a trailing newline."""
-    data = manifest.model_dump(mode="json", exclude_none=True)
+    data = manifest.stored()
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

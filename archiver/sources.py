@@ -11,7 +11,7 @@ from archiver.collection import DEFAULT_WAIT, Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
 from archiver.findings import RULES, Finding
-from archiver.history import record
+from archiver.history import record, require_intact
 from archiver.manifest import (
     Acceptance,
     FileEntry,
@@ -32,9 +32,11 @@ TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 # away, or a later, different change to the same file would be accepted with them.
 INTEGRITY_CODES = frozenset({"hash-mismatch", "file-missing", "path-unsafe", "manifest-invalid",
                              "file-claimed-twice",
+                             "journal-invalid",
                              # custody: a seal or a change since it is not a reviewer's call
-                             "seal-invalid", "timestamp-invalid", "unsealed-change"})
-_INTEGRITY_PREFIXES = ("warc-", "capture-record-", "capture-mismatch", "history-")
+                             "seal-invalid", "seal-untrusted", "seal-rollback",
+                             "timestamp-invalid", "timestamp-untrusted", "unsealed-change"})
+_INTEGRITY_PREFIXES = ("warc-", "wacz-", "capture-record-", "capture-mismatch", "history-")
 # Findings that say evidence is absent, not damaged: there is nothing for a person to review,
 # and a --strict gate must not pass a source no capture vouches for. A page that is gone is
 # captured all the same: its error response is the evidence, and that capture-http-error is
@@ -173,6 +175,7 @@ def _accept(collection: Collection, source_id: str, code: str, line: int | None,
             path: str | None, by: str | None) -> Acceptance:
     manifest_path = collection.source_manifest_path(source_id)
     manifest = load_manifest(manifest_path)
+    require_intact(manifest)  # an acceptance never builds on a change no entry records
     findings = [f for f in check_source(collection, source_id).findings
                 if f.code == code and (path is None or f.path == path)]
     candidates = [f for f in findings if f.line == line]

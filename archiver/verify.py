@@ -164,12 +164,14 @@ def acceptance_applies(acceptance: Acceptance, finding: Finding,
     return line_digest(lines.get(finding.path or "", []), finding.line) == acceptance.line_sha256
 
 
-def check_source(collection: Collection, source_id: str, *, use_cache: bool = True
-                 ) -> DocumentReport:
+def check_source(collection: Collection, source_id: str, *, use_cache: bool = True,
+                 content: bool = True) -> DocumentReport:
     """Run every check on one source; fidelity results may come from the cache.
 
     A withdrawn source keeps its custody checks (fixity, WARC integrity, captures, history);
-    its text is no longer judged for fidelity or damage, nor its capture awaited."""
+    its text is no longer judged for fidelity or damage, nor its capture awaited. Without
+    ``content``, only integrity is checked (what ``seal`` needs): not the text's fidelity or
+    damage."""
     report = DocumentReport(source_id)
     manifest_rel = f"manifests/{source_id}.json"
     try:
@@ -200,7 +202,8 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
     report.findings += check_captures(manifest, present, warcs)
     texts: dict[str, list[str]] = {}
     active = report.withdrawn is None
-    if active and manifest.text is not None and (text_path := present.get(manifest.text.path)):
+    if (active and content and manifest.text is not None
+            and (text_path := present.get(manifest.text.path))):
         rel = manifest.text.path
         text, findings = _read_text(text_path, rel,
                                     Cache.of(collection.root) if use_cache else None)
@@ -260,9 +263,9 @@ def _collection_findings(collection: Collection, reports: Iterable[DocumentRepor
     return findings
 
 
-def _check_one(args: tuple[Path, str, bool, dict[str, str]]) -> DocumentReport:
-    os.environ.update(args[3])  # the run's own cache and secret (cache.user_environment)
-    return check_source(Collection(args[0]), args[1], use_cache=args[2])
+def _check_one(args: tuple[Path, str, bool, bool, dict[str, str]]) -> DocumentReport:
+    os.environ.update(args[4])  # the run's own cache and secret (cache.user_environment)
+    return check_source(Collection(args[0]), args[1], use_cache=args[2], content=args[3])
 
 
 # By default, a worker per this many sources at most: a pool takes 25 ms to start and feed,
@@ -270,10 +273,11 @@ def _check_one(args: tuple[Path, str, bool, dict[str, str]]) -> DocumentReport:
 _SOURCES_PER_WORKER = 8
 
 
-def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: bool
-             ) -> Iterator[DocumentReport]:
+def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: bool,
+             content: bool = True) -> Iterator[DocumentReport]:
     if jobs == 1 or len(selected) < 2:
-        yield from (check_source(collection, i, use_cache=use_cache) for i in selected)
+        yield from (check_source(collection, i, use_cache=use_cache, content=content)
+                    for i in selected)
         return
     from concurrent.futures.process import BrokenProcessPool
 
@@ -281,7 +285,7 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
         Cache.of(collection.root).prepare()
     with process_pool(jobs) as pool:
         user = user_environment()
-        work = [(collection.root, i, use_cache, user) for i in selected]
+        work = [(collection.root, i, use_cache, content, user) for i in selected]
         # small chunks: a large last chunk would leave the other workers idle at the end
         try:
             yield from pool.map(_check_one, work,
@@ -293,13 +297,14 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
 
 def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | None = None,
            use_cache: bool = True, progress: Callable[[DocumentReport], None] | None = None,
-           trust: Trust | None = None) -> VerifyResult:
+           trust: Trust | None = None, content: bool = True) -> VerifyResult:
     """Check the whole collection (or only ``ids``), every source to the end.
 
     Sources are checked in ``jobs`` processes (default: all cores, but no more than one per
     ``_SOURCES_PER_WORKER`` sources; fewer are checked in this process); ``progress`` is called
     with each source's report as it is done; ``trust``: what the seals are checked against
-    (default: the trust file).
+    (default: the trust file). Without ``content``, the texts' fidelity and damage are not
+    judged: integrity only.
     """
     known = collection.ids()
     for source_id in ids or ():
@@ -308,14 +313,15 @@ def verify(collection: Collection, ids: list[str] | None = None, *, jobs: int | 
     selected = ids if ids else known
     documents = []
     jobs = jobs or min(default_jobs(), len(selected) // _SOURCES_PER_WORKER)
-    for report in _reports(collection, selected, max(1, jobs), use_cache):
+    for report in _reports(collection, selected, max(1, jobs), use_cache, content):
         documents.append(report)
         if progress is not None:
             progress(report)
     # the collection's own folders, as symlinks, lead outside: whatever verify reads there
     unsafe = [Finding("path-unsafe", reason, path=f"{name}/")
               for name, reason in collection.unsafe_folders()]
-    custody = check_custody(collection, selected, trust)
+    custody = check_custody(collection, selected, {d.id: {f.path for f in d.files if not f.ok}
+                                                   for d in documents}, trust)
     for report in documents:
         report.custody = custody.sources[report.id]
         report.findings = sorted(report.findings + report.custody.findings,

@@ -404,7 +404,7 @@ def test_a_legacy_history_is_accepted_and_chained_onto(tmp_path, capsys, http_si
     def as_legacy(data: dict[str, Any]) -> None:
         data["history"] = [e for e in data["history"] if e["action"] != "captured"]
         for entry in data["history"]:
-            for name in ("chain_sha256", "by", "tool"):
+            for name in ("chain_sha256", "by", "tool", "state"):
                 entry.pop(name, None)
         del data["history_head"]
     tamper(root, sid, as_legacy)

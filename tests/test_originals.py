@@ -16,6 +16,7 @@ from archiver.cache import Cache
 from archiver.cli import main
 from archiver.fidelity.extract import extract
 from archiver.manifest import Extracted, Manifest, load_manifest, save_manifest
+from tests.test_custody_state import rechain
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Council adopts resolution on water rights</title></head><body>
@@ -105,13 +106,19 @@ def test_a_damaged_warc_fails_fixity_and_integrity(captured, capsys) -> None:
 
 def _record_extractor(root: Path, source_id: str, **fields: str) -> tuple[Path, Manifest]:
     """Rewrite the extractor a real capture's manifest records (``name``, ``version``), as a
-    collection made elsewhere or long ago would record it; return the manifest and its path."""
+    collection made elsewhere or long ago would record it (by an archiver whose history
+    entries recorded no state); return the manifest and its path."""
     path = root / f"manifests/{source_id}.json"
     manifest = load_manifest(path)
     assert manifest.text is not None and isinstance(manifest.text.origin, Extracted)
     manifest.text.origin.extractor = manifest.text.origin.extractor.model_copy(update=fields)
     save_manifest(path, manifest)
-    return path, manifest
+    data = json.loads(path.read_bytes())
+    for entry in data["history"]:
+        del entry["state"]
+    rechain(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path, load_manifest(path)
 
 
 def test_a_capture_still_gets_a_verdict_after_the_extractor_is_upgraded(captured, capsys

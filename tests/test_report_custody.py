@@ -71,8 +71,9 @@ def test_a_text_edited_after_the_seal_is_changed_and_one_added_is_new(root: Path
     one = views["one"]
     assert one.status == "changed" and one.stamps[0].tsa == "archiver test TSA good"
     assert {f.path for f in one.changed} == {"manifests/one.json", "corpus/one.v2.txt"}
-    assert any(f"sealed in {folder.name}" in line and "(corpus/one.v2.txt, manifests/one.json)"
-               in line for line in one.shows)
+    assert any(f"The seal {folder.name} of " in line and "differs today (corpus/one.v2.txt, "
+               "manifests/one.json)" in line for line in one.shows)
+    assert not any("exactly as sealed" in line for line in one.shows)
     assert views["two"].status == "sealed"
     three_view = views["three"]
     assert three_view.status == "new" and not three_view.shows

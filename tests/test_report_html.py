@@ -215,8 +215,8 @@ def test_report_of_a_sealed_collection(browser: Browser, sealed: Path, tmp_path:
     plain = browser.evaluate(f"{hostile}.querySelector('.plain').innerText")
     assert "This source was withdrawn on " in plain
     assert " by editor: a test page, not evidence. Its files are kept" in plain
-    assert f"sealed in {custody['seal']}" in plain and "changed since (manifests/hostile.json)" \
-        in plain
+    assert f"The seal {custody['seal']} of " in plain and "differs today (manifests/hostile.json)" \
+        in plain and "exactly as sealed" not in plain
     table = browser.evaluate(f"{hostile}.querySelector('table.custody').innerText")
     assert "changed" in table and "since the seal" in table and "manifests/hostile.json" in table
     row = browser.evaluate("[...document.querySelectorAll('table.index tr')]"

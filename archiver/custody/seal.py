@@ -3,7 +3,6 @@ seal; each seal is a new folder under ``seals/`` that nothing ever rewrites."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -20,9 +19,13 @@ from archiver import __version__
 from archiver.collection import KEYS, SEALS, Collection, UnsafePathError
 from archiver.custody.keys import PublicKey, fingerprint, refuse_private_keys
 from archiver.custody.timestamp import TimestampError, Token, request_token
-from archiver.errors import ArchiverError
+from archiver.errors import EXIT_FINDINGS, ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
+from archiver.findings import Finding, Severity
+from archiver.history import acceptances_sha256, history_head
 from archiver.manifest import ManifestError, RelPath, Sha256, load_manifest
+from archiver.state import canonical_json as canonical  # chain.py checks seal.json by it
+from archiver.state import state_sha256
 
 # /2 binds the tokens: a seal of /2 must hold tokens.json and its signature (/1 seals, made
 # before, are read as they were)
@@ -54,11 +57,17 @@ class Fixity(_Model):
 
 class Recorded(_Model):
     """How many entries the manifest's history, captures and acceptances held when sealed:
-    what comes after them is what the manifest records since the seal."""
+    what comes after them is what the manifest records since the seal; and the sha256 of its
+    last history entry, of its state (``archiver.state``) and of its acceptances (None in
+    seals made before they were recorded), so that a sealed entry, claim, capture or
+    acceptance changed by hand shows, whatever was appended since."""
 
     history: int = Field(ge=0)
     captures: int = Field(ge=0)
     accepted: int = Field(ge=0)
+    history_head: Sha256 | None = None
+    state: Sha256 | None = None
+    accepted_sha256: Sha256 | None = None
 
 
 class SealedSource(_Model):
@@ -96,13 +105,6 @@ class Statement(_Model):
     message: str | None
     keys: list[Fixity]
     sources: list[SealedSource]
-
-
-def canonical(value: Any) -> bytes:
-    """JSON with sorted keys, no whitespace, UTF-8 (for seals: RFC 8785's form, as they hold
-    only strings, integers and ASCII keys)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
 
 
 def statement_bytes(statement: Statement) -> bytes:
@@ -152,7 +154,10 @@ def current_state(collection: Collection) -> tuple[list[Fixity], list[SealedSour
             raise ArchiverError(manifest_rel, f"{exc.reason}; nothing was sealed") from None
         files = [_fixity(collection, e.path, (e.sha256, e.size)) for e in manifest.files]
         recorded = Recorded(history=len(manifest.history), captures=len(manifest.captures),
-                            accepted=len(manifest.accepted))
+                            accepted=len(manifest.accepted),
+                            history_head=history_head(manifest, len(manifest.history)),
+                            state=state_sha256(manifest.state()),
+                            accepted_sha256=acceptances_sha256(manifest, len(manifest.accepted)))
         sources.append(SealedSource(id=source_id, manifest=_fixity(collection, manifest_rel),
                                     files=files, recorded=recorded))
     folder = collection.root / KEYS
@@ -175,6 +180,23 @@ class TokenList(_Model):
     seal: str
     statement_sha256: Sha256
     tokens: list[TokenEntry]
+
+
+def integrity_errors(collection: Collection) -> list[Finding]:
+    """The open integrity errors ``verify`` reports (fixity, WARC damage, a broken or rewritten
+    history, a change nothing accounts for, a custody error): a seal never signs over them.
+    Findings on the content, such as a misquote in a received text, are evidence: not these."""
+    from archiver.sources import is_integrity
+    from archiver.verify import verify
+
+    return [f for f in verify(collection, content=False).all_findings()
+            if f.counts and f.severity is Severity.ERROR and is_integrity(f.code)]
+
+
+class SealRefusedError(ArchiverError):
+    """``verify`` reports an integrity error: nothing was sealed; exit 1, as for findings."""
+
+    exit_code = EXIT_FINDINGS
 
 
 @dataclass
@@ -214,6 +236,13 @@ def make_seal(collection: Collection, key: PublicKey, private: Ed25519PrivateKey
         raise ArchiverError(key.path, "the private key is not this key's; give the right "
                                       "--key-file")
     _remove_leftovers(collection)
+    if errors := integrity_errors(collection):
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more integrity error(s))" if len(errors) > 1 else ""
+        raise SealRefusedError(first.path or collection.root,
+                            f"{first.code}: {first.message}{more}; 'archiver verify' reports "
+                            "it: a seal never signs over damage or tampering; nothing was "
+                            "sealed")
     sequence, previous = _previous(collection)
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     keys, sources = current_state(collection)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archiver.custody.check import SourceCustody
-from archiver.findings import Finding
+from archiver.findings import Finding, Severity
 from archiver.manifest import iso_time
 
 if TYPE_CHECKING:
@@ -42,7 +42,10 @@ class CustodyView:
 
     @property
     def label(self) -> str:
-        """The label class the report gives the status."""
+        """The label class the report gives the status: a change nothing accounts for is an
+        error."""
+        if any(f.severity is Severity.ERROR for f in self.changed):
+            return "error"
         return {"sealed": "ok", "changed": "warning", "new": "warning"}.get(self.status,
                                                                              "error")
 
@@ -80,19 +83,20 @@ def custody_view(custody: SourceCustody | None) -> CustodyView:
         return view
     if view.status == "changed":
         paths = ", ".join(sorted({f.path or "" for f in view.changed}))
-        view.shows.append(f"The source was sealed in {view.seal} on {view.sealed_at} by {who}, "
-                          f"but has changed since ({paths}): the seal vouches for the files as "
-                          "they were then, not as they are now. A change the manifest records "
-                          "is a warning, one it does not record an error (see the findings).")
+        view.shows.append(f"The seal {view.seal} of {view.sealed_at}, signed by {who}, vouches "
+                          f"for this source as it was then; it differs today ({paths}), so no "
+                          "seal vouches for it as it is now. A change the manifest's history "
+                          "records is a warning, one it does not an error (see the findings).")
         view.does_not_show.append("That the changes since the seal are sound: no seal vouches "
                                   "for them yet; review them, then seal again.")
     else:
         view.shows.append(f"The manifest and each of its files are today exactly as sealed in "
                           f"{view.seal} on {view.sealed_at}, and {who} signed that seal.")
+    then = ("the files as the seal records them (not as they are today)"
+            if view.status == "changed" else "the sealed files")
     for stamp in view.stamps:
         view.shows.append(f"{stamp.tsa}, a timestamp authority, signed that the seal existed "
-                          f"at {stamp.gen_time}: the sealed files existed as sealed no later "
-                          "than then.")
+                          f"at {stamp.gen_time}: {then} existed no later than then.")
     if not view.stamps:
         view.does_not_show.append(f"When it was sealed: the seal has no timestamp (made with "
                                   f"--no-timestamp), so {view.sealed_at} is only the signer's "
