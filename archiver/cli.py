@@ -299,6 +299,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.missing else EXIT_OK
 
 
+def cmd_unaccept(args: argparse.Namespace) -> int:
+    """Take an acceptance back: the finding counts again."""
+    from archiver.history import current_user
+    from archiver.sources import unaccept_finding
+
+    collection = _open(args)
+    with _writing(collection, args):
+        acceptance = unaccept_finding(collection, args.id, args.code, line=args.line,
+                                      path=args.path, reason=args.reason,
+                                      by=args.by or current_user())
+    where = f":{acceptance.line}" if acceptance.line else ""
+    print(f"took back the acceptance of {acceptance.code} at {acceptance.path}{where}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_check_warc(args: argparse.Namespace) -> int:
     """Check the integrity of WARC files."""
     from archiver.report.formats import WARC_RENDERERS
@@ -943,6 +959,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the finding's file, if the code fires on more than one")
     p.add_argument("--reason", required=True, help=REASON_HELP)
     p.add_argument("--by", help="who reviewed it (default: the login user name)")
+
+    p = add("unaccept", cmd_unaccept, "take an acceptance back (recorded in the history, "
+            "with the reason): the finding counts again")
+    p.add_argument("id", metavar="ID", help=ID_HELP)
+    p.add_argument("code", metavar="CODE", help="the accepted finding's code")
+    p.add_argument("--line", type=_positive_int, metavar="N",
+                   help="the accepted finding's line (needed only when the code was accepted "
+                        "on more than one)")
+    p.add_argument("--path", metavar="PATH", help="the accepted finding's file, if needed")
+    p.add_argument("--reason", required=True, help=REASON_HELP)
+    p.add_argument("--by", help=BY_HELP)
 
     p = add("edit", cmd_edit, "record a changed text as the source's new text version")
     p.add_argument("id", metavar="ID", help=ID_HELP)

@@ -137,7 +137,7 @@ def record(manifest: Manifest, action: Action, reason: str, *, by: str | None = 
            path: str | None = None, previous_path: str | None = None,
            sha256_before: str | None = None, sha256_after: str | None = None,
            changes: Sequence[LinkEdit] = (), field_change: FieldChange | None = None,
-           at: datetime | None = None) -> HistoryEntry:
+           acceptance: int | None = None, at: datetime | None = None) -> HistoryEntry:
     """Append one chained entry to ``manifest``'s history (the one way history is written):
     who (``by``, default the login user), when, archiver's version, and the chain hash."""
     if not reason.strip():
@@ -151,7 +151,7 @@ def record(manifest: Manifest, action: Action, reason: str, *, by: str | None = 
         at=at or now(), action=action, path=path, previous_path=previous_path,
         sha256_before=sha256_before, sha256_after=sha256_after, reason=reason.strip(),
         tool=ARCHIVER, changes=list(changes), field_change=field_change,
-        by=by or current_user(),
+        acceptance=acceptance, by=by or current_user(),
         chain_sha256=(entry_sha256(stored(manifest.history[-1])) if manifest.history
                       else genesis(manifest.id)),
         state=state,
@@ -272,7 +272,7 @@ def _misfits(entry: HistoryEntry) -> Iterator[str]:
                              after=part_sha256(claim_json(fc.after)))
         if part in changed and changed[part] != claimed:
             yield f"changes {part} otherwise than its field_change says"
-    elif entry.action == "withdrawn":
+    elif entry.action in ("withdrawn", "unaccepted"):  # no part of the state
         allowed = set()
     elif entry.action in ("edited", "repaired"):
         allowed = {f"files/{entry.path}", "text"}
@@ -294,11 +294,18 @@ def _state(manifest: Manifest) -> Iterator[tuple[str, str]]:
     latest: dict[str, tuple[int, HistoryEntry]] = {}  # by file path
     fields: dict[str, tuple[int, FieldChange]] = {}  # by metadata field
     text: tuple[int, HistoryEntry] | None = None
+    taken_back: set[int] = set()
     for n, entry in enumerate(manifest.history, start=1):
         if entry.action in FILE_ACTIONS and entry.path in latest:
             yield ("history-broken", f"history entry {n} ({entry.action}) brings in "
                    f"{entry.path}, which history entry {latest[entry.path][0]} brought in: "
                    "a file is never overwritten")
+        if entry.acceptance is not None:
+            if entry.acceptance > len(manifest.accepted) or entry.acceptance in taken_back:
+                yield ("history-broken", f"history entry {n} (unaccepted) takes back "
+                       f"acceptance {entry.acceptance}, which the manifest does not hold "
+                       "or which was taken back before")
+            taken_back.add(entry.acceptance)
         if entry.previous_path is not None:
             prior = latest.get(entry.previous_path)
             if prior is None or prior[1].sha256_after != entry.sha256_before:

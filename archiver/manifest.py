@@ -310,7 +310,8 @@ class LinkEdit(_Model):
 # capture's WARC) names it, with its sha256; the others change no file.
 FILE_ACTIONS = frozenset({"received", "extracted", "captured", "repaired", "edited"})
 TEXT_ACTIONS = frozenset({"received", "extracted", "repaired", "edited"})
-Action = Literal["received", "extracted", "captured", "repaired", "edited", "set", "withdrawn"]
+Action = Literal["received", "extracted", "captured", "repaired", "edited", "set", "withdrawn",
+                 "unaccepted"]
 
 
 class FieldChange(_Model):
@@ -357,6 +358,9 @@ class HistoryEntry(_Model):
     by: str | None = None  # who ran the tool (absent in entries made before it was recorded)
     chain_sha256: Sha256 | None = None  # absent in the legacy prefix (made before the chain)
     state: StateChange | None = None  # absent in entries made before states were recorded
+    # "unaccepted" only: the acceptance taken back, by its place in ``accepted`` (1 = first);
+    # acceptances are never removed, so their places never change
+    acceptance: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _fits_action(self) -> HistoryEntry:
@@ -366,6 +370,8 @@ class HistoryEntry(_Model):
             raise ValueError(f"a {self.action!r} entry changes no file: it has no path")
         if (self.action == "set") != (self.field_change is not None):
             raise ValueError("field_change belongs to 'set' entries, and each needs one")
+        if (self.action == "unaccepted") != (self.acceptance is not None):
+            raise ValueError("acceptance belongs to 'unaccepted' entries, and each needs one")
         return self
 
 
@@ -456,6 +462,17 @@ class Manifest(_Model):
     def capture(self, capture_id: str) -> Capture | None:
         """The capture with ``capture_id``, if any."""
         return next((c for c in self.captures if c.id == capture_id), None)
+
+    def revocations(self) -> dict[int, HistoryEntry]:
+        """The ``unaccepted`` history entries, by the place (1 = first) of the acceptance
+        each takes back."""
+        return {e.acceptance: e for e in self.history
+                if e.action == "unaccepted" and e.acceptance is not None}
+
+    def active_acceptances(self) -> list[Acceptance]:
+        """The acceptances that apply: every one, but those a history entry took back."""
+        taken_back = self.revocations()
+        return [a for n, a in enumerate(self.accepted, 1) if n not in taken_back]
 
     @property
     def withdrawal(self) -> HistoryEntry | None:

@@ -11,7 +11,7 @@ from archiver.collection import DEFAULT_WAIT, Collection
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_file
 from archiver.findings import RULES, Finding
-from archiver.history import record, require_intact
+from archiver.history import record, require_active, require_intact
 from archiver.manifest import (
     Acceptance,
     FileEntry,
@@ -156,6 +156,37 @@ def accept_finding(collection: Collection, source_id: str, code: str, *, line: i
     _check_acceptable(code, reason)
     with collection.writing(wait=wait):
         return _accept(collection, source_id, code, line, reason, path, by)
+
+
+def unaccept_finding(collection: Collection, source_id: str, code: str, *,
+                     line: int | None = None, path: str | None = None, reason: str,
+                     by: str | None = None, wait: float = DEFAULT_WAIT) -> Acceptance:
+    """Take back an acceptance of ``code`` (at ``line`` and ``path`` when given; without
+    them, the one acceptance of that code): the finding counts again. The acceptance stays in
+    the manifest as it was made; a history entry (who, when, why) takes it back. Returns the
+    acceptance taken back. Holds the collection's write lock."""
+    if not reason.strip():
+        raise ArchiverError(code, "taking an acceptance back needs a reason")
+    with collection.writing(wait=wait):
+        manifest_path = collection.source_manifest_path(source_id)
+        manifest = load_manifest(manifest_path)
+        require_active(manifest)
+        taken_back = manifest.revocations()
+        candidates = [(n, a) for n, a in enumerate(manifest.accepted, 1)
+                      if n not in taken_back and a.code == code
+                      and line in (None, a.line) and path in (None, a.path)]
+        if not candidates:
+            where = f" at line {line}" if line is not None else ""
+            raise ArchiverError(manifest_path, f"no acceptance of {code}{where} to take back")
+        if len(candidates) > 1:
+            shown = ", ".join(f"{a.path}:{a.line}" if a.line else a.path
+                              for _, a in candidates)
+            raise ArchiverError(manifest_path, f"{len(candidates)} acceptances of {code} "
+                                               f"({shown}): give --line or --path")
+        number, acceptance = candidates[0]
+        record(manifest, "unaccepted", reason, by=by, acceptance=number)
+        save_manifest(manifest_path, manifest)
+        return acceptance
 
 
 def _check_acceptable(code: str, reason: str) -> None:

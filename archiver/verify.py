@@ -224,7 +224,7 @@ def check_source(collection: Collection, source_id: str, *, use_cache: bool = Tr
         reason = manifest.capture_pending.reason if manifest.capture_pending else ""
         report.findings.append(Finding("capture-pending", f"no archived original: {reason}",
                                        path=manifest_rel))
-    report.findings = _apply_acceptances(report.findings, manifest.accepted, texts)
+    report.findings = _apply_acceptances(report.findings, manifest.active_acceptances(), texts)
     report.findings.sort(key=lambda f: (f.path or "", f.line or 0, f.code))
     return report
 

@@ -5,6 +5,7 @@ tool refuses to build on it, and ``seal`` refuses to sign over it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -457,8 +458,14 @@ def test_a_seal_made_before_states_were_recorded_still_verifies(root: Path,
     data = json.dumps(statement, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode()
     (folder / "seal.json").write_bytes(data)
-    (folder / "seal.sig").write_bytes(load_private_key(default_key_file("alice"),
-                                                       None).sign(data))
+    private = load_private_key(default_key_file("alice"), None)
+    (folder / "seal.sig").write_bytes(private.sign(data))
+    if (folder / "tokens.json").exists():  # the tokens are bound to the statement's sha256
+        tokens = json.loads((folder / "tokens.json").read_bytes())
+        tokens["statement_sha256"] = hashlib.sha256(data).hexdigest()
+        listing = json.dumps(tokens, sort_keys=True, separators=(",", ":")).encode()
+        (folder / "tokens.json").write_bytes(listing)
+        (folder / "tokens.sig").write_bytes(private.sign(listing))
     code, report, _ = verify(capsys, root)
     assert code == 0 and {custody(report, i)["status"] for i in ("one", "page")} == {"sealed"}
     assert run(capsys, "set", "one", "language", "en", "--reason", "r",

@@ -266,7 +266,8 @@ def test_the_chain_remade_under_another_key_named_alice(root: Path, tmp_path: Pa
     shutil.rmtree(root / "seals")
     forger = Ed25519PrivateKey.generate()
     (root / "keys" / "alice.pub").write_bytes(public_key_text("alice", forger.public_key()))
-    with serving(fake) as other:
+    with serving(fake) as other, pytest.MonkeyPatch.context() as attacker:
+        attacker.setenv("XDG_CONFIG_HOME", str(tmp_path / "attacker"))  # their own machine
         result = make_seal(Collection(root), PublicKey("alice", "keys/alice.pub",
                                                        forger.public_key()), forger,
                            tsas=[other.url("good")], roots=load_certificates([other.ca]))

@@ -182,14 +182,18 @@ class TokenList(_Model):
     tokens: list[TokenEntry]
 
 
-def integrity_errors(collection: Collection) -> list[Finding]:
+def integrity_errors(collection: Collection, roots: list[Any] | None = None) -> list[Finding]:
     """The open integrity errors ``verify`` reports (fixity, WARC damage, a broken or rewritten
-    history, a change nothing accounts for, a custody error): a seal never signs over them.
+    history, a change nothing accounts for, a custody error), the seals checked against the
+    trust file and ``roots`` (the TSA roots the caller trusts): a seal never signs over them.
     Findings on the content, such as a misquote in a received text, are evidence: not these."""
+    from archiver.custody.trust import Trust
     from archiver.sources import is_integrity
     from archiver.verify import verify
 
-    return [f for f in verify(collection, content=False).all_findings()
+    trust = Trust.load()
+    trust.extra_roots = list(roots or [])
+    return [f for f in verify(collection, content=False, trust=trust).all_findings()
             if f.counts and f.severity is Severity.ERROR and is_integrity(f.code)]
 
 
@@ -236,7 +240,7 @@ def make_seal(collection: Collection, key: PublicKey, private: Ed25519PrivateKey
         raise ArchiverError(key.path, "the private key is not this key's; give the right "
                                       "--key-file")
     _remove_leftovers(collection)
-    if errors := integrity_errors(collection):
+    if errors := integrity_errors(collection, roots):
         first = errors[0]
         more = f" (and {len(errors) - 1} more integrity error(s))" if len(errors) > 1 else ""
         raise SealRefusedError(first.path or collection.root,

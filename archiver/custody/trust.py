@@ -104,6 +104,8 @@ class Trust:
     ca_files: list[Path] = field(default_factory=list)
     expect: list[str] = field(default_factory=list)
     found: dict[str, int] = field(default_factory=dict)  # expected seal -> seals after it
+    # roots a caller holds besides (``seal``'s own --tsa-ca, when it checks the chain it extends)
+    extra_roots: list[x509.Certificate] = field(default_factory=list)
     _roots: list[x509.Certificate] | None = None
 
     @classmethod
@@ -134,5 +136,5 @@ class Trust:
             from archiver.custody.timestamp import default_roots, load_certificates
 
             given = load_certificates(self.ca_files) if self.ca_files else default_roots()
-            self._roots = self.file.roots() + given
+            self._roots = self.file.roots() + given + self.extra_roots
         return self._roots
