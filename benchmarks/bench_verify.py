@@ -64,12 +64,19 @@ json.dump({"cpu": r.ru_utime + r.ru_stime, "maxrss_kb": r.ru_maxrss, "codes": co
           open(sys.argv[1], "w"))
 """
 
-# The baseline fixity pass: sha256 of every file named in the list file, nothing else.
-_SHA256 = """
+# The baseline fixity pass: sha256 of every file named in the list file, nothing else, with
+# the hash verify uses (hashlib: OpenSSL), in as many processes as the second argument says
+# (verify's --jobs: the same implementation and process count on both sides).
+SHA256 = """
 import hashlib, sys
-for name in open(sys.argv[1]).read().split("\\n"):
+from multiprocessing import Pool
+def digest(name):
     with open(name, "rb") as fh:
         hashlib.file_digest(fh, "sha256")
+if __name__ == "__main__":
+    names = open(sys.argv[1]).read().split("\\n")
+    with Pool(int(sys.argv[2])) as pool:
+        pool.map(digest, names, chunksize=16)
 """
 
 
@@ -251,7 +258,8 @@ def main() -> None:
                   "--jobs", str(args.jobs), "--format", "json"]
         print(f"{len(warcs)} captures, {len(files)} files, {total / 1e9:.2f} GB, "
               f"verify --jobs {args.jobs}; measuring (warm page cache):", file=sys.stderr)
-        sha = measure("sha256 pass", [[sys.executable, "-c", _SHA256, str(listing)]], Path(tmp))
+        sha = measure("sha256 pass", [[sys.executable, "-c", SHA256, str(listing),
+                                        str(args.jobs)]], Path(tmp))
         # fastwarc check takes one file: feed it the WARCs as one stream (gzip members
         # concatenate), as process start-up per file would dominate its time.
         fast = measure("fastwarc check", batches(warcs, [
