@@ -135,6 +135,12 @@ def large(tmp_path_factory: pytest.TempPathFactory, http_site: Site) -> Path:
 
 def test_folder_report_of_2000_sources(browser: Browser, large: Path, tmp_path: Path,  # noqa: F811
                                        capsys) -> None:
+    code, _, err = run(capsys, "report", "--root", str(large), "--output",
+                       str(tmp_path / "all.html"))
+    assert code == 2 and err == (f"archiver: {tmp_path / 'all.html'}: 2000 sources are too many "
+                                 "for one page: name a folder (a PATH not ending in .html) to "
+                                 "write an index and a page per source\n")
+    assert not (tmp_path / "all.html").exists()
     out = folder_report(large, tmp_path / "report", capsys)
     assert len(list((out / "sources").iterdir())) == 2000
     assert_clean_visit(browser, out / INDEX)
