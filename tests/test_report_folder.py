@@ -100,6 +100,7 @@ def test_folder_report_replaces_an_earlier_report_only(captured: Path,  # noqa: 
     folder_report(captured, out, capsys, "hostile", "--jobs", "1")  # an earlier report: replaced
     assert sorted(p.name for p in (out / "sources").iterdir()) == ["hostile.html"]
     assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no staging folder left
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "sources"]
     other = tmp_path / "notes"
     other.mkdir()
     (other / "mine.txt").write_text("kept")
@@ -108,6 +109,12 @@ def test_folder_report_replaces_an_earlier_report_only(captured: Path,  # noqa: 
     assert err == (f"archiver: {other}: cannot write the report folder there: it exists and "
                    "is not an earlier report (name a new folder)\n")
     assert (other / "mine.txt").read_text() == "kept"
+    site = tmp_path / "site"  # an index.html that archiver did not write: kept as well
+    (site / "sources").mkdir(parents=True)
+    (site / "index.html").write_text("<!DOCTYPE html><title>my site</title>")
+    code, _, err = run(capsys, "report", "--root", str(captured), "--output", str(site))
+    assert code == 2 and "is not an earlier report" in err
+    assert (site / "index.html").read_text() == "<!DOCTYPE html><title>my site</title>"
 
 
 def article(index: int) -> str:

@@ -121,11 +121,23 @@ def _rows(root: Path, folder: Path, generated: str, reports: list[DocumentReport
                                       "again, or with --jobs 1 to find the source") from None
 
 
+_MARK = b'<meta name="generator" content="archiver '  # in the head of every index it writes
+
+
+def _earlier_report(folder: Path) -> bool:
+    """Whether ``folder`` holds an archiver report folder and nothing else (a site's own
+    index.html, or any other file, is never replaced)."""
+    if {p.name for p in folder.iterdir()} != {INDEX, PAGES}:
+        return False
+    with (folder / INDEX).open("rb") as fh:
+        return _MARK in fh.read(2048)
+
+
 def _check_destination(folder: Path) -> None:
     """A report folder is written where nothing is, or over an earlier report folder only."""
     if not folder.exists():
         return
-    if not folder.is_dir() or (any(folder.iterdir()) and not (folder / INDEX).is_file()):
+    if not folder.is_dir() or (any(folder.iterdir()) and not _earlier_report(folder)):
         raise ArchiverError(folder, "cannot write the report folder there: it exists and is "
                                     "not an earlier report (name a new folder)")
 
