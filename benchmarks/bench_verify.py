@@ -254,6 +254,7 @@ def main() -> None:
             Path(name).read_bytes()
         listing = Path(tmp) / "files.txt"
         listing.write_text("\n".join(files))
+        tools = Path(sys.executable).parent  # this venv's, found without activating it
         verify = [sys.executable, "-m", "archiver", "verify", "--root", str(root),
                   "--jobs", str(args.jobs), "--format", "json"]
         print(f"{len(warcs)} captures, {len(files)} files, {total / 1e9:.2f} GB, "
@@ -263,9 +264,11 @@ def main() -> None:
         # fastwarc check takes one file: feed it the WARCs as one stream (gzip members
         # concatenate), as process start-up per file would dominate its time.
         fast = measure("fastwarc check", batches(warcs, [
-            "sh", "-c", 'cat "$@" | fastwarc check --quiet --verify-payloads /dev/stdin', "sh"
+            "sh", "-c", f'cat "$@" | {tools}/fastwarc check --quiet --verify-payloads /dev/stdin',
+            "sh"
         ]), Path(tmp))
-        warcio = measure("warcio check", batches(warcs, ["warcio", "check"]), Path(tmp))
+        warcio = measure("warcio check", batches(warcs, [f"{tools}/warcio", "check"]),
+                         Path(tmp))
         shutil.rmtree(root / CACHES, ignore_errors=True)
         cold = measure("verify cold", [verify], Path(tmp))
         warm = measure("verify warm", [verify], Path(tmp))
