@@ -67,9 +67,9 @@ def test_folder_report_of_a_captured_collection(browser: Browser, captured: Path
     assert browser.evaluate("document.getElementById('filter-count').value") \
         == f"1 of {len(rows)} sources shown"
     assert filter_by(browser, "no-such-words-anywhere") == []
-    browser.screenshot("report-folder-index.png")
     # printed, the filter is gone and every row prints (the script's hiding is screen only)
     filter_by(browser, "")
+    browser.screenshot("report-folder-index.png")
     browser.call("Emulation.setEmulatedMedia", media="print")
     assert browser.evaluate("getComputedStyle(document.getElementById('filter')).display") \
         == "none"
