@@ -247,15 +247,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     collection = _open(args)
     folder = not args.output.lower().endswith((".html", ".htm"))
     with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
+        count = len(args.ids or collection.ids())
+        if not folder and count > _ONE_PAGE_SOURCES:  # said before minutes of verifying
+            raise ArchiverError(args.output, f"{count} sources are too many for one page: "
+                                             "name a folder (a PATH not ending in .html) to "
+                                             "write an index and a page per source")
         result = _verified(collection, args)
         if folder:
             from archiver.report.folder import write_report_folder
 
             write_report_folder(collection, result, now(), Path(args.output), jobs=args.jobs)
-        elif len(result.documents) > _ONE_PAGE_SOURCES:
-            raise ArchiverError(args.output, f"{len(result.documents)} sources are too many "
-                                             "for one page: name a folder to write the report "
-                                             "as an index and a page per source")
         else:
             page = render_html(build_report(collection, result, now()))
     if not folder:

@@ -23,7 +23,13 @@ import tempfile
 from pathlib import Path
 
 from archiver.collection import Collection
-from benchmarks.bench_verify import CACHES, Measure, build, collection_arguments, measure
+from benchmarks.bench_verify import (
+    Measure,
+    build,
+    collection_arguments,
+    measure,
+    user_cache,
+)
 
 
 def main() -> None:
@@ -47,29 +53,30 @@ def main() -> None:
                            capture_output=True, env=env)
         outputs = work / "out"
         outputs.mkdir()
-        shutil.rmtree(root / CACHES, ignore_errors=True)
-        runs: list[Measure] = [
-            measure("verify cold", [[*archiver, "verify", *at, *jobs, "--format", "json"]], work),
-            measure("verify warm", [[*archiver, "verify", *at, *jobs, "--format", "json"]], work),
-            measure("seal (no TSA)", [[*archiver, "seal", *at, "--no-timestamp"]], work),
-            measure("export bagit", [[*archiver, "export", "bagit", *at,
-                                      str(outputs / "bag")]], work),
-            measure("export wacz", [[*archiver, "export", "wacz", *at,
-                                     str(outputs / "all.wacz")]], work),
-            measure("report (folder)", [[*archiver, "report", *at, *jobs,
-                                         "--output", str(outputs / "report")]], work),
+        shutil.rmtree(user_cache(work), ignore_errors=True)
+        steps = [
+            ("verify cold", [*archiver, "verify", *at, *jobs, "--format", "json"]),
+            ("verify warm", [*archiver, "verify", *at, *jobs, "--format", "json"]),
+            ("report (folder)", [*archiver, "report", *at, *jobs,
+                                 "--output", str(outputs / "report")]),
+            ("seal (no TSA)", [*archiver, "seal", *at, "--no-timestamp"]),
+            ("export bagit", [*archiver, "export", "bagit", *at, str(outputs / "bag")]),
+            ("export wacz", [*archiver, "export", "wacz", *at, str(outputs / "all.wacz")]),
         ]
         per = args.sources / 1000
         print(f"\n{args.sources} sources ({len(files)} files, {total / 1e9:.2f} GB, pages "
-              f"~{args.page_kb} KB); --jobs {args.jobs} on {os.cpu_count()} CPUs; one run each")
+              f"~{args.page_kb} KB); --jobs {args.jobs} on {os.cpu_count()} CPUs; one run each",
+              flush=True)
         print(f"{'':18} {'wall s':>8} {'cpu s':>8} {'s/1000':>8} {'cpu/1000':>9} "
-              f"{'max RSS MB':>11} {'tree PSS MB':>12}  exit")
-        for m in runs:
+              f"{'max RSS MB':>11} {'tree PSS MB':>12}  exit", flush=True)
+        runs: list[Measure] = []
+        for name, command in steps:  # each printed as it ends: a long run is read as it goes
+            m = measure(name, [command], work)
+            runs.append(m)
             print(f"{m.name:18} {m.wall:8.1f} {m.cpu:8.1f} {m.wall / per:8.2f} "
                   f"{m.cpu / per:9.2f} {m.max_process_mb:11.0f} {m.tree_peak_mb:12.0f}  "
-                  f"{m.codes}")
-        summary = json.loads(runs[1].output)["summary"]
-        print(f"warm verify summary: {summary}")
+                  f"{m.codes}", flush=True)
+        print(f"cold verify summary: {json.loads(runs[0].output)['summary']}")
 
 
 if __name__ == "__main__":

@@ -63,12 +63,19 @@ json.dump({"cpu": r.ru_utime + r.ru_stime, "maxrss_kb": r.ru_maxrss, "codes": co
           open(sys.argv[1], "w"))
 """
 
-# The baseline fixity pass: sha256 of every file named in the list file, nothing else.
-_SHA256 = """
+# The baseline fixity pass: sha256 of every file named in the list file, nothing else, with
+# the hash verify uses (hashlib: OpenSSL), in as many processes as the second argument says
+# (verify's --jobs: the same implementation and process count on both sides).
+SHA256 = """
 import hashlib, sys
-for name in open(sys.argv[1]).read().split("\\n"):
+from multiprocessing import Pool
+def digest(name):
     with open(name, "rb") as fh:
         hashlib.file_digest(fh, "sha256")
+if __name__ == "__main__":
+    names = open(sys.argv[1]).read().split("\\n")
+    with Pool(int(sys.argv[2])) as pool:
+        pool.map(digest, names, chunksize=16)
 """
 
 
@@ -254,17 +261,21 @@ def main() -> None:
             Path(name).read_bytes()
         listing = Path(tmp) / "files.txt"
         listing.write_text("\n".join(files))
+        tools = Path(sys.executable).parent  # this venv's, found without activating it
         verify = [sys.executable, "-m", "archiver", "verify", "--root", str(root),
                   "--jobs", str(args.jobs), "--format", "json"]
         print(f"{len(warcs)} captures, {len(files)} files, {total / 1e9:.2f} GB, "
               f"verify --jobs {args.jobs}; measuring (warm page cache):", file=sys.stderr)
-        sha = measure("sha256 pass", [[sys.executable, "-c", _SHA256, str(listing)]], Path(tmp))
+        sha = measure("sha256 pass", [[sys.executable, "-c", SHA256, str(listing),
+                                        str(args.jobs)]], Path(tmp))
         # fastwarc check takes one file: feed it the WARCs as one stream (gzip members
         # concatenate), as process start-up per file would dominate its time.
         fast = measure("fastwarc check", batches(warcs, [
-            "sh", "-c", 'cat "$@" | fastwarc check --quiet --verify-payloads /dev/stdin', "sh"
+            "sh", "-c", f'cat "$@" | {tools}/fastwarc check --quiet --verify-payloads /dev/stdin',
+            "sh"
         ]), Path(tmp))
-        warcio = measure("warcio check", batches(warcs, ["warcio", "check"]), Path(tmp))
+        warcio = measure("warcio check", batches(warcs, [f"{tools}/warcio", "check"]),
+                         Path(tmp))
         shutil.rmtree(user_cache(Path(tmp)), ignore_errors=True)
         cold = measure("verify cold", [verify], Path(tmp))
         warm = measure("verify warm", [verify], Path(tmp))

@@ -25,7 +25,7 @@ from archiver.capture.pages import CaptureOptions, capture_urls
 from archiver.collection import Collection
 from archiver.workers import default_jobs
 from benchmarks.bench_capture import nginx, spread, write_pages
-from benchmarks.bench_verify import BUILD_MARK, CACHES, measure, page
+from benchmarks.bench_verify import BUILD_MARK, measure, page, user_cache
 
 
 def build(root: Path, captures: int, shape: str, page_bytes: int, work: Path) -> None:
@@ -76,7 +76,7 @@ def main() -> None:
         for attempt in range(args.rounds):
             order = list(roots.items()) if attempt % 2 == 0 else list(roots.items())[::-1]
             for shape, root in order:
-                shutil.rmtree(root / CACHES, ignore_errors=True)
+                shutil.rmtree(user_cache(work), ignore_errors=True)
                 m = measure(f"verify cold, {shape}", [[
                     sys.executable, "-m", "archiver", "verify", "--root", str(root),
                     "--jobs", str(args.jobs), "--format", "json"]], work)

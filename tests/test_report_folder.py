@@ -67,9 +67,9 @@ def test_folder_report_of_a_captured_collection(browser: Browser, captured: Path
     assert browser.evaluate("document.getElementById('filter-count').value") \
         == f"1 of {len(rows)} sources shown"
     assert filter_by(browser, "no-such-words-anywhere") == []
-    browser.screenshot("report-folder-index.png")
     # printed, the filter is gone and every row prints (the script's hiding is screen only)
     filter_by(browser, "")
+    browser.screenshot("report-folder-index.png")
     browser.call("Emulation.setEmulatedMedia", media="print")
     assert browser.evaluate("getComputedStyle(document.getElementById('filter')).display") \
         == "none"
@@ -100,6 +100,7 @@ def test_folder_report_replaces_an_earlier_report_only(captured: Path,  # noqa: 
     folder_report(captured, out, capsys, "hostile", "--jobs", "1")  # an earlier report: replaced
     assert sorted(p.name for p in (out / "sources").iterdir()) == ["hostile.html"]
     assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no staging folder left
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "sources"]
     other = tmp_path / "notes"
     other.mkdir()
     (other / "mine.txt").write_text("kept")
@@ -108,6 +109,12 @@ def test_folder_report_replaces_an_earlier_report_only(captured: Path,  # noqa: 
     assert err == (f"archiver: {other}: cannot write the report folder there: it exists and "
                    "is not an earlier report (name a new folder)\n")
     assert (other / "mine.txt").read_text() == "kept"
+    site = tmp_path / "site"  # an index.html that archiver did not write: kept as well
+    (site / "sources").mkdir(parents=True)
+    (site / "index.html").write_text("<!DOCTYPE html><title>my site</title>")
+    code, _, err = run(capsys, "report", "--root", str(captured), "--output", str(site))
+    assert code == 2 and "is not an earlier report" in err
+    assert (site / "index.html").read_text() == "<!DOCTYPE html><title>my site</title>"
 
 
 def article(index: int) -> str:
@@ -135,6 +142,12 @@ def large(tmp_path_factory: pytest.TempPathFactory, http_site: Site) -> Path:
 
 def test_folder_report_of_2000_sources(browser: Browser, large: Path, tmp_path: Path,  # noqa: F811
                                        capsys) -> None:
+    code, _, err = run(capsys, "report", "--root", str(large), "--output",
+                       str(tmp_path / "all.html"))
+    assert code == 2 and err == (f"archiver: {tmp_path / 'all.html'}: 2000 sources are too many "
+                                 "for one page: name a folder (a PATH not ending in .html) to "
+                                 "write an index and a page per source\n")
+    assert not (tmp_path / "all.html").exists()
     out = folder_report(large, tmp_path / "report", capsys)
     assert len(list((out / "sources").iterdir())) == 2000
     assert_clean_visit(browser, out / INDEX)

@@ -19,7 +19,8 @@ from archiver.warc.records import read_response
 
 @dataclass(frozen=True)
 class Word:
-    """A word as shown; ``changed`` when the other side has something else in its place."""
+    """A word as shown, or a run of unchanged words; ``changed`` when the other side has
+    something else in its place."""
 
     text: str
     changed: bool = False
@@ -48,8 +49,22 @@ class SideBySide:
 
 
 def _words(passage: Passage, changed: set[int] | None = None) -> list[Word]:
-    marked = changed or set()
-    return [Word(w, i in marked) for i, w in enumerate(passage.words)]
+    """The passage's words as shown: each changed word alone (it is marked), the unchanged
+    words between them as one run, spaced as the words are (the same page, with a tenth of
+    the pieces for the template to write: a report of 2,000 sources spent a third of its
+    time writing words one at a time)."""
+    if not changed:
+        return [Word(" ".join(passage.words))] if passage.words else []
+    out: list[Word] = []
+    start = 0
+    for i in sorted(changed):
+        if i > start:
+            out.append(Word(" ".join(passage.words[start:i])))
+        out.append(Word(passage.words[i], True))
+        start = i + 1
+    if start < len(passage.words):
+        out.append(Word(" ".join(passage.words[start:])))
+    return out
 
 
 def _pair(stored: Passage, original: Passage) -> Row:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -31,6 +32,8 @@ from archiver.workers import default_jobs, process_pool
 INDEX = "index.html"
 PAGES = "sources"  # the folder of the sources' pages, sources/ID.html
 _SOURCES_PER_WORKER = 8  # as verify: below this a pool costs more than it saves
+_BATCH = 16  # sources a worker is handed at a time
+_AHEAD = 4  # batches handed out per worker before their rows are taken
 
 
 @dataclass(frozen=True)
@@ -79,30 +82,62 @@ def _write_page(task: tuple[Path, Path, str, DocumentReport, CustodyView]) -> In
                     len(open_), tuple(sorted({f.code for f in open_})))
 
 
+def _task(root: Path, folder: Path, generated: str, report: DocumentReport
+          ) -> tuple[Path, Path, str, DocumentReport, CustodyView]:
+    # the custody view, not the seal it was checked against (its keys do not pickle)
+    return root, folder, generated, replace(report, custody=None), custody_view(report.custody)
+
+
+def _write_pages(tasks: list[tuple[Path, Path, str, DocumentReport, CustodyView]]
+                 ) -> list[IndexRow]:
+    return [_write_page(task) for task in tasks]
+
+
 def _rows(root: Path, folder: Path, generated: str, reports: list[DocumentReport],
           jobs: int) -> Iterator[IndexRow]:
-    # the custody view, not the seal it was checked against (its keys do not pickle)
-    tasks = [(root, folder, generated, replace(r, custody=None), custody_view(r.custody))
-             for r in reports]
-    if jobs == 1 or len(tasks) < 2:
-        yield from map(_write_page, tasks)
+    """The pages written, their rows in the order of ``reports``. Work is handed to the
+    workers a batch at a time, a few batches ahead of the rows taken, so what waits in
+    memory does not grow with the collection."""
+    batches = ([_task(root, folder, generated, r) for r in reports[i:i + _BATCH]]
+               for i in range(0, len(reports), _BATCH))
+    if jobs == 1 or len(reports) < 2:
+        for batch in batches:
+            yield from _write_pages(batch)
         return
+    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
     with process_pool(jobs) as pool:
+        pending: deque[Future[list[IndexRow]]] = deque()
         try:
-            yield from pool.map(_write_page, tasks,
-                                chunksize=max(1, len(tasks) // (jobs * 64)))
+            for batch in batches:
+                pending.append(pool.submit(_write_pages, batch))
+                if len(pending) >= _AHEAD * jobs:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
         except BrokenProcessPool:  # killed (out of memory, say): one line, not a traceback
             raise ArchiverError(root, "a worker process died while writing the report; run "
                                       "again, or with --jobs 1 to find the source") from None
+
+
+_MARK = b'<meta name="generator" content="archiver '  # in the head of every index it writes
+
+
+def _earlier_report(folder: Path) -> bool:
+    """Whether ``folder`` holds an archiver report folder and nothing else (a site's own
+    index.html, or any other file, is never replaced)."""
+    if {p.name for p in folder.iterdir()} != {INDEX, PAGES}:
+        return False
+    with (folder / INDEX).open("rb") as fh:
+        return _MARK in fh.read(2048)
 
 
 def _check_destination(folder: Path) -> None:
     """A report folder is written where nothing is, or over an earlier report folder only."""
     if not folder.exists():
         return
-    if not folder.is_dir() or (any(folder.iterdir()) and not (folder / INDEX).is_file()):
+    if not folder.is_dir() or (any(folder.iterdir()) and not _earlier_report(folder)):
         raise ArchiverError(folder, "cannot write the report folder there: it exists and is "
                                     "not an earlier report (name a new folder)")
 
