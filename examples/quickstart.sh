@@ -57,17 +57,20 @@ pids+=($!)
 python3 "$repo/examples/tsa.py" --port "$tsa_port" --ca-out "$work/test-tsa-ca.pem" \
     >"$work/tsa.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-    [ -f "$work/test-tsa-ca.pem" ] && python3 -c "import socket,sys; \
-socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" "$site_port" 2>/dev/null \
-        && break
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 600); do  # up to a minute on a loaded machine
+    [ -f "$work/test-tsa-ca.pem" ] && listening "$site_port" && break
     for pid in "${pids[@]}"; do
         kill -0 "$pid" 2>/dev/null || {
             echo "quickstart.sh: a server did not start:" >&2; cat "$work"/*.log >&2; exit 2; }
     done
     sleep 0.1
 done
-[ -f "$work/test-tsa-ca.pem" ] || { echo "quickstart.sh: the TSA did not start" >&2; exit 2; }
+[ -f "$work/test-tsa-ca.pem" ] && listening "$site_port" && listening "$tsa_port" || {
+    echo "quickstart.sh: the servers did not start within a minute:" >&2
+    cat "$work"/*.log >&2
+    exit 2
+}
 
 # run COMMAND: print it as typed, then run it in this shell (a cd stays), whatever its status
 run() {

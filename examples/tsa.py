@@ -223,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                       "Ctrl-C stops it", file=sys.stderr)
                 threading.Event().wait()
         except OSError as error:
-            print(f"tsa.py: cannot serve on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+            print(f"tsa.py: cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}",
+                  file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             pass

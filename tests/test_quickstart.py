@@ -98,10 +98,12 @@ def render(steps: list[tuple[str, list[str]]], folder: str | None = None) -> lis
     return lines
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _free_ports() -> tuple[int, int]:
+    """Two different ports on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as first, socket.socket() as second:
+        first.bind(("127.0.0.1", 0))
+        second.bind(("127.0.0.1", 0))
+        return first.getsockname()[1], second.getsockname()[1]
 
 
 def test_the_normalisations_keep_what_matters() -> None:
@@ -139,8 +141,9 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
                 pytest.fail(message)
             pytest.skip(message)
     folder = tmp_path / "qs"
+    site_port, tsa_port = _free_ports()
     env = {**os.environ, "QUICKSTART_DIR": str(folder), "QUICKSTART_VENV": str(venv),
-           "QUICKSTART_SITE_PORT": str(_free_port()), "QUICKSTART_TSA_PORT": str(_free_port())}
+           "QUICKSTART_SITE_PORT": str(site_port), "QUICKSTART_TSA_PORT": str(tsa_port)}
     done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True,
                           timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -151,6 +154,6 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
                                           "examples/quickstart.sh (printed)", lineterm=""))
     assert shown == printed, "the quick start's output is not what its commands print:\n" + diff
     # the script's servers are gone with it
-    for port in (env["QUICKSTART_SITE_PORT"], env["QUICKSTART_TSA_PORT"]):
-        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(port)), 1):
+    for port in (site_port, tsa_port):
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), 1):
             pass
