@@ -12,6 +12,7 @@
 # 8766), and stops both on exit. archiver, bagit.py and the Python that runs the TSA come from
 # $QUICKSTART_VENV/bin (default: the checkout's .venv, made by the README's set-up commands),
 # then PATH. Step 6 runs in a copy of this repository's own collection (manifests/, corpus/).
+# The folder stays when it ends, for you to look at (harbour-case/report.html).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,14 +20,28 @@ site_port=${QUICKSTART_SITE_PORT:-8765}
 tsa_port=${QUICKSTART_TSA_PORT:-8766}
 venv=${QUICKSTART_VENV:-$repo/.venv}
 [ -d "$venv/bin" ] && PATH="$venv/bin:$PATH"
-for tool in archiver bagit.py python3 openssl unzip; do
+for tool in archiver bagit.py; do
     command -v "$tool" >/dev/null || {
-        echo "quickstart.sh: $tool not found (run the README's set-up commands first," \
+        echo "quickstart.sh: $tool not found (run the README's first set-up command," \
              "or set QUICKSTART_VENV to a venv with archiver installed)" >&2
         exit 2
     }
 done
+for tool in openssl unzip; do
+    command -v "$tool" >/dev/null || {
+        echo "quickstart.sh: $tool not found; install it (apt-get install $tool)" >&2
+        exit 2
+    }
+done
 
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for setting in QUICKSTART_SITE_PORT:$site_port QUICKSTART_TSA_PORT:$tsa_port; do
+    if listening "${setting#*:}"; then
+        echo "quickstart.sh: something already listens on 127.0.0.1:${setting#*:};" \
+             "set ${setting%%:*} to a free port" >&2
+        exit 2
+    fi
+done
 if [ -n "${QUICKSTART_DIR:-}" ]; then
     work=$QUICKSTART_DIR
     mkdir -p "$work"
@@ -57,7 +72,6 @@ pids+=($!)
 python3 "$repo/examples/tsa.py" --port "$tsa_port" --ca-out "$work/test-tsa-ca.pem" \
     >"$work/tsa.log" 2>&1 &
 pids+=($!)
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 600); do  # up to a minute on a loaded machine
     [ -f "$work/test-tsa-ca.pem" ] && listening "$site_port" && break
     for pid in "${pids[@]}"; do
