@@ -178,7 +178,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-
 @contextmanager
 def serving(folder: Path, port: int = 0) -> Iterator[Tsa]:
     """The TSAs of the PKI in ``folder`` (``make_pki``) on 127.0.0.1 while the block runs, on

@@ -6,7 +6,7 @@ is what the quick start shows, once the few things that differ from run to run a
 - the port after ``127.0.0.1:`` -> ``PORT`` (the test takes free ports);
 - UUIDs -> ``<uuid>`` (WARC record ids);
 - date-times, ISO (``2026-12-03T13:13:32+00:00``, ``2026-12-03 13:13:32,518``), compact
-  (``20261203T131332Z``) or WARC-style 14 digits -> ``<time>``;
+  (``20261203T131332Z``) or WARC-style 14 digits -> ``<time>``; dates -> ``<date>``;
 - runs of 8 or more hex digits -> ``<hex>`` (sha256 digests, fingerprints, ids made of hashes);
 - ``N bytes`` -> ``<n> bytes`` (sizes change with the times and ports written into the WARCs).
 
@@ -37,6 +37,7 @@ _NORMALISE = [
     (re.compile(r"\b127\.0\.0\.1:\d+\b"), "127.0.0.1:PORT"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})?"),
      "<time>"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<date>"),
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "<time>"),
     (re.compile(r"(?<![0-9a-f])\d{14}(?![0-9a-f])"), "<time>"),
     (re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{8,}(?![0-9a-z])"), "<hex>"),
@@ -116,6 +117,7 @@ def test_the_normalisations_keep_what_matters() -> None:
                      "753068fa-1640-43d1-ab07-cec206a9f298>") == \
         "corpus/u/u-<time>-<hex>.warc.gz#<urn:uuid:<uuid>>"
     assert normalise("/tmp/x/qs/home/.config", "/tmp/x/qs") == "/tmp/qs/home/.config"
+    assert normalise("published 2026-12-03, 2 bytes") == "published <date>, <n> bytes"
     # counts, ids and words stay as they are
     assert normalise("2 sources: 1 errors, 2 warnings, 0 accepted") == \
         "2 sources: 1 errors, 2 warnings, 0 accepted"
@@ -157,3 +159,15 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
     for port in (site_port, tsa_port):
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), 1):
             pass
+
+
+def test_the_tsa_names_a_busy_port(tmp_path: Path) -> None:
+    """examples/tsa.py on a port that is taken says so in one line, exit 2, and writes no CA."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, str(ROOT / "examples" / "tsa.py"), "--port",
+                               str(port), "--ca-out", str(tmp_path / "ca.pem")],
+                              capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"tsa.py: cannot serve on 127.0.0.1:{port}: Address already in use\n"
+    assert not list(tmp_path.iterdir())
