@@ -237,15 +237,39 @@ def cmd_capture(args: argparse.Namespace) -> int:
         return _capture(collection, args, options)
 
 
+def _browser_run(args: argparse.Namespace) -> object:
+    """The options of ``capture --browser``."""
+    from archiver.capture.browser import BrowserOptions
+    from archiver.capture.browserpages import BrowserRun
+
+    if args.from_archive:
+        raise ArchiverError("--browser", "a browser capture loads the live page: not with "
+                                         "--from-archive")
+    width, _, height = args.viewport.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise ArchiverError("--viewport", f"give WIDTHxHEIGHT (1280x800), not {args.viewport}")
+    page = BrowserOptions(timeout=args.timeout, max_bytes=args.max_bytes,
+                          allow_private=args.allow_private, width=int(width),
+                          height=int(height), trusted_spki=tuple(args.trust_spki))
+    return BrowserRun(page=page, jobs=args.jobs, browser_path=args.browser_path)
+
+
 def _capture(collection: Collection, args: argparse.Namespace, options: object) -> int:
     from archiver.capture.pages import capture_existing, capture_urls, pending_ids
 
-    if args.urls:
-        total = len(set(args.urls))
+    ids = [] if args.urls else pending_ids(collection) if args.pending else args.id
+    total = len(set(args.urls)) if args.urls else len(ids)
+    if args.browser:
+        from archiver.capture.browserpages import capture_existing_browser, capture_urls_browser
+
+        run = _browser_run(args)
+        outcomes = (capture_urls_browser(collection, args.urls, run, new_id=args.new_id,
+                                         by=args.by) if args.urls
+                    else capture_existing_browser(collection, ids, run, by=args.by))
+    elif args.urls:
         outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id, by=args.by)
     else:
-        ids = pending_ids(collection) if args.pending else args.id
-        total, outcomes = len(ids), capture_existing(collection, ids, options, by=args.by)
+        outcomes = capture_existing(collection, ids, options, by=args.by)
     worst = EXIT_OK
     with _progress() as progress:
         bar = progress.add_task("capturing", total=total)
@@ -630,6 +654,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_moment, metavar="DATETIME",
                    help="with --from-archive: the memento nearest this ISO time with its "
                         "zone (default: the latest)")
+    p.add_argument("--browser", action="store_true",
+                   help="load each page in headless Chromium: record every resource it "
+                        "fetches, screenshots, the rendered DOM and its text")
+    p.add_argument("--browser-path", metavar="PATH",
+                   help="with --browser: the Chromium to run (default: chromium, "
+                        "chromium-browser or google-chrome on PATH)")
+    p.add_argument("--viewport", default="1280x800", metavar="WxH",
+                   help="with --browser: the window size in CSS pixels (default 1280x800)")
+    p.add_argument("--trust-spki", action="append", default=[], metavar="HASH",
+                   help="with --browser: also trust a certificate whose public key has this "
+                        "base64 SPKI sha256 (recorded in the WARC); repeatable")
 
     p = add("import", cmd_import, "register a capture another tool made (WARC, WARC.GZ, WACZ) "
                                   "as a source's capture")
