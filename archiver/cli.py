@@ -164,6 +164,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # the read lock: no writer commits between listing the manifests and the corpus
     with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
         result = _verified(collection, args)
+        if args.replay:
+            _replayed(collection, result, args)
     if args.format == "text":
         _emit(lambda out: render_text(result, out, problems_only=args.problems_only),
               args.output)
@@ -176,6 +178,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
             raise ArchiverError(args.log, f"cannot append to the audit log: {exc.strerror}"
                                 ) from None
     return EXIT_FINDINGS if result.failed(strict=args.strict) else EXIT_OK
+
+
+def _replayed(collection: Collection, result: VerifyResult, args: argparse.Namespace) -> None:
+    """Add the findings of replaying each browser capture (verify --replay) to ``result``."""
+    from archiver.replay import ReplayOptions, pywb_bin, replay_findings
+
+    options = ReplayOptions(pywb=pywb_bin(args.pywb), browser_path=args.browser_path)
+    found = replay_findings(collection, [d.id for d in result.documents], options)
+    for document in result.documents:
+        document.findings = sorted(document.findings + found.get(document.id, []),
+                                   key=lambda f: (f.path or "", f.line or 0, f.code))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -604,6 +617,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_positive_int, help="parallel workers (default: all cores, "
                    "at most one per 8 sources)")
     p.add_argument("--log", help="append one JSON line for this run to this audit log")
+    p.add_argument("--replay", action="store_true",
+                   help="replay each browser capture in pywb in headless Chromium and compare "
+                        "requests, resources, text and screenshot with the capture")
+    p.add_argument("--pywb", metavar="BIN",
+                   help="with --replay: pywb's bin/ folder (default: $ARCHIVER_PYWB)")
+    p.add_argument("--browser-path", metavar="PATH",
+                   help="with --replay: the Chromium to run (default: chromium on PATH)")
     p.add_argument("--no-cache", action="store_true",
                    help="check every WARC and recompute fidelity and text damage instead of "
                         "using results cached by hashes (.archiver-cache/cache.sqlite)")

@@ -49,6 +49,7 @@ class BrowserOptions:
     idle_cap: float = 10.0  # the longest wait for idle, each time
     scroll: bool = True
     trusted_spki: tuple[str, ...] = ()  # SPKI sha256 (base64) of certificates trusted as well
+    confine_to: str | None = None  # "host:port": refuse every request elsewhere (a replay)
 
     def __post_init__(self) -> None:
         if self.width < 100 or self.height < 100:
@@ -285,7 +286,7 @@ class _Page:
         self.options = options
         self.deadline = time.monotonic() + options.timeout
         self.proxy = PolicyProxy(allow_private=options.allow_private,
-                                 max_bytes=options.max_bytes)
+                                 max_bytes=options.max_bytes, only=options.confine_to)
         self.context = ""
         self.events: queue.Queue[dict[str, Any]] | None = None
         self.recorder = _Recorder(browser)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archiver.capture.browser import BrowserOptions, capture_page
 from archiver.capture.browserwarc import BrowserWarc, build_browser_warc
-from archiver.capture.cdp import Browser, find_browser
+from archiver.capture.cdp import Browser, capture_args, find_browser
 from archiver.capture.netpolicy import check_url
 from archiver.capture.pages import (
     WARC_MEDIA_TYPE,
@@ -43,10 +43,6 @@ from archiver.manifest import (
     now,
 )
 from archiver.warc.records import sha256_digest
-
-# everything a capture's own browser would send anywhere else goes to a port nothing
-# listens on: a page's traffic goes through its context's own proxy
-_DEAD_PROXY = ("--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>")
 
 
 @dataclass(frozen=True)
@@ -91,10 +87,7 @@ _Task = Callable[[Browser], CaptureOutcome]
 
 def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task]],
          run: BrowserRun, executable: str, wait: float) -> Iterator[CaptureOutcome]:
-    spki = run.page.trusted_spki
-    args = [*_DEAD_PROXY, f"--window-size={run.page.width},{run.page.height}"]
-    if spki:
-        args.append(f"--ignore-certificate-errors-spki-list={','.join(spki)}")
+    args = capture_args(run.page.width, run.page.height, run.page.trusted_spki)
     with (collection.writing(wait=wait),
           tempfile.TemporaryDirectory(prefix="archiver-chromium-") as profile,
           Browser(executable, Path(profile), args) as browser,

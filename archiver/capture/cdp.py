@@ -42,6 +42,9 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-features=Translate,OptimizationHints,MediaRouter,"
          "AutofillServerCommunication,DialMediaRouteProvider,InterestFeedContentSuggestions",
          "--remote-debugging-port=0")
+# everything the browser itself would send goes to a port nothing listens on: a page's
+# traffic goes through its own context's proxy
+_DEAD_PROXY = ("--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>")
 _LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 _START = 30.0  # seconds for the browser to open its DevTools port
 _CALL = 60.0  # seconds any one call may take
@@ -61,6 +64,14 @@ def find_browser(path: str | None = None) -> str:
         if found := shutil.which(name):
             return found
     raise ArchiverError(None, INSTALL_HINT)
+
+
+def capture_args(width: int, height: int, trusted_spki: Sequence[str] = ()) -> list[str]:
+    """The arguments a capturing (or replaying) browser is started with, besides FLAGS."""
+    args = [*_DEAD_PROXY, f"--window-size={width},{height}"]
+    if trusted_spki:
+        args.append(f"--ignore-certificate-errors-spki-list={','.join(trusted_spki)}")
+    return args
 
 
 class Browser:

@@ -1,4 +1,5 @@
-"""A small forwarding proxy on 127.0.0.1 that holds the browser to the address policy.
+"""A small forwarding proxy on 127.0.0.1 that holds the browser to the address policy (or,
+for a replay, to the one server that replays).
 
 It does not look inside TLS: a CONNECT tunnel is opened to an address the policy allows (the
 first one the host resolves to that is allowed) and bytes are passed through, so the browser
@@ -47,8 +48,10 @@ class PolicyProxy:
     """The proxy: ``address`` is its ``host:port``; ``max_bytes`` caps what all its
     connections together may receive (the capture's --max-bytes)."""
 
-    def __init__(self, *, allow_private: bool, max_bytes: int) -> None:
+    def __init__(self, *, allow_private: bool, max_bytes: int,
+                 only: str | None = None) -> None:
         self.allow_private = allow_private
+        self.only = only  # "host:port": the one place connections may go (a replay's)
         self.max_bytes = max_bytes
         self.log = ProxyLog()
         self._lock = threading.Lock()
@@ -115,6 +118,12 @@ class PolicyProxy:
               tunnel: bool) -> socket.socket | None:
         """A connection to ``host``'s first allowed address, or None (the browser told why,
         for a ``tunnel``)."""
+        if self.only is not None and f"{host}:{port}" != self.only:
+            with self._lock:
+                self.log.refused.append(Refusal(f"{host}:{port}", f"not {self.only}"))
+            if tunnel:
+                _answer(client, 403, f"refused: only {self.only} may be reached")
+            return None
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
@@ -199,7 +208,7 @@ def _answer(client: socket.socket, status: int, reason: str) -> None:
 
 
 def _splice(client: socket.socket, upstream: socket.socket, proxy: PolicyProxy) -> None:
-    """Pass bytes both ways until either side closes (or the byte cap is passed)."""
+    """Pass bytes both ways until the origin closes (or the byte cap is passed)."""
     def up() -> None:
         try:
             while data := client.recv(_BLOCK):
@@ -217,4 +226,5 @@ def _splice(client: socket.socket, upstream: socket.socket, proxy: PolicyProxy) 
             client.sendall(data)
     except OSError:
         return
-    thread.join()
+    # the origin has closed: so does the browser's side (a body that ends with the
+    # connection ends now); the other direction's thread ends as its socket is closed

@@ -15,6 +15,7 @@ from archiver import __version__
 from archiver.cache import Cache
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
+from archiver.fidelity.browserrecords import check_browser_records
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
@@ -91,6 +92,7 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None],
             findings += [_accepted_at_import(capture, replace(f, path=capture.warc_path))
                          for f in checked[capture.warc_path].findings]
         findings += _cross_check(capture, checked[capture.warc_path])
+        findings += check_browser_records(capture, checked[capture.warc_path].by_id)
     return findings
 
 
