@@ -4,7 +4,8 @@ over HTTPS with HTTP/2, on a self-signed certificate made by OpenSSL for 127.0.0
 The browser is told to trust that certificate alone, by its public key's SPKI hash
 (``capture --trust-spki``), for the tests that ask: nothing turns certificate checks off.
 Besides the files: /old.html answers 301 to /index.html, /slow/ trickles a byte a second
-(a page that never finishes loading), and the web font is a real TrueType font of the system.
+(a page that never finishes loading), /download/ serves the files as attachments, and the
+web font is a real TrueType font of the system.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ http {{
         root {docroot};
         location = /old.html {{ return 301 /index.html; }}
         location /slow/ {{ limit_rate 1; }}
+        location /download/ {{ alias {docroot}/;
+            add_header Content-Disposition "attachment; filename=river.png"; }}
     }}
 }}
 """

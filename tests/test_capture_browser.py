@@ -277,3 +277,13 @@ def test_several_pages_in_tabs_of_one_browser_and_a_capture_added_by_id(
     assert [c.method for c in manifest.captures] == ["browser", "browser"]
     assert manifest.text is not None
     assert manifest.text.origin.capture_id == manifest.captures[0].id
+
+
+def test_a_download_is_one_line_and_nothing_written(collection, capsys,
+                                                    browser_site: BrowserSite):  # noqa: F811
+    url = browser_site.http + "/download/river.png"
+    code, out, err = capture(collection, capsys, url)
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"archiver: {url}: the page is a download ({url}), not a page: nothing recorded"]
+    assert files(collection) == []

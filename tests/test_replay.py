@@ -141,3 +141,18 @@ def test_a_request_that_leaves_the_replay_is_refused_and_reported(
     assert code == 1
     assert ("replay-request-escaped", f"capture {capture.id}: the replay asked 127.0.0.1:9, "
             "outside the archive (refused)", capture.warc_path) in findings
+
+
+def test_a_screenshot_not_the_one_recorded_is_found_without_a_browser(collection, capsys):
+    (sid,) = collection.ids()
+    manifest = load_manifest(collection.manifest_path(sid))
+    capture = manifest.captures[0]
+    assert capture.browser is not None
+    recorded = capture.browser.screenshot.sha256
+    capture.browser.screenshot.sha256 = "0" * 64  # the manifest claims another screenshot
+    save_manifest(collection.manifest_path(sid), manifest)
+    code, findings = verify(collection, capsys)
+    assert code == 1
+    assert ("capture-mismatch", f"capture {capture.id}: record "
+            f"{capture.browser.screenshot.record_id} holds sha256:{recorded}, the manifest "
+            f"says sha256:{'0' * 64}", capture.warc_path) in findings
