@@ -5,12 +5,14 @@ a resource record, as a forger who also fixed the manifest's hashes would leave 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
+import lxml.html
 import pytest
 from browsersite import BrowserSite, browser_site  # noqa: F401 (the fixture)
 from servers import PYWB_BIN
@@ -156,3 +158,18 @@ def test_a_screenshot_not_the_one_recorded_is_found_without_a_browser(collection
     assert ("capture-mismatch", f"capture {capture.id}: record "
             f"{capture.browser.screenshot.record_id} holds sha256:{recorded}, the manifest "
             f"says sha256:{'0' * 64}", capture.warc_path) in findings
+
+
+def test_the_report_shows_the_screenshot_beside_the_text(collection, capsys, tmp_path):
+    (sid,) = collection.ids()
+    capture = load_manifest(collection.manifest_path(sid)).captures[0]
+    assert capture.browser is not None
+    out = tmp_path / "report.html"
+    assert main(["report", "--root", str(collection.root), "--output", str(out)]) == 0
+    page = lxml.html.fromstring(out.read_text())
+    (shown,) = page.cssselect("div.shown")
+    (img,) = shown.cssselect("img")
+    png = base64.b64decode(img.get("src").removeprefix("data:image/png;base64,"))
+    assert hashlib.sha256(png).hexdigest() == capture.browser.screenshot.sha256
+    (text,) = shown.cssselect("pre")
+    assert "Residents of the valley were evacuated before dawn" in text.text_content()
