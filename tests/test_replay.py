@@ -10,17 +10,23 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
+import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
 from browsersite import BrowserSite, browser_site  # noqa: F401 (the fixture)
-from servers import PYWB_BIN
+from servers import PYWB_BIN, wayback
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.capture.browser import BrowserOptions, capture_page
+from archiver.capture.cdp import Browser, capture_args, find_browser
 from archiver.cli import main
 from archiver.collection import Collection
 from archiver.manifest import load_manifest, save_manifest
+from archiver.warc.records import read_resource
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +179,35 @@ def test_the_report_shows_the_screenshot_beside_the_text(collection, capsys, tmp
     assert hashlib.sha256(png).hexdigest() == capture.browser.screenshot.sha256
     (text,) = shown.cssselect("pre")
     assert "Residents of the valley were evacuated before dawn" in text.text_content()
+
+
+def test_an_exported_wacz_replays_the_page_with_its_resources_in_pywb(collection, tmp_path):
+    (sid,) = collection.ids()
+    capture = load_manifest(collection.manifest_path(sid)).captures[0]
+    assert capture.browser is not None
+    wacz = tmp_path / "export.wacz"
+    assert main(["export", "wacz", str(wacz), "--root", str(collection.root)]) == 0
+    with zipfile.ZipFile(wacz) as zf:
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()][1:]
+        index = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("indexes/"))
+    assert [p["url"] for p in pages] == [capture.requested_url]
+    # the screenshot is indexed under its urn:view: URL, where ReplayWeb.page looks for it
+    assert f"urn:view:{capture.final_url}".encode() in index
+    # pywb loads the package as `wb-manager add --unpack-wacz` does, unframed; Chromium
+    # replays the page from it, every request elsewhere refused
+    (tmp_path / "pywb").mkdir()
+    (tmp_path / "pywb" / "config.yaml").write_text("framed_replay: false\n")
+    with (wayback(tmp_path / "pywb", [wacz], coll="export", unpack_wacz=True) as replay,
+          tempfile.TemporaryDirectory() as profile,
+          Browser(find_browser(), Path(profile), capture_args(1280, 800)) as browser):
+        url = f"{replay.base}/export/{capture.captured_at:%Y%m%d%H%M%S}/{capture.final_url}"
+        page = capture_page(browser, url, BrowserOptions(
+            allow_private=True, confine_to=urlsplit(replay.base).netloc))
+    assert page.refused == [], page.wait
+    statuses = {h.url.split("/", 5)[-1]: h.status for h in page.hops}
+    for resource in capture.browser.resources:
+        if resource.http_status < 400:
+            assert statuses.get(resource.url) == 200, (resource.url, page.wait, statuses)
+    recorded = read_resource(collection.resolve(capture.warc_path),
+                             capture.browser.text.record_id).decode()
+    assert page.text.strip() == recorded.strip()

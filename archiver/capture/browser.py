@@ -285,6 +285,8 @@ class _Page:
         self.browser = browser
         self.options = options
         self.deadline = time.monotonic() + options.timeout
+        # waiting for the page ends this much before the deadline: the rest is for recording
+        self.settle_by = self.deadline - min(5.0, options.timeout / 4)
         self.proxy = PolicyProxy(allow_private=options.allow_private,
                                  max_bytes=options.max_bytes, only=options.confine_to)
         self.context = ""
@@ -333,7 +335,7 @@ class _Page:
             self._check()
             if done():
                 return True
-            wait = min(until, self.deadline) - time.monotonic()
+            wait = min(until, self.settle_by) - time.monotonic()
             if wait <= 0:
                 return False
             try:
@@ -428,7 +430,7 @@ def _capture(page: _Page, url: str) -> PageCapture:
         if "CERT" in error:
             raise CaptureError(None, f"the browser refused the site's certificate ({error})")
         raise CaptureError(None, f"the browser could not load it ({error})")
-    if not page.pump(lambda: recorder.loaded, page.deadline):
+    if not page.pump(lambda: recorder.loaded, page.settle_by):
         raise CaptureError(None, f"the page did not finish loading in {options.timeout:g} s "
                                  f"(--timeout): nothing recorded")
     timings["load"] = time.monotonic() - t0
@@ -458,6 +460,7 @@ def _capture(page: _Page, url: str) -> PageCapture:
     text = page.evaluate("document.body ? document.body.innerText : ''")
     title = page.evaluate("document.title")
     final_url = page.evaluate("location.href")
+    page.settle_by = page.deadline
     page.pump(lambda: False, time.monotonic() + 0.05)  # the events the reads raised
     page._check()
     recorder.finish()
