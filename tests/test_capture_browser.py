@@ -9,6 +9,9 @@ import json
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +21,11 @@ from jwarc import Jwarc, jwarc_fixture  # noqa: F401 (the fixture `jwarc`)
 from test_jwarc import assert_passes
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.capture.cdp import INSTALL_HINT
+from archiver.capture.browser import BrowserOptions, capture_page
+from archiver.capture.cdp import INSTALL_HINT, Browser, capture_args, find_browser
 from archiver.cli import main
 from archiver.collection import LOCK_FILE, Collection
+from archiver.errors import CaptureError
 from archiver.manifest import Capture, load_manifest
 from archiver.warc.check import check_warc
 
@@ -287,3 +292,41 @@ def test_a_download_is_one_line_and_nothing_written(collection, capsys,
     assert err.strip().splitlines() == [
         f"archiver: {url}: the page is a download ({url}), not a page: nothing recorded"]
     assert files(collection) == []
+
+
+def test_a_frame_of_another_site_is_recorded_with_its_resources(
+        collection, capsys, browser_site: BrowserSite):  # noqa: F811
+    code, _, err = capture(collection, capsys, browser_site.http + "/frame.html")
+    assert code == 0, err
+    _, capture_, _ = only_capture(collection)
+    framed = browser_site.http.replace("127.0.0.1", "localhost")
+    recorded = {r.url: r.http_status for r in capture_.browser.resources}
+    # the frame runs in a renderer of its own (another site): its fetches are recorded too
+    assert recorded[framed + "/index.html"] == 200
+    assert recorded[framed + "/story.json"] == 200
+
+
+def test_a_renderer_that_crashes_is_one_line(browser_site: BrowserSite):  # noqa: F811
+    url = browser_site.http + "/slow.html"
+
+    def crash(browser: Browser) -> None:
+        # the page never finishes loading; a second session on its tab crashes the renderer
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            pages = [t for t in browser.call("Target.getTargets")["targetInfos"]
+                     if t["type"] == "page" and t["url"] == url]
+            if pages:
+                session = browser.call("Target.attachToTarget", targetId=pages[0]["targetId"],
+                                       flatten=True)["sessionId"]
+                browser.send("Page.crash", session)
+                return
+            time.sleep(0.1)
+
+    with (tempfile.TemporaryDirectory() as profile,
+          Browser(find_browser(), Path(profile), capture_args(1280, 800)) as browser):
+        crasher = threading.Thread(target=crash, args=(browser,))
+        crasher.start()
+        with pytest.raises(CaptureError) as raised:
+            capture_page(browser, url, BrowserOptions(allow_private=True, timeout=20))
+        crasher.join()
+    assert str(raised.value) == f"{url}: the page's renderer crashed"

@@ -121,11 +121,13 @@ class _Recorder:
 
     def __init__(self, browser: Browser) -> None:
         self.browser = browser
-        self.hops: dict[tuple[str, str], list[Hop]] = {}
+        # by requestId alone: a frame's navigation is reported in its parent's session and
+        # finished in its own
+        self.hops: dict[str, list[Hop]] = {}
         self.order: list[Hop] = []
-        self.extra_request: dict[tuple[str, str], list[list[tuple[str, str]]]] = {}
-        self.extra_response: dict[tuple[str, str], list[list[tuple[str, str]]]] = {}
-        self.inflight: set[tuple[str, str]] = set()
+        self.extra_request: dict[str, list[list[tuple[str, str]]]] = {}
+        self.extra_response: dict[str, list[list[tuple[str, str]]]] = {}
+        self.inflight: set[str] = set()
         self.last_change = time.monotonic()
         self.bodies: list[tuple[Hop, Future[dict[str, Any]]]] = []
         self.console: list[str] = []
@@ -170,11 +172,13 @@ class _Recorder:
 
     def _on_Network_requestWillBeSent(self, session: str, params: dict[str, Any]) -> None:
         request = params["request"]
-        key = (session, params["requestId"])
+        key = params["requestId"]
         previous = self.hops.get(key)
         if params.get("redirectResponse") and previous:
             self._respond(previous[-1], params["redirectResponse"])
             previous[-1].body = None
+        elif previous and not previous[-1].status and previous[-1].url == request["url"]:
+            return  # the same request reported again, by the frame's own session
         if urlsplit(request["url"]).scheme in _SKIPPED_SCHEMES:
             return
         post = "".join(e.get("bytes", "") for e in request.get("postDataEntries", []))
@@ -191,16 +195,16 @@ class _Recorder:
 
     def _on_Network_requestWillBeSentExtraInfo(self, session: str,
                                                params: dict[str, Any]) -> None:
-        key = (session, params["requestId"])
+        key = params["requestId"]
         self.extra_request.setdefault(key, []).append(_pairs(params.get("headers", {})))
 
     def _on_Network_responseReceivedExtraInfo(self, session: str,
                                               params: dict[str, Any]) -> None:
-        key = (session, params["requestId"])
+        key = params["requestId"]
         self.extra_response.setdefault(key, []).append(_pairs(params.get("headers", {})))
 
     def _on_Network_responseReceived(self, session: str, params: dict[str, Any]) -> None:
-        hops = self.hops.get((session, params["requestId"]))
+        hops = self.hops.get(params["requestId"])
         if hops:
             self._respond(hops[-1], params["response"])
 
@@ -216,7 +220,7 @@ class _Recorder:
         hop.encoded_length = int(response.get("encodedDataLength", 0))
 
     def _on_Network_loadingFinished(self, session: str, params: dict[str, Any]) -> None:
-        key = (session, params["requestId"])
+        key = params["requestId"]
         self._settle(key)
         hops = self.hops.get(key)
         if hops:
@@ -225,8 +229,8 @@ class _Recorder:
                                        requestId=params["requestId"])
             self.bodies.append((hops[-1], future))
 
-    def _on_Network_loadingFailed(self, session: str, params: dict[str, Any]) -> None:
-        key = (session, params["requestId"])
+    def _on_Network_loadingFailed(self, _s: str, params: dict[str, Any]) -> None:
+        key = params["requestId"]
         self._settle(key)
         hops = self.hops.get(key)
         if hops:
@@ -234,7 +238,7 @@ class _Recorder:
             if params.get("canceled"):
                 hops[-1].error += " (canceled)"
 
-    def _settle(self, key: tuple[str, str]) -> None:
+    def _settle(self, key: str) -> None:
         self.inflight.discard(key)
         self.last_change = time.monotonic()
 
@@ -443,7 +447,7 @@ def _capture(page: _Page, url: str) -> PageCapture:
         wait["scroll"] = f"scrolled {height} px and back"
         wait["idle-after-scroll"] = page.idle()
     timings["settled"] = time.monotonic() - t0
-    main = recorder.hops.get((recorder.page_session, navigation.get("loaderId", "")), [])
+    main = recorder.hops.get(navigation.get("loaderId", ""), [])
     if not main or not main[-1].status:
         raise CaptureError(None, "the browser reported no response for the page")
     if main[-1].security is not None or urlsplit(main[-1].url).scheme == "https":
