@@ -211,3 +211,12 @@ def test_an_exported_wacz_replays_the_page_with_its_resources_in_pywb(collection
     recorded = read_resource(collection.resolve(capture.warc_path),
                              capture.browser.text.record_id).decode()
     assert page.text.strip() == recorded.strip()
+
+
+def test_an_https_http2_capture_replays_pixel_and_text_identical(
+        tmp_path, capsys, browser_site: BrowserSite, captured):  # noqa: F811
+    collection = Collection.init(tmp_path / "collection")
+    assert main(["capture", "--root", str(collection.root), "--browser", "--allow-private",
+                 "--trust-spki", browser_site.spki, browser_site.https + "/index.html"]) == 0
+    capsys.readouterr()
+    assert verify(collection, capsys, "--replay") == (0, [])
