@@ -131,6 +131,9 @@ def test_a_story_built_by_javascript_is_captured_with_every_resource(
     assert png_size(shown["screenshot"][2]) == (1280, 800)
     assert STORY in shown["dom"][2].decode() and STORY in shown["text"][2].decode()
     info = json.loads(shown["pageinfo"][2])
+    # nothing but the page's own requests: the browser's background traffic is not there
+    assert {r["url"].rsplit("/", 1)[0] for r in info["resources"]} <= {
+        browser_site.http, browser_site.http + "/fonts"}
     statuses = {r["url"].rsplit("/", 1)[-1]: r["status"] for r in info["resources"]}
     assert statuses["story.json"] == 200 and statuses["missing.png"] == 404
     assert any("404" in line for line in info["console"])

@@ -182,7 +182,7 @@ class _Recorder:
         if urlsplit(request["url"]).scheme in _SKIPPED_SCHEMES:
             return
         post = "".join(e.get("bytes", "") for e in request.get("postDataEntries", []))
-        hop = Hop(url=request["url"] + request.get("urlFragment", "").split("#", 1)[0],
+        hop = Hop(url=request["url"],  # without its fragment, which is never sent
                   method=request["method"],
                   request_headers=list(request.get("headers", {}).items()),
                   post_data=base64.b64decode(post) if post else b"",
