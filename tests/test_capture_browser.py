@@ -333,3 +333,17 @@ def test_a_renderer_that_crashes_is_one_line(browser_site: BrowserSite):  # noqa
             capture_page(browser, url, BrowserOptions(allow_private=True, timeout=20))
         crasher.join()
     assert str(raised.value) == f"{url}: the page's renderer crashed"
+
+
+def test_a_page_that_never_goes_idle_is_captured_when_the_wait_is_capped(
+        browser_site: BrowserSite):  # noqa: F811
+    url = browser_site.http + "/busy.html"
+    options = BrowserOptions(allow_private=True, timeout=20, idle_cap=1.0)
+    with (tempfile.TemporaryDirectory() as profile,
+          Browser(find_browser(), Path(profile), capture_args(1280, 800)) as browser):
+        page = capture_page(browser, url, options)
+    # what the wait found is recorded: the cap, and what was still in flight
+    assert page.wait["idle"].startswith("not idle: 1 requests still in flight after")
+    (trickle,) = [h for h in page.hops if h.url.endswith("/slow/forever.png")]
+    assert trickle.body is None  # never finished: no body, so no response record
+    assert "keeps a request open" in page.text
