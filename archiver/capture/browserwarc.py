@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from archiver.capture.browser import BrowserOptions, Hop, PageCapture
+from archiver.capture.browser import BrowserOptions, PageCapture
+from archiver.capture.recorder import Hop
 from archiver.manifest import BrowserCapture, BrowserRecord, BrowserResource, Exchange, Tool
 from archiver.warc.records import RecordSpec, build_records, new_record_id, read_back
 
