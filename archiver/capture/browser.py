@@ -121,7 +121,7 @@ class _Page:
         self.browser.call("Browser.setDownloadBehavior", behavior="deny",
                           browserContextId=self.context, eventsEnabled=True)
         options = self.options
-        for method, params in (
+        self.browser.call_all(session, (
                 ("Page.enable", {}), ("Runtime.enable", {}), ("Log.enable", {}),
                 ("Inspector.enable", {}),
                 ("Network.enable", {"maxTotalBufferSize": options.max_bytes,
@@ -131,8 +131,7 @@ class _Page:
                  {"width": options.width, "height": options.height, "deviceScaleFactor": 1,
                   "mobile": False}),
                 ("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
-                                          "flatten": True})):
-            self.call(method, **params)
+                                          "flatten": True})), timeout=self.remaining())
 
     def pump(self, done: Callable[[], bool], until: float) -> bool:
         """Handle events until ``done()`` or the monotonic time ``until``; say whether done."""
@@ -203,8 +202,11 @@ _SCROLL = """(async () => {
   }
   window.scrollTo(0, 0); return document.documentElement.scrollHeight;
 })()"""
-_DOM = ("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n'"
-        " : '') + document.documentElement.outerHTML")
+# what the page shows, read at once: its rendered DOM, text, title and address
+_SHOWN = ("({dom: (document.doctype ? new XMLSerializer().serializeToString(document.doctype)"
+          " + '\\n' : '') + document.documentElement.outerHTML,"
+          " text: document.body ? document.body.innerText : '',"
+          " title: document.title, url: location.href})")
 
 
 def capture_page(browser: Browser, url: str, options: BrowserOptions) -> PageCapture:
@@ -263,10 +265,8 @@ def _capture(page: _Page, url: str) -> PageCapture:
     full = page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
                      clip={"x": 0, "y": 0, "width": max(int(metrics["width"]), 1),
                            "height": max(height, 1), "scale": 1})["data"]
-    dom = page.evaluate(_DOM)
-    text = page.evaluate("document.body ? document.body.innerText : ''")
-    title = page.evaluate("document.title")
-    final_url = page.evaluate("location.href")
+    shown = page.evaluate(_SHOWN)
+    dom, text, title, final_url = shown["dom"], shown["text"], shown["title"], shown["url"]
     page.settle_by = page.deadline
     page.pump(lambda: False, time.monotonic() + 0.05)  # the events the reads raised
     page._check()

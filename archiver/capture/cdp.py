@@ -193,6 +193,21 @@ class Browser:
             raise ProtocolError(method, answer["error"].get("message", "refused"))
         return answer.get("result", {})
 
+    def call_all(self, session: str | None, calls: Sequence[tuple[str, dict[str, Any]]], *,
+                 timeout: float = _CALL) -> None:
+        """Send every (method, params) of ``calls`` at once (the browser runs a session's
+        calls in order), then wait for every answer; raise ProtocolError as ``call`` does."""
+        sent = [(method, self.send(method, session, **params)) for method, params in calls]
+        deadline = time.monotonic() + timeout
+        for method, future in sent:
+            try:
+                answer = future.result(timeout=max(deadline - time.monotonic(), 0.001))
+            except FutureTimeout:
+                raise ProtocolError(method, f"the browser did not answer in {timeout:g} s"
+                                    ) from None
+            if "error" in answer:
+                raise ProtocolError(method, answer["error"].get("message", "refused"))
+
     def listen(self, session: str) -> queue.Queue[dict[str, Any]]:
         """A queue of the events of ``session`` and of every session attached under it."""
         events: queue.Queue[dict[str, Any]] = queue.Queue()
