@@ -42,7 +42,7 @@ class ReplayOptions:
 
     pywb: Path
     browser_path: str | None = None
-    timeout: float = 30.0
+    timeout: float = 60.0  # a cold pywb answers its first requests slowly
 
 
 def pywb_bin(given: str | None = None) -> Path:

@@ -119,7 +119,9 @@ def test_an_image_removed_with_its_manifest_entry_is_caught_by_the_screenshot(co
                                                                               capsys):
     drop_record(collection, "/river.png", from_manifest=True)
     _, findings = verify(collection, capsys, "--replay")
-    (shot,) = [f for f in findings if f[0] == "replay-screenshot-differs"]
+    shots = [f for f in findings if f[0] == "replay-screenshot-differs"]
+    assert len(shots) == 1, findings
+    (shot,) = shots
     assert "of the screenshot's pixels differ" in shot[1]
     assert "(the same browser version)" in shot[1]
     # its text is the same: the screenshot, not a score alone, says what is gone

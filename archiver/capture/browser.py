@@ -11,7 +11,7 @@ the browser received them (decoded).
 When the page counts as done (the wait policy, recorded with every capture): its load event
 (by ``timeout``), then ``idle`` seconds with no request in flight (at most ``idle_cap``), then
 ``document.fonts.ready``, then (with ``scroll``) a scroll to the bottom and back, then idle
-again; all within ``timeout``.
+again, then every image decoded and two frames painted; all within ``timeout``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class BrowserOptions:
         """The wait policy, in words (recorded in the manifest and warcinfo)."""
         scroll = ", scroll to the bottom and back, idle again" if self.scroll else ""
         return (f"load event, then {self.idle:g} s without a request in flight (at most "
-                f"{self.idle_cap:g} s), fonts ready{scroll}; all within {self.timeout:g} s")
+                f"{self.idle_cap:g} s), fonts ready{scroll}, images decoded; all within "
+                f"{self.timeout:g} s")
 
 
 @dataclass
@@ -202,6 +203,9 @@ _SCROLL = """(async () => {
   }
   window.scrollTo(0, 0); return document.documentElement.scrollHeight;
 })()"""
+_DECODED = """Promise.all(Array.from(document.images, i => i.decode().then(() => 1, () => 0)))
+  .then(done => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(
+    () => r(done.reduce((a, b) => a + b, 0))))))"""
 # what the page shows, read at once: its rendered DOM, text, title and address
 _SHOWN = ("({dom: (document.doctype ? new XMLSerializer().serializeToString(document.doctype)"
           " + '\\n' : '') + document.documentElement.outerHTML,"
@@ -251,6 +255,9 @@ def _capture(page: _Page, url: str) -> PageCapture:
         height = page.evaluate(_SCROLL % 50_000, promise=True)
         wait["scroll"] = f"scrolled {height} px and back"
         wait["idle-after-scroll"] = page.idle()
+    # images are decoded off the main thread: a screenshot taken before shows them blank
+    decoded = page.evaluate(_DECODED, promise=True)
+    wait["images"] = f"{decoded} images decoded, then two frames painted"
     timings["settled"] = time.monotonic() - t0
     main = recorder.hops.get(navigation.get("loaderId", ""), [])
     if not main or not main[-1].status:
