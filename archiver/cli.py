@@ -216,6 +216,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # the read lock: no writer commits between listing the manifests and the corpus
     with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
         result = _verified(collection, args, trust)
+        if args.replay:
+            _replayed(collection, result, args)
     for digest, after in trust.found.items():
         print(f"archiver: the seal sha256:{digest} is in the chain; {after} seal(s) follow it",
               file=sys.stderr)
@@ -236,6 +238,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # A single-page report past this many sources is too large for a browser to open usefully
 # (1,000 sources of real pages: about 70 MB); a folder report has no such bound.
 _ONE_PAGE_SOURCES = 1000
+
+
+def _replayed(collection: Collection, result: VerifyResult, args: argparse.Namespace) -> None:
+    """Add the findings of replaying each browser capture (verify --replay) to ``result``."""
+    from archiver.replay import ReplayOptions, pywb_bin, replay_findings
+
+    options = ReplayOptions(pywb=pywb_bin(args.pywb), browser_path=args.browser_path)
+    found = replay_findings(collection, [d.id for d in result.documents], options)
+    for document in result.documents:
+        document.findings = sorted(document.findings + found.get(document.id, []),
+                                   key=lambda f: (f.path or "", f.line or 0, f.code))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -384,17 +397,41 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return _capture(collection, args, options)
 
 
+def _browser_run(args: argparse.Namespace) -> object:
+    """The options of ``capture --browser``."""
+    from archiver.capture.browser import BrowserOptions
+    from archiver.capture.browserpages import BrowserRun
+
+    if args.from_archive:
+        raise ArchiverError("--browser", "a browser capture loads the live page: not with "
+                                         "--from-archive")
+    width, _, height = args.viewport.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise ArchiverError("--viewport", f"give WIDTHxHEIGHT (1280x800), not {args.viewport}")
+    page = BrowserOptions(timeout=args.timeout, max_bytes=args.max_bytes,
+                          allow_private=args.allow_private, width=int(width),
+                          height=int(height), trusted_spki=tuple(args.trust_spki))
+    return BrowserRun(page=page, jobs=args.jobs, browser_path=args.browser_path)
+
+
 def _capture(collection: Collection, args: argparse.Namespace, options: object) -> int:
     from archiver.capture.pages import capture_existing, capture_urls, pending_ids
 
-    if args.urls:
-        total = len(set(args.urls))
+    ids = [] if args.urls else pending_ids(collection) if args.pending else args.id
+    total = len(set(args.urls)) if args.urls else len(ids)
+    if args.browser:
+        from archiver.capture.browserpages import capture_existing_browser, capture_urls_browser
+
+        run = _browser_run(args)
+        outcomes = (capture_urls_browser(collection, args.urls, run, new_id=args.new_id,
+                                         by=args.by, wait=args.wait) if args.urls
+                    else capture_existing_browser(collection, ids, run, by=args.by,
+                                                  wait=args.wait))
+    elif args.urls:
         outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id, by=args.by,
                                 wait=args.wait)
     else:
-        ids = pending_ids(collection) if args.pending else args.id
-        total, outcomes = len(ids), capture_existing(collection, ids, options, by=args.by,
-                                                     wait=args.wait)
+        outcomes = capture_existing(collection, ids, options, by=args.by, wait=args.wait)
     from archiver.report.visible import visible  # a page's URL or title, shown escaped
 
     worst = EXIT_OK
@@ -786,6 +823,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expect-seal", action="append", default=[], metavar="SHA256",
                    help="fail unless the seal of this sha256 (as 'archiver seal' printed it) "
                         "is in the chain (repeatable)")
+    p.add_argument("--replay", action="store_true",
+                   help="replay each browser capture in pywb in headless Chromium and compare "
+                        "requests, resources, text and screenshot with the capture")
+    p.add_argument("--pywb", metavar="BIN",
+                   help="with --replay: pywb's bin/ folder (default: $ARCHIVER_PYWB)")
+    p.add_argument("--browser-path", metavar="PATH",
+                   help="with --replay: the Chromium to run (default: chromium on PATH)")
     p.add_argument("--no-cache", action="store_true",
                    help="check every WARC and recompute fidelity and text damage instead of "
                         "using results cached by hashes ($XDG_CACHE_HOME/archiver/cache.sqlite)")
@@ -858,6 +902,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_moment, metavar="DATETIME",
                    help="with --from-archive: the memento nearest this ISO time with its "
                         "zone (default: the latest)")
+    p.add_argument("--browser", action="store_true",
+                   help="load each page in headless Chromium: record every resource it "
+                        "fetches, screenshots, the rendered DOM and its text")
+    p.add_argument("--browser-path", metavar="PATH",
+                   help="with --browser: the Chromium to run (default: chromium, "
+                        "chromium-browser or google-chrome on PATH)")
+    p.add_argument("--viewport", default="1280x800", metavar="WxH",
+                   help="with --browser: the window size in CSS pixels (default 1280x800)")
+    p.add_argument("--trust-spki", action="append", default=[], metavar="HASH",
+                   help="with --browser: also trust a certificate whose public key has this "
+                        "base64 SPKI sha256 (recorded in the WARC); repeatable")
 
     p = add("import", cmd_import, "register a capture another tool made (WARC, WARC.GZ, WACZ) "
                                   "as a source's capture")

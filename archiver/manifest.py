@@ -249,6 +249,41 @@ class Memento(_Model):
     accept_datetime: Timestamp | None = None  # what was asked for (--at), if anything
 
 
+class BrowserRecord(_Model):
+    """A resource record a browser capture made of what the page showed (screenshot, DOM,
+    text, page info): its record id, URI and the sha256 of its block."""
+
+    record_id: str
+    uri: str
+    sha256: Sha256
+
+
+class BrowserResource(_Model):
+    """One response the page received, as recorded: its response record and body's sha256
+    (None: no body kept, e.g. a redirect)."""
+
+    url: str
+    http_status: int
+    record_id: str
+    sha256: Sha256 | None = None
+
+
+class BrowserCapture(_Model):
+    """How a page was captured in a browser, and the records of what it showed."""
+
+    browser: Tool  # e.g. HeadlessChrome 156.0.8078.129
+    user_agent: str
+    viewport: str  # WIDTHxHEIGHT in CSS pixels
+    wait_policy: str  # when the page counted as done, in words
+    waited: dict[str, str] = Field(default_factory=dict)  # what each step of the wait found
+    screenshot: BrowserRecord  # urn:view: (viewport PNG)
+    full_page: BrowserRecord  # urn:fullPage:
+    dom: BrowserRecord  # urn:dom: (the rendered DOM, which the text is extracted from)
+    text: BrowserRecord  # urn:text: (the page's innerText)
+    pageinfo: BrowserRecord  # urn:pageinfo: (every resource, TLS chain, console, timings)
+    resources: list[BrowserResource] = Field(default_factory=list)
+
+
 class Capture(_Model):
     """An archived original: the WARC that holds what the server sent."""
 
@@ -270,6 +305,8 @@ class Capture(_Model):
     redirects: list[Exchange] = Field(default_factory=list)
     imported: Imported | None = None
     memento: Memento | None = None
+    method: Literal["http", "browser"] | None = None  # None: http (older manifests)
+    browser: BrowserCapture | None = None  # a browser capture's records
 
     @property
     def page_url(self) -> str:

@@ -163,22 +163,30 @@ def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task
     collection's lock (the lock is taken once first, which also rolls back killed runs); then
     each capture downloads without it, so ``verify`` and other commands are not kept waiting
     by the network, and takes it only to commit (where a taken id is refused)."""
+    commit = committer(collection, wait)
+    yield from _outcomes([(url, sid, functools.partial(task, commit=commit))
+                          for url, sid, task in tasks], options)
+
+
+def committer(collection: Collection, wait: float) -> _Commit:
+    """Take the collection's write lock once, now (nothing is fetched while another run
+    holds it; killed runs are rolled back), and return what each capture holds while it
+    commits: the lock again, this process's commits one at a time. A caller that holds the
+    write lock already covers its threads' commits."""
     held = collection.held()
     if held == "read":
         raise ArchiverError(collection.root, "cannot capture while this run holds the read lock")
     with collection.writing(wait=wait):
         pass
-    serial = threading.Lock()  # this process's commits, one at a time
+    serial = threading.Lock()
 
     @contextmanager
     def commit() -> Iterator[None]:
-        # the caller's lock covers the commits of its threads; otherwise each takes it
         with serial, (contextlib.nullcontext() if held == "write"
                       else collection.writing(wait=wait)):
             yield
 
-    yield from _outcomes([(url, sid, functools.partial(task, commit=commit))
-                          for url, sid, task in tasks], options)
+    return commit
 
 
 def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
@@ -256,7 +264,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
         source_id = new_id or source_id_for(url)
         manifest_path = collection.manifest_path(source_id)
         if manifest_path.exists():  # checked again on commit: another run may take it
-            raise _taken(url, source_id)
+            raise taken(url, source_id)
         stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=True)
         warnings = _text_warnings(stored)
@@ -269,7 +277,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
         )
         with commit(), _write_errors(manifest_path):
             if manifest_path.exists():
-                raise _taken(url, source_id)
+                raise taken(url, source_id)
             with collection.staging() as staged:
                 _write(staged, stored, manifest, by)
                 text = add_text(staged, manifest, stored.capture, stored.extraction, by)
@@ -278,7 +286,7 @@ def _new_source_task(collection: Collection, url: str, options: CaptureOptions,
     return task
 
 
-def _taken(url: str, source_id: str) -> CaptureError:
+def taken(url: str, source_id: str) -> CaptureError:
     return CaptureError(url, f"source {source_id} already exists; add a capture with --id "
                              f"{source_id}")
 
@@ -287,14 +295,14 @@ def _existing_source_task(collection: Collection, source_id: str,
                           options: CaptureOptions, by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive, *, commit: _Commit) -> CaptureOutcome:
         manifest_path = collection.source_manifest_path(source_id)
-        manifest = _capturable(manifest_path)  # before fetching: nothing sent if refused
+        manifest = capturable(manifest_path)  # before fetching: nothing sent if refused
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
         stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=False)
         with commit(), _write_errors(manifest_path):
-            manifest = _capturable(manifest_path)  # as it is now: another run may have written
+            manifest = capturable(manifest_path)  # as it is now: another run may have written
             manifest.files.append(stored.file)
             manifest.captures.append(stored.capture)
             manifest.capture_pending = None
@@ -305,7 +313,7 @@ def _existing_source_task(collection: Collection, source_id: str,
     return task
 
 
-def _capturable(manifest_path: Path) -> Manifest:
+def capturable(manifest_path: Path) -> Manifest:
     """The source's manifest, refused if it is withdrawn or its history does not chain."""
     manifest = load_manifest(manifest_path)
     require_active(manifest)

@@ -9,15 +9,23 @@ import json
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from archiver import __version__
 from archiver.cache import Cache
 from archiver.collection import Collection
 from archiver.errors import ArchiverError
+from archiver.fidelity.browserrecords import check_browser_records
 from archiver.findings import Finding
 from archiver.manifest import Capture, Extracted, Manifest
 from archiver.warc.check import RecordInfo, WarcReport, check_capture_warc
-from archiver.warc.records import PayloadTooLargeError, read_response, response_from_record
+from archiver.warc.records import (
+    PayloadTooLargeError,
+    WarcError,
+    read_resource,
+    read_response,
+    response_from_record,
+)
 from archiver.warc.verdict import NONCONFORMANT
 
 _CACHE_KIND = "fidelity"  # results in the cache, by _cache_key
@@ -98,6 +106,7 @@ def check_captures(manifest: Manifest, present: dict[str, Path | None],
             findings += [_accepted_at_import(capture, replace(f, path=capture.warc_path))
                          for f in checked[capture.warc_path].findings]
         findings += _cross_check(capture, checked[capture.warc_path])
+        findings += check_browser_records(capture, checked[capture.warc_path].by_id)
     return findings
 
 
@@ -110,6 +119,32 @@ def _accepted_at_import(capture: Capture, finding: Finding) -> Finding:
         return finding
     who = f" by {accepted.accepted_by}" if accepted.accepted_by else ""
     return replace(finding, accepted=f"accepted at import{who} ({accepted.accepted_at:%Y-%m-%d})")
+
+
+def rendered_dom(path: Path, capture: Capture) -> bytes:
+    """The rendered DOM a browser capture recorded (its ``urn:dom:`` record), which its text
+    was extracted from; raise WarcError if it is missing or is not what the manifest says."""
+    assert capture.browser is not None
+    record = capture.browser.dom
+    block = read_resource(path, record.record_id, member=capture.warc_member)
+    if hashlib.sha256(block).hexdigest() != record.sha256:
+        raise WarcError(capture.warc_path, f"capture {capture.id}: the DOM record "
+                                           f"{record.record_id} is not the one recorded")
+    return block
+
+
+def original_html(path: Path, capture: Capture) -> tuple[bytes, str | None, str]:
+    """The HTML a text of ``capture`` is judged against (the WARC at ``path``), its charset
+    and the record it comes from: a browser capture's rendered DOM, else the response body.
+    Raise ArchiverError if it cannot be read or is not HTML."""
+    if capture.browser is not None:
+        return rendered_dom(path, capture), "utf-8", capture.browser.dom.record_id
+    response = read_response(path, capture.response_record_id, member=capture.warc_member,
+                             stale_codings=capture.imported is not None)
+    if not response.is_html:
+        raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
+                                               "not HTML")
+    return response.body, response.charset, capture.response_record_id
 
 
 @dataclass(frozen=True)
@@ -197,6 +232,12 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
     if use_cache and (cached := _cached(cache.get(_CACHE_KIND, key))) is not None:
         return cached
     try:
+        if capture.browser is not None:  # judged against what the reader saw
+            from archiver.fidelity.compare import check_fidelity
+
+            body, charset, _ = original_html(warc, capture)
+            result = check_fidelity(text, text_rel, body, capture.page_url, extractor, charset)
+            return _saved(cache, key, result, use_cache)
         checked = (warcs or {}).get(capture.warc_path)
         records = {_record_key(k): v for k, v in checked.by_id.items()} if checked else {}
         record = records.get(_record_key(capture.response_record_id))
@@ -224,6 +265,11 @@ def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
         return Fidelity([Finding("payload-too-large", exc.reason, path=capture.warc_path)], None)
     except ArchiverError as exc:
         return Fidelity([Finding("fidelity-unverified", str(exc), path=text_rel)], None)
+    return _saved(cache, key, result, use_cache)
+
+
+def _saved(cache: Cache, key: str, result: Any, use_cache: bool) -> Fidelity:
+    """``result`` (a comparison's) as a Fidelity, cached under ``key`` if ``use_cache``."""
     if use_cache:
         data = {"findings": [{"code": f.code, "message": f.message, "path": f.path,
                               "line": f.line} for f in result.findings],

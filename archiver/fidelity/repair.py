@@ -25,12 +25,12 @@ from archiver.fidelity.extract import (
     extract_with,
     installed_extractor,
 )
+from archiver.fidelity.originals import original_html
 from archiver.fidelity.passages import BARE_PLACEHOLDER, LINK, parse_passage, parse_text
 from archiver.fileio import sha256_bytes
 from archiver.history import require_active
 from archiver.manifest import Extracted, Extractor, LinkEdit, Manifest, load_manifest
 from archiver.versions import current_text, write_text_version
-from archiver.warc.records import read_response
 
 _LOST_TARGETS = ("", "#")
 _BLOCKS = (
@@ -511,14 +511,12 @@ def plan_source_repairs(collection: Collection, manifest: Manifest) -> tuple[Rep
     if capture is None:
         raise ArchiverError(manifest.id, "the source has no archived original to repair from")
     extractor = origin.extractor if isinstance(origin, Extracted) else installed_extractor()
-    response = read_response(collection.resolve(capture.warc_path), capture.response_record_id,
-                             member=capture.warc_member,
-                             stale_codings=capture.imported is not None)
+    html, charset, evidence = original_html(collection.resolve(capture.warc_path), capture)
     try:
         text = collection.resolve(manifest.text.path).read_bytes().decode("utf-8")
     except OSError as exc:
         raise ArchiverError(manifest.text.path, f"cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ArchiverError(manifest.text.path, "the text is not UTF-8") from None
-    plan = propose_repairs(text, response.body, capture.page_url, extractor, response.charset)
-    return plan, f"{capture.warc_path}#{capture.response_record_id}"
+    plan = propose_repairs(text, html, capture.page_url, extractor, charset)
+    return plan, f"{capture.warc_path}#{evidence}"

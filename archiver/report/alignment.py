@@ -11,10 +11,9 @@ from archiver.collection import Collection
 from archiver.errors import ArchiverError
 from archiver.fidelity.align import align, joined
 from archiver.fidelity.extract import installed_extractor, rederive
-from archiver.fidelity.originals import original_capture
+from archiver.fidelity.originals import original_capture, original_html
 from archiver.fidelity.passages import Passage, parse_text
 from archiver.manifest import Capture, Extracted, Manifest
-from archiver.warc.records import read_response
 
 
 @dataclass(frozen=True)
@@ -103,15 +102,10 @@ def side_by_side(collection: Collection, manifest: Manifest, stored_text: str) -
     capture = original_capture(manifest) if manifest.text is not None else None
     if capture is None:
         raise ArchiverError(manifest.id, "no successful capture to compare the text with")
-    response = read_response(collection.resolve(capture.warc_path), capture.response_record_id,
-                             member=capture.warc_member,
-                             stale_codings=capture.imported is not None)
-    if not response.is_html:
-        raise ArchiverError(capture.warc_path, f"the original is {response.media_type}, "
-                                               "not HTML")
+    html, charset, _ = original_html(collection.resolve(capture.warc_path), capture)
     assert manifest.text is not None
     origin = manifest.text.origin
     extractor = origin.extractor if isinstance(origin, Extracted) else installed_extractor()
-    extraction = rederive(response.body, capture.final_url, extractor, response.charset)
+    extraction = rederive(html, capture.final_url, extractor, charset)
     name = f"{extraction.extractor.name} {extraction.extractor.version}"
     return SideBySide(capture, name, rows(stored_text, extraction.text))

@@ -16,6 +16,7 @@ from archiver.manifest import Extracted, HistoryEntry, Manifest, ManifestError, 
 from archiver.report.alignment import SideBySide, side_by_side
 from archiver.report.custody import CustodyView, custody_view
 from archiver.report.formats import name_of, summary
+from archiver.report.shown import Shown, browser_shots
 from archiver.sources import is_integrity
 from archiver.verify import DocumentReport, VerifyResult
 
@@ -65,6 +66,7 @@ class SourceView:
     history: list[dict[str, Any]] = field(default_factory=list)
     shows: list[str] = field(default_factory=list)
     does_not_show: list[str] = field(default_factory=list)
+    shown: list[Shown] = field(default_factory=list)  # browser captures' screenshot and text
 
     @property
     def fidelity_score(self) -> float | None:
@@ -216,6 +218,7 @@ def source_view(collection: Collection, report: DocumentReport,
     if manifest is not None:
         view.withdrawal = manifest.withdrawal
         view.history = _history(manifest)
+        view.shown = browser_shots(collection, manifest)
         if manifest.text is not None:
             _text(collection, manifest, view)
     _plain_language(view)

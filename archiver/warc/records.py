@@ -397,3 +397,93 @@ class _HashingReader:
             line = self._stream.readline(size)
         self.digest.update(line)
         return line
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """One record of a browser capture's WARC, before it is serialised: its type
+    (request, response, resource), target URI, date, block, Content-Type, and for a
+    resource the record it belongs to (WARC-Concurrent-To)."""
+
+    kind: str
+    uri: str
+    date: datetime
+    block: bytes
+    content_type: str
+    record_id: str
+    ip_address: str | None = None
+    concurrent_to: str | None = None
+
+
+def new_record_id() -> str:
+    """A fresh WARC-Record-ID (a urn:uuid in angle brackets)."""
+    return _record_id()
+
+
+def build_records(filename: str, date: datetime, info: Mapping[str, str],
+                  specs: Iterable[RecordSpec]) -> tuple[bytes, str]:
+    """Serialise a warcinfo record (``info`` fields added) and then ``specs``, each with its
+    sha256 block digest and (HTTP messages and resources) payload digest; return the WARC's
+    bytes and the warcinfo's record id."""
+    warcinfo_id = _record_id()
+    fields = {"software": f"archiver/{__version__}", "format": FORMAT,
+              "conformsTo": CONFORMS_TO, "payloadDigest": PAYLOAD_DIGEST, **info}
+    info_block = "".join(f"{k}: {v}\r\n" for k, v in fields.items()).encode()
+    parts = [_record([
+        ("WARC-Type", "warcinfo"), ("WARC-Record-ID", warcinfo_id),
+        ("WARC-Date", _warc_date(date)), ("WARC-Filename", filename),
+        ("Content-Type", "application/warc-fields"),
+        ("WARC-Block-Digest", sha256_digest(info_block)),
+    ], info_block)]
+    for spec in specs:
+        http = spec.kind in ("request", "response")
+        payload = _http_payload(spec.block) if http else spec.block
+        headers = [("WARC-Type", spec.kind), ("WARC-Record-ID", spec.record_id),
+                   ("WARC-Target-URI", spec.uri), ("WARC-Date", _warc_date(spec.date))]
+        if spec.ip_address:
+            headers.append(("WARC-IP-Address", spec.ip_address))
+        headers.append(("WARC-Warcinfo-ID", warcinfo_id))
+        if spec.concurrent_to:
+            headers.append(("WARC-Concurrent-To", spec.concurrent_to))
+        headers += [("Content-Type", spec.content_type),
+                    ("WARC-Block-Digest", sha256_digest(spec.block)),
+                    ("WARC-Payload-Digest", sha256_digest(payload))]
+        parts.append(_record(headers, spec.block))
+    return b"".join(parts), warcinfo_id
+
+
+def read_back(data: bytes, name: str) -> list[tuple[str, str]]:
+    """Read a WARC just built as any reader would, checking every digest; return each
+    record's (type, record id); raise WarcError if it does not read back whole."""
+    found = []
+    try:
+        for record in ArchiveIterator(io.BytesIO(data), check_digests="raise"):
+            stream = record.raw_stream
+            while stream.read(_READ_BLOCK):
+                pass
+            if stream.limit:
+                raise WarcError(name, "a record of the capture WARC is truncated")
+            found.append((record.rec_type, record.rec_headers.get_header("WARC-Record-ID")))
+    except ArchiveLoadFailed as exc:
+        raise WarcError(name, f"the capture WARC does not read back: {_one_line(exc)}") from None
+    return found
+
+
+def read_resource(path: Path, record_id: str, *, member: str | None = None) -> bytes:
+    """The block of resource record ``record_id`` of the WARC at ``path`` (digests checked);
+    raise WarcError if it is missing, truncated or damaged."""
+    where = f"{path}/{member}" if member else path
+    try:
+        with open_warc(path, member) as stream:
+            for record in ArchiveIterator(stream, check_digests="raise"):
+                if record.rec_headers.get_header("WARC-Record-ID") != record_id:
+                    continue
+                block = record.raw_stream.read()
+                if record.raw_stream.limit:
+                    raise WarcError(where, f"record {record_id} is truncated")
+                return block
+    except ArchiveLoadFailed as exc:
+        raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise WarcError(where, f"cannot read WARC: {_one_line(exc)}") from None
+    raise WarcError(where, f"no record {record_id}")
