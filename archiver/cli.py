@@ -53,7 +53,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "add": ("archiver add from-union.txt --id union-copy --url https://example.org/harbour "
             "--title \"Harbour stays open\" --received-from \"fishers' union\"",),
     "verify": ("archiver verify", "archiver verify union-copy --format json --output verify.json",
-               "archiver verify --strict --problems-only --log audit.jsonl"),
+               "archiver verify --strict --problems-only --log audit.jsonl",
+               "archiver verify live-blog --replay"),
     "report": ("archiver report --output report.html",
                "archiver report --output report/   (a folder: an index and a page per source)"),
     "check-warc": ("archiver check-warc corpus/harbour-ruling/*.warc.gz",
@@ -62,6 +63,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                         "--data seals/000001-20261203T131332Z/seal.json",
                         "archiver check-timestamp reply.tsr --digest sha256:<hex> --ca root.pem"),
     "capture": ("archiver capture https://example.org/news/harbour --new-id harbour-ruling",
+                "archiver capture https://example.org/live-blog --browser --new-id live-blog",
                 "archiver capture --id union-copy",
                 "archiver capture --id union-copy --from-archive https://web.archive.org/web/ "
                 "--at 2026-11-30T12:00:00Z"),
@@ -908,7 +910,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--browser-path", metavar="PATH",
                    help="with --browser: the Chromium to run (default: chromium, "
                         "chromium-browser or google-chrome on PATH)")
-    p.add_argument("--viewport", default="1280x800", metavar="WxH",
+    p.add_argument("--viewport", default="1280x800", metavar="WIDTHxHEIGHT",
                    help="with --browser: the window size in CSS pixels (default 1280x800)")
     p.add_argument("--trust-spki", action="append", default=[], metavar="HASH",
                    help="with --browser: also trust a certificate whose public key has this "

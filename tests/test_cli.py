@@ -307,8 +307,8 @@ def test_every_command_explains_itself(capsys) -> None:
                 continue
             assert action.help, (words, action.dest)
             if action.metavar is not None:
-                assert action.metavar == action.metavar.upper() or ":" in action.metavar, (
-                    words, action.metavar)
+                assert action.metavar.replace("WIDTHxHEIGHT", "SIZE").isupper() or (
+                    ":" in action.metavar), (words, action.metavar)
             elif not action.option_strings:  # an option's value shows as its DEST upper-cased
                 assert action.choices, (words, action.dest)
         options = {o for a in parser._actions for o in a.option_strings}
