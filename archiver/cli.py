@@ -42,7 +42,7 @@ what the report's words mean:
             review (repair, or accept with a reason); fails only with --strict
   ok        the source has no open finding (it may have accepted ones)
   accepted  a finding a reviewer accepted, with the reason; still listed, never fails
-  error / warning before a finding: its severity (the README's table lists every code)"""
+  error / warning before a finding: its severity (docs/findings.md lists every code)"""
 BY_HELP = "who makes the change, for the history (default: the login user name)"
 REASON_HELP = "why, in a sentence: kept in the source's history and shown in reports"
 ID_HELP = "the source's id (its manifest is manifests/ID.json)"

@@ -192,10 +192,10 @@ def unaccept_finding(collection: Collection, source_id: str, code: str, *,
 def _check_acceptable(code: str, reason: str) -> None:
     """Refuse an unknown code, one that acceptance cannot talk away, or a blank reason."""
     if code not in RULES:
-        raise ArchiverError(code, "not a finding code (see the README's table)")
+        raise ArchiverError(code, "not a finding code (see docs/findings.md)")
     if is_integrity(code):
         raise ArchiverError(code, "an integrity finding cannot be accepted: restore the file "
-                                  "from a backup (see the README's table)")
+                                  "from a backup (see the finding codes: docs/findings.md)")
     if code in UNREVIEWABLE:
         raise ArchiverError(code, f"cannot be accepted: {UNREVIEWABLE[code]}")
     if not reason.strip():

@@ -175,8 +175,8 @@ def test_accept_refuses_integrity_findings(root: Path, capsys) -> None:
                  "it is fine", "--root", str(root)])
     err = capsys.readouterr().err
     assert code == 2 and err == ("archiver: hash-mismatch: an integrity finding cannot be "
-                                 "accepted: restore the file from a backup (see the README's "
-                                 "table)\n")
+                                 "accepted: restore the file from a backup (see the finding "
+                                 "codes: docs/findings.md)\n")
     assert json.loads((root / "manifests/note.json").read_text())["accepted"] == []
 
 

@@ -441,7 +441,7 @@ def test_this_repositorys_seed_manifests_pass_and_are_never_written(tmp_path) ->
 
 
 def _readme_block(language: str) -> str:
-    readme = (ROOT / "README.md").read_text("utf-8")
+    readme = (ROOT / "docs" / "history.md").read_text("utf-8")
     section = readme[readme.index("### The history chain, and how to check it"):]
     return re.search(rf"```{language}\n(.*?)```", section, re.S)[1]  # type: ignore[index]
 

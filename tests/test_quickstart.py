@@ -28,7 +28,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "examples" / "quickstart.sh"
 # Where the quick start is written: the page, and its section (None: the whole page).
-QUICKSTART = (ROOT / "README.md", "## Quick start: your own collection")
+QUICKSTART = (ROOT / "docs" / "quickstart.md", None)
+# The README's short version: its commands, in order, are the quick start's, and what output it
+# shows is the quick start's too.
+README_QUICKSTART = (ROOT / "README.md", "## Quick start")
 SHOWN_FOLDER = "/tmp/qs"
 
 _NORMALISE = [
@@ -78,9 +81,9 @@ def _trim(output: list[str]) -> list[str]:
     return output
 
 
-def shown_session() -> list[tuple[str, list[str]]]:
+def shown_session(where: tuple[Path, str | None] = QUICKSTART) -> list[tuple[str, list[str]]]:
     """The commands and output of the quick start's ``console`` blocks, in order."""
-    page, heading = QUICKSTART
+    page, heading = where
     text = page.read_text(encoding="utf-8")
     if heading is not None:
         assert heading in text.splitlines(), f"{page.name} has no section {heading!r}"
@@ -159,6 +162,22 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
     for port in (site_port, tsa_port):
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), 1):
             pass
+
+
+def test_the_readme_shows_the_quick_start_in_short() -> None:
+    """Each command of the README's short quick start is one of the full quick start's, in
+    the same order; where the README shows its output, it is the full quick start's."""
+    full = [(normalise(c), [normalise(line) for line in out]) for c, out in shown_session()]
+    short = shown_session(README_QUICKSTART)
+    assert len(short) >= 8, "the README's quick start shows almost nothing"
+    at = 0
+    for command, output in short:
+        command, output = normalise(command), [normalise(line) for line in output]
+        found = next((i for i in range(at, len(full)) if full[i][0] == command), None)
+        assert found is not None, f"not in the quick start (or out of order): $ {command}"
+        assert output in ([], full[found][1]), f"$ {command} prints otherwise:\n" + "\n".join(
+            difflib.unified_diff(full[found][1], output, "quick start", "README", lineterm=""))
+        at = found + 1
 
 
 def test_the_tsa_names_a_busy_port(tmp_path: Path) -> None:
