@@ -364,6 +364,9 @@ def test_check_warc_command(captured, capsys) -> None:
     assert report["verdict"] == "intact"
     assert [r["type"] for r in report["records"]] == ["warcinfo", "request", "response"]
     assert report["records"][2]["payload_digest"] == "verified"
+    code, out, _ = run(capsys, "check-warc", str(warc))  # the text form says what it verified
+    assert code == 0 and out.strip().endswith(": intact (3 records; payload digests verified: 2 "
+                                              "over an unchunked body (every convention agrees))")
     data = bytearray(warc.read_bytes())
     data[len(data) // 2] ^= 0xFF
     warc.write_bytes(bytes(data))

@@ -312,6 +312,13 @@ def render_warc_json(reports: list[WarcReport], out: IO[str]) -> None:
     _write_json([_warc_dict(r) for r in reports], out)
 
 
+# what each payload digest was found to cover (warc.verdict.RecordInfo.payload_convention)
+_CONVENTIONS = {"both": "over an unchunked body (every convention agrees)",
+                "raw": "over the bytes as transferred (warcio's, FastWARC's)",
+                "dechunked": "over the de-chunked body (the standard's, jwarc's)",
+                "block": "over the whole block (a ClueWeb09 quirk)"}
+
+
 def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
     """``check-warc`` as text: a verdict line per file, then its findings."""
     style = {"intact": "green", "damaged": "bold red", "non-conformant": "yellow"}
@@ -319,8 +326,8 @@ def render_warc_text(reports: list[WarcReport], out: IO[str]) -> None:
     for r in reports:
         conventions = Counter(rec.payload_convention for rec in r.records
                               if rec.payload_convention)
-        tail = "; payload digests: " + ", ".join(
-            f"{n} {c}" for c, n in sorted(conventions.items())) if conventions else ""
+        tail = "; payload digests verified: " + ", ".join(
+            f"{n} {_CONVENTIONS[c]}" for c, n in sorted(conventions.items())) if conventions else ""
         lines.append(f"[bold]{_shown(str(r.path))}[/]: [{style[r.verdict]}]{r.verdict}[/] "
                      f"({len(r.records)} records{_shown(tail)})")
         if r.signature is not None:
