@@ -312,12 +312,16 @@ def test_a_frame_of_another_site_is_recorded_with_its_resources(
 def test_a_renderer_that_crashes_is_one_line(browser_site: BrowserSite):  # noqa: F811
     url = browser_site.http + "/slow.html"
 
-    def crash(browser: Browser) -> None:
-        # the page never finishes loading; a second session on its tab crashes the renderer
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            pages = [t for t in browser.call("Target.getTargets")["targetInfos"]
-                     if t["type"] == "page" and t["url"] == url]
+    def crash(browser: Browser, before: set[str]) -> None:
+        # the page never finishes loading; a second session on its tab crashes the renderer.
+        # Its tab is the page target that was not there before (its URL may still be
+        # about:blank while a loaded machine commits the navigation)
+        started = time.monotonic()
+        while time.monotonic() < started + 50:
+            new = [t for t in browser.call("Target.getTargets")["targetInfos"]
+                   if t["type"] == "page" and t["targetId"] not in before]
+            pages = [t for t in new if t["url"] == url] or (
+                new if time.monotonic() > started + 3 else [])
             if pages:
                 session = browser.call("Target.attachToTarget", targetId=pages[0]["targetId"],
                                        flatten=True)["sessionId"]
@@ -327,10 +331,11 @@ def test_a_renderer_that_crashes_is_one_line(browser_site: BrowserSite):  # noqa
 
     with (tempfile.TemporaryDirectory() as profile,
           Browser(find_browser(), Path(profile), capture_args(1280, 800)) as browser):
-        crasher = threading.Thread(target=crash, args=(browser,))
+        before = {t["targetId"] for t in browser.call("Target.getTargets")["targetInfos"]}
+        crasher = threading.Thread(target=crash, args=(browser, before))
         crasher.start()
         with pytest.raises(CaptureError) as raised:
-            capture_page(browser, url, BrowserOptions(allow_private=True, timeout=20))
+            capture_page(browser, url, BrowserOptions(allow_private=True, timeout=60))
         crasher.join()
     assert str(raised.value) == f"{url}: the page's renderer crashed"
 
