@@ -352,3 +352,23 @@ def test_a_page_that_never_goes_idle_is_captured_when_the_wait_is_capped(
     (trickle,) = [h for h in page.hops if h.url.endswith("/slow/forever.png")]
     assert trickle.body is None  # never finished: no body, so no response record
     assert "keeps a request open" in page.text
+
+
+def test_ctrl_c_during_a_browser_capture_ends_at_once(collection, capsys,
+                                                       browser_site: BrowserSite):  # noqa: F811
+    """Ctrl-C while a page trickles in (a byte a second, --timeout 60): the browser is ended,
+    the run stops with one line, exit 130, long before the page's deadline, nothing written."""
+    import os
+    import signal
+
+    url = browser_site.http + "/slow.html"
+    capture_run = subprocess.Popen(
+        [sys.executable, "-m", "archiver", "capture", url, "--browser", "--allow-private",
+         "--timeout", "60", "--root", str(collection.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)  # the browser starts and the page begins to load (not a timing assertion)
+    os.killpg(capture_run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = capture_run.communicate(timeout=30)  # well before the page's 60 s deadline
+    assert (capture_run.returncode, err) == (130, "archiver: interrupted\n")
+    assert [p for p in files(collection) if p.startswith("corpus/")] == []
+    assert main(["verify", "--root", str(collection.root), "--jobs", "1"]) == 0

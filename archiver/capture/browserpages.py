@@ -106,6 +106,9 @@ def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task
                 except ArchiverError as exc:
                     yield CaptureOutcome(url=url, source_id=sid, error=exc)
         finally:
+            # on Ctrl-C (or a caller that stops early): the browser ends first, so that every
+            # tab's wait ends at once; a commit in progress ends whole
+            browser.close()
             pool.shutdown(cancel_futures=True)
 
 
