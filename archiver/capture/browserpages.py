@@ -7,10 +7,10 @@ the rendered DOM, then the manifest that commits them; a page that fails leaves 
 
 from __future__ import annotations
 
+import functools
 import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from archiver.capture.pages import (
     add_text,
     capturable,
     committer,
+    run_tasks,
     source_id_for,
     taken,
 )
@@ -95,21 +96,10 @@ def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task
     commit = committer(collection, wait)
     args = capture_args(run.page.width, run.page.height, run.page.trusted_spki)
     with (tempfile.TemporaryDirectory(prefix="archiver-chromium-") as profile,
-          Browser(executable, Path(profile), args) as browser,
-          ThreadPoolExecutor(max_workers=run.jobs) as pool):
-        futures = {pool.submit(task, browser, commit): (url, sid) for url, sid, task in tasks}
-        try:
-            for future in as_completed(futures):
-                url, sid = futures[future]
-                try:
-                    yield future.result()
-                except ArchiverError as exc:
-                    yield CaptureOutcome(url=url, source_id=sid, error=exc)
-        finally:
-            # on Ctrl-C (or a caller that stops early): the browser ends first, so that every
-            # tab's wait ends at once; a commit in progress ends whole
-            browser.close()
-            pool.shutdown(cancel_futures=True)
+          Browser(executable, Path(profile), args) as browser):
+        # on Ctrl-C the browser ends first, so that every tab's wait ends at once
+        yield from run_tasks(run.jobs, [(url, sid, functools.partial(task, browser, commit))
+                                        for url, sid, task in tasks], browser.close)
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,20 @@ def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
     throttle = HostThrottle(options.per_host, options.delay)
     pool_size = max(options.jobs, options.per_host)
     with (_archiver(min(options.jobs, len(tasks), default_jobs())) as archive,
-          Fetcher(options, throttle=throttle, pool_size=pool_size) as fetcher,
-          ThreadPoolExecutor(max_workers=options.jobs) as pool):
-        futures = {pool.submit(task, fetcher, archive): (url, sid) for url, sid, task in tasks}
+          Fetcher(options, throttle=throttle, pool_size=pool_size) as fetcher):
+        # on Ctrl-C, downloads in flight stop within a fraction of a second
+        yield from run_tasks(options.jobs, [(url, sid, functools.partial(task, fetcher, archive))
+                                            for url, sid, task in tasks], fetcher.cancel)
+
+
+def run_tasks(workers: int, calls: list[tuple[str | None, str | None, Callable[[], Any]]],
+              stop: Callable[[], None]) -> Iterator[CaptureOutcome]:
+    """Run each (url, source id, call) in ``workers`` threads, yielding outcomes as they
+    finish (an ArchiverError as the outcome's error). On the way out, Ctrl-C or a caller that
+    stops early included, ``stop`` ends the work in flight at once; a commit in progress
+    ends whole."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(call): (url, sid) for url, sid, call in calls}
         try:
             for future in as_completed(futures):
                 url, sid = futures[future]
@@ -205,9 +216,7 @@ def _outcomes(tasks: list[tuple[str | None, str | None, _Task]],
                 except ArchiverError as exc:
                     yield CaptureOutcome(url=url, source_id=sid, error=exc)
         finally:
-            # on Ctrl-C (or a caller that stops early): downloads in flight stop within a
-            # fraction of a second; a commit in progress ends whole
-            fetcher.cancel()
+            stop()
             pool.shutdown(cancel_futures=True)
 
 
