@@ -56,6 +56,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                "archiver verify --strict --problems-only --log audit.jsonl",
                "archiver verify live-blog --replay"),
     "report": ("archiver report --output report.html",
+               "archiver report --output report.html --replay",
                "archiver report --output report/   (a folder: an index and a page per source)"),
     "check-warc": ("archiver check-warc corpus/harbour-ruling/*.warc.gz",
                    "archiver check-warc crawl.wacz --format json"),
@@ -242,12 +243,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 _ONE_PAGE_SOURCES = 1000
 
 
-def _replayed(collection: Collection, result: VerifyResult, args: argparse.Namespace) -> None:
-    """Add the findings of replaying each browser capture (verify --replay) to ``result``."""
+def _replayed(collection: Collection, result: VerifyResult, args: argparse.Namespace,
+              images: dict[str, bytes] | None = None) -> None:
+    """Add the findings of replaying each browser capture (verify --replay) to ``result``;
+    ``images`` gets where each replay's screenshot differs (report --replay)."""
     from archiver.replay import ReplayOptions, pywb_bin, replay_findings
 
     options = ReplayOptions(pywb=pywb_bin(args.pywb), browser_path=args.browser_path)
-    found = replay_findings(collection, [d.id for d in result.documents], options)
+    found = replay_findings(collection, [d.id for d in result.documents], options, images)
     for document in result.documents:
         document.findings = sorted(document.findings + found.get(document.id, []),
                                    key=lambda f: (f.path or "", f.line or 0, f.code))
@@ -261,6 +264,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     collection = _open(args)
     folder = not args.output.lower().endswith((".html", ".htm"))
+    if folder and args.replay:
+        raise ArchiverError(args.output, "--replay shows its images in a one-page report: give "
+                                         "a PATH ending in .html")
+    images: dict[str, bytes] = {}
     with collection.reading(wait=args.wait, on_wait=_waiting(collection, args)):
         count = len(args.ids or collection.ids())
         if not folder and count > _ONE_PAGE_SOURCES:  # said before minutes of verifying
@@ -268,12 +275,14 @@ def cmd_report(args: argparse.Namespace) -> int:
                                              "name a folder (a PATH not ending in .html) to "
                                              "write an index and a page per source")
         result = _verified(collection, args)
+        if args.replay:
+            _replayed(collection, result, args, images)
         if folder:
             from archiver.report.folder import write_report_folder
 
             write_report_folder(collection, result, now(), Path(args.output), jobs=args.jobs)
         else:
-            page = render_html(build_report(collection, result, now()))
+            page = render_html(build_report(collection, result, now(), images))
     if not folder:
         _emit(lambda out: out.write(page), args.output)
     print(f"wrote the report of {len(result.documents)} source(s) to {args.output}",
@@ -849,6 +858,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="check every WARC and recompute fidelity and text damage instead of "
                         "using the cache")
+    p.add_argument("--replay", action="store_true",
+                   help="also replay each browser capture in pywb in headless Chromium (as "
+                        "verify --replay does), and show where a replay's screenshot differs "
+                        "(one-page report)")
+    p.add_argument("--pywb", metavar="BIN",
+                   help="with --replay: pywb's bin/ folder (default: $ARCHIVER_PYWB)")
+    p.add_argument("--browser-path", metavar="PATH",
+                   help="with --replay: the Chromium to run (default: chromium on PATH)")
 
     p = add("check-warc", cmd_check_warc, "check the integrity of WARC, ARC and WACZ files, "
             "record by record", collection=False)

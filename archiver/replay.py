@@ -115,10 +115,11 @@ def _await(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
     raise ArchiverError("wayback", f"pywb did not start: {said[-1] if said else 'no output'}")
 
 
-def replay_findings(collection: Collection, source_ids: list[str], options: ReplayOptions
-                    ) -> dict[str, list[Finding]]:
+def replay_findings(collection: Collection, source_ids: list[str], options: ReplayOptions,
+                    images: dict[str, bytes] | None = None) -> dict[str, list[Finding]]:
     """Replay every browser capture of the sources ``source_ids``; return the findings of
-    each source that has any."""
+    each source that has any. ``images``, if given, gets a PNG for each capture whose
+    replayed screenshot differs (by capture id): the replay, dimmed, the differing pixels red."""
     captures = []
     for sid in source_ids:
         manifest = load_manifest(collection.manifest_path(sid))
@@ -133,14 +134,15 @@ def replay_findings(collection: Collection, source_ids: list[str], options: Repl
           tempfile.TemporaryDirectory(prefix="archiver-chromium-") as profile,
           Browser(executable, Path(profile), capture_args(1280, 800)) as browser):
         for sid, capture in captures:
-            findings = _replay_one(collection, browser, pywb, capture, options)
+            findings = _replay_one(collection, browser, pywb, capture, options, images)
             if findings:
                 found.setdefault(sid, []).extend(findings)
     return found
 
 
 def _replay_one(collection: Collection, browser: Browser, pywb: _Pywb, capture: Capture,
-                options: ReplayOptions) -> list[Finding]:
+                options: ReplayOptions, images: dict[str, bytes] | None = None
+                ) -> list[Finding]:
     assert capture.browser is not None
     where = capture.warc_path
     warc = collection.resolve(where)
@@ -160,7 +162,10 @@ def _replay_one(collection: Collection, browser: Browser, pywb: _Pywb, capture: 
         findings.append(Finding("replay-text-differs", f"capture {capture.id}: {diff}",
                                 path=where))
     same_browser = replayed.browser.partition("/")[2] == capture.browser.browser.version
-    if (diff := _pixel_difference(recorded_view, replayed.viewport_png)) is not None:
+    if (found := _pixel_difference(recorded_view, replayed.viewport_png)) is not None:
+        diff, image = found
+        if images is not None and image is not None:
+            images[capture.id] = image
         versions = ("the same browser version" if same_browser else
                     f"recorded with {capture.browser.browser.version}, replayed with "
                     f"{replayed.browser.partition('/')[2]}")
@@ -209,9 +214,9 @@ def _text_difference(recorded: str, replayed: str) -> str | None:
             f"{len(gained)} added; first: {first[:80]!r}")
 
 
-def _pixel_difference(recorded: bytes, replayed: bytes) -> str | None:
+def _pixel_difference(recorded: bytes, replayed: bytes) -> tuple[str, bytes | None] | None:
     """None if the screenshots are pixel-identical, else the share of differing pixels and
-    their bounding box."""
+    their bounding box, and an image of where they differ (None if the sizes differ)."""
     if recorded == replayed:
         return None
     from PIL import Image, ImageChops
@@ -219,14 +224,19 @@ def _pixel_difference(recorded: bytes, replayed: bytes) -> str | None:
     old = Image.open(io.BytesIO(recorded)).convert("RGB")
     new = Image.open(io.BytesIO(replayed)).convert("RGB")
     if old.size != new.size:
-        return f"the replayed screenshot is {new.size[0]}x{new.size[1]}, not " \
-               f"{old.size[0]}x{old.size[1]}"
+        return (f"the replayed screenshot is {new.size[0]}x{new.size[1]}, not "
+                f"{old.size[0]}x{old.size[1]}", None)
     diff = ImageChops.difference(old, new).convert("L")
     box = diff.getbbox()
     if box is None:
         return None
     changed = sum(diff.point(lambda v: 255 if v else 0).histogram()[1:])
     share = changed / (old.size[0] * old.size[1])
+    mask = diff.point(lambda v: 255 if v else 0)
+    shown = Image.blend(new, Image.new("RGB", new.size, "white"), 0.6)  # the replay, dimmed
+    shown.paste(Image.new("RGB", new.size, (220, 0, 0)), mask=mask)
+    png = io.BytesIO()
+    shown.save(png, format="PNG")
     return (f"{share:.2%} of the screenshot's pixels differ ({changed} pixels), within "
-            f"x {box[0]}-{box[2]}, y {box[1]}-{box[3]}")
+            f"x {box[0]}-{box[2]}, y {box[1]}-{box[3]}", png.getvalue())
 

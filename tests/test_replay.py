@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -222,3 +224,29 @@ def test_an_https_http2_capture_replays_pixel_and_text_identical(
                  "--trust-spki", browser_site.spki, browser_site.https + "/index.html"]) == 0
     capsys.readouterr()
     assert verify(collection, capsys, "--replay") == (0, [])
+
+
+def test_the_report_shows_where_a_replay_differs(collection, capsys, tmp_path):
+    """report --replay: the replay's screenshot differs (the image removed), and the one-page
+    report shows where, as an image beside the finding; without --replay, no such image."""
+    drop_record(collection, "/river.png", from_manifest=True)
+    page = tmp_path / "report.html"
+    assert main(["report", "--root", str(collection.root), "--output", str(page), "--replay",
+                 "--pywb", str(PYWB_BIN)]) == 0
+    html = page.read_text("utf-8")
+    assert "replay-screenshot-differs" in html
+    [image] = re.findall(r'<figure class="replay-diff"><img src="data:image/png;base64,'
+                         r'([A-Za-z0-9+/=]+)"', html)
+    from PIL import Image
+
+    shown = Image.open(io.BytesIO(base64.b64decode(image))).convert("RGB")
+    colours = shown.getcolors(shown.size[0] * shown.size[1]) or []
+    reds = sum(n for n, colour in colours if colour == (220, 0, 0))
+    assert reds > 0  # the differing pixels are marked
+    plain = tmp_path / "plain.html"
+    assert main(["report", "--root", str(collection.root), "--output", str(plain)]) == 0
+    assert 'class="replay-diff"' not in plain.read_text("utf-8")
+    capsys.readouterr()
+    assert main(["report", "--root", str(collection.root), "--output", str(tmp_path / "dir"),
+                 "--replay"]) == 2
+    assert "--replay shows its images in a one-page report" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from archiver.collection import Collection
@@ -20,6 +21,7 @@ class Shown:
     screenshot: str | None = None
     text: str | None = None
     problem: str | None = None
+    replay_diff: str | None = None  # where a replay's screenshot differs (report --replay)
 
 
 def _block(collection: Collection, capture: Capture, record: BrowserRecord) -> bytes:
@@ -31,8 +33,14 @@ def _block(collection: Collection, capture: Capture, record: BrowserRecord) -> b
     return block
 
 
-def browser_shots(collection: Collection, manifest: Manifest) -> list[Shown]:
-    """Each browser capture of ``manifest`` with what it showed."""
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def browser_shots(collection: Collection, manifest: Manifest,
+                  diffs: Mapping[str, bytes] | None = None) -> list[Shown]:
+    """Each browser capture of ``manifest`` with what it showed, and (``diffs``, by capture
+    id, from a replay) where its replay's screenshot differs."""
     shots = []
     for capture in manifest.captures:
         if capture.browser is None:
@@ -43,6 +51,7 @@ def browser_shots(collection: Collection, manifest: Manifest) -> list[Shown]:
         except WarcError as exc:
             shots.append(Shown(capture, problem=str(exc)))
             continue
-        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        shots.append(Shown(capture, url, text))
+        diff = (diffs or {}).get(capture.id)
+        shots.append(Shown(capture, _data_url(png), text,
+                           replay_diff=_data_url(diff) if diff is not None else None))
     return shots

@@ -4,6 +4,7 @@ and its text; plain data for the template, so no template reaches into the colle
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -203,9 +204,11 @@ def _plain_language(view: SourceView) -> None:
 
 
 def source_view(collection: Collection, report: DocumentReport,
-                custody: CustodyView | None = None) -> SourceView:
+                custody: CustodyView | None = None,
+                replay_diffs: Mapping[str, bytes] | None = None) -> SourceView:
     """What the report shows of one source, from its verify report and its files; its
-    ``custody`` view when already made (a worker gets the view, not the seal's keys)."""
+    ``custody`` view when already made (a worker gets the view, not the seal's keys); where
+    its browser captures' replays differ (``replay_diffs``, by capture id)."""
     anchor = _anchor(report.id)
     findings = _findings(anchor, report.findings)
     try:
@@ -218,7 +221,7 @@ def source_view(collection: Collection, report: DocumentReport,
     if manifest is not None:
         view.withdrawal = manifest.withdrawal
         view.history = _history(manifest)
-        view.shown = browser_shots(collection, manifest)
+        view.shown = browser_shots(collection, manifest, replay_diffs)
         if manifest.text is not None:
             _text(collection, manifest, view)
     _plain_language(view)
@@ -264,10 +267,12 @@ def stamp_time(generated: datetime) -> str:
     return f"{generated:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def build_report(collection: Collection, result: VerifyResult, generated: datetime
-                 ) -> ReportView:
-    """The report of a verify run over ``collection``, made at ``generated``."""
+def build_report(collection: Collection, result: VerifyResult, generated: datetime,
+                 replay_diffs: Mapping[str, bytes] | None = None) -> ReportView:
+    """The report of a verify run over ``collection``, made at ``generated``; with
+    ``replay_diffs`` (``report --replay``), where each replay's screenshot differs."""
     ordered = sorted(result.documents, key=problems_first)
     return ReportView(__version__, str(collection.root), stamp_time(generated),
-                      summary(result), [source_view(collection, d) for d in ordered],
+                      summary(result),
+                      [source_view(collection, d, replay_diffs=replay_diffs) for d in ordered],
                       _findings("collection", result.collection_findings))
