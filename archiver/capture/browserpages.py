@@ -26,12 +26,13 @@ from archiver.capture.pages import (
     add_text,
     capturable,
     committer,
+    new_urls,
     run_tasks,
     source_id_for,
     taken,
 )
 from archiver.collection import DEFAULT_WAIT, Collection
-from archiver.errors import ArchiverError, CaptureError
+from archiver.errors import CaptureError
 from archiver.fidelity.extract import Extraction, extract
 from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
@@ -63,13 +64,7 @@ def capture_urls_browser(collection: Collection, urls: Iterable[str], run: Brows
                          wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
     """Capture each URL in the browser as a new source (as ``capture_urls`` does over HTTP),
     yielding outcomes as they finish."""
-    unique = list(dict.fromkeys(urls))
-    if new_id is not None:
-        if len(unique) != 1:
-            raise ArchiverError(new_id, "--new-id names one new source: give exactly one URL")
-        if collection.new_manifest_path(new_id).exists():
-            raise ArchiverError(new_id, f"source {new_id!r} exists already; add a capture to "
-                                        f"it with --id {new_id}")
+    unique = new_urls(collection, urls, new_id)
     executable = find_browser(run.browser_path)  # before the lock: a missing browser is usage
     tasks = [(url, new_id, _new_source(collection, url, run.page, new_id, by))
              for url in unique]

@@ -135,6 +135,15 @@ def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOp
     user), for the history. Takes the collection's write lock (waiting at most ``wait``
     seconds) before fetching anything and again for each commit, where an id another run
     committed meanwhile is refused: two runs never both take one URL's id."""
+    unique = new_urls(collection, urls, new_id)
+    tasks = [(url, new_id, _new_source_task(collection, url, options, new_id, by))
+             for url in unique]
+    return _run(collection, tasks, options, wait)
+
+
+def new_urls(collection: Collection, urls: Iterable[str], new_id: str | None) -> list[str]:
+    """The URLs to capture as new sources, each once; ``new_id`` (the id of the new source of
+    a single URL) refused, before anything is fetched, if it is taken or reserved."""
     unique = list(dict.fromkeys(urls))
     if new_id is not None:
         if len(unique) != 1:
@@ -142,9 +151,7 @@ def capture_urls(collection: Collection, urls: Iterable[str], options: CaptureOp
         if collection.new_manifest_path(new_id).exists():
             raise ArchiverError(new_id, f"source {new_id!r} exists already; add a capture to "
                                         f"it with --id {new_id}")
-    tasks = [(url, new_id, _new_source_task(collection, url, options, new_id, by))
-             for url in unique]
-    return _run(collection, tasks, options, wait)
+    return unique
 
 
 def capture_existing(collection: Collection, ids: Iterable[str], options: CaptureOptions,

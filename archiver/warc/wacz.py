@@ -103,26 +103,9 @@ def _check(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: Any) -> 
     else:
         _check_digest(_json(_member(wacz, _DIGEST), _DIGEST), package_bytes, report, find)
     for resource in resources:
-        name = resource["path"]
-        if name not in names:
-            find("wacz-file-missing", f"{name} is listed in {_PACKAGE} but not in the zip")
-            continue
-        algorithm = resource["hash"].partition(":")[0]
-        try:
-            found, size = _hash_member(wacz, name, report, path, algorithm)
-        except _ZIP_ERRORS as exc:
-            find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
-            continue
-        if (f"{algorithm}:{found}", size) != (resource["hash"], resource["bytes"]):
-            find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} bytes "
-                 f"{resource['hash']}, found {size} bytes {algorithm}:{found}")
+        _check_listed(wacz, names, resource, report, path, find)
     listed = [r["path"] for r in resources]
-    # an entry outside the package's hash chain: nothing vouches for it, and a replay tool
-    # may still serve it (a WARC under archive/, an index)
-    for name in sorted(names - set(listed) - {_PACKAGE, _DIGEST}):
-        if not name.endswith("/") or wacz.getinfo(name).file_size:  # a folder holds no bytes
-            find("wacz-file-unlisted", f"{name} is in the zip but not listed in {_PACKAGE}, "
-                 "so no hash vouches for it")
+    _check_unlisted(wacz, names, listed, find)
     if not any(n.startswith("archive/") for n in listed):
         find("wacz-invalid", f"{_PACKAGE} lists no WARC under archive/")
     if not any(n.startswith("indexes/") and n.endswith(_INDEX_SUFFIXES) for n in listed):
@@ -164,29 +147,50 @@ def _check_multi(wacz: zipfile.ZipFile, report: WarcReport, path: Path, find: An
         find("wacz-invalid", f"a multi-WACZ package whose {_PACKAGE} lists no .wacz member")
     for resource in resources:
         name = resource["path"]
-        if name not in names:
-            find("wacz-file-missing", f"{name} is listed in {_PACKAGE} but not in the zip")
+        if not (_check_listed(wacz, names, resource, report, path, find)
+                and name.endswith(".wacz")):
             continue
-        algorithm = resource["hash"].partition(":")[0]
         try:
-            found, size = _hash_member(wacz, name, report, path, algorithm)
-            if (f"{algorithm}:{found}", size) != (resource["hash"], resource["bytes"]):
-                find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} "
-                     f"bytes {resource['hash']}, found {size} bytes {algorithm}:{found}")
-            if name.endswith(".wacz"):
-                with wacz.open(name) as fh, zipfile.ZipFile(fh) as inner:
-                    inner_path = path / name
+            with wacz.open(name) as fh, zipfile.ZipFile(fh) as inner:
+                inner_path = path / name
 
-                    def find_inner(code: str, message: str, where: Path = inner_path) -> None:
-                        report.findings.append(Finding(code, message, path=str(where)))
-                    try:
-                        _check(inner, report, inner_path, find_inner)
-                    except _Problem as exc:
-                        find_inner("wacz-invalid", str(exc))
+                def find_inner(code: str, message: str, where: Path = inner_path) -> None:
+                    report.findings.append(Finding(code, message, path=str(where)))
+                try:
+                    _check(inner, report, inner_path, find_inner)
+                except _Problem as exc:
+                    find_inner("wacz-invalid", str(exc))
         except _ZIP_ERRORS as exc:
             find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
-    for name in sorted(names - {r["path"] for r in resources} - {_PACKAGE, _DIGEST}):
-        if not name.endswith("/"):
+    _check_unlisted(wacz, names, [r["path"] for r in resources], find)
+
+
+def _check_listed(wacz: zipfile.ZipFile, names: set[str], resource: dict[str, Any],
+                  report: WarcReport, path: Path, find: Any) -> bool:
+    """One file the package lists: there, readable, and of the hash and size it records
+    (a WARC checked on the same read); whether it could be read."""
+    name = resource["path"]
+    if name not in names:
+        find("wacz-file-missing", f"{name} is listed in {_PACKAGE} but not in the zip")
+        return False
+    algorithm = resource["hash"].partition(":")[0]
+    try:
+        found, size = _hash_member(wacz, name, report, path, algorithm)
+    except _ZIP_ERRORS as exc:
+        find("wacz-invalid", f"the zip entry {name} is damaged ({exc})")
+        return False
+    if (f"{algorithm}:{found}", size) != (resource["hash"], resource["bytes"]):
+        find("wacz-hash-mismatch", f"{name}: {_PACKAGE} records {resource['bytes']} bytes "
+             f"{resource['hash']}, found {size} bytes {algorithm}:{found}")
+    return True
+
+
+def _check_unlisted(wacz: zipfile.ZipFile, names: set[str], listed: list[str],
+                    find: Any) -> None:
+    """Entries outside the package's hash chain: nothing vouches for them, and a replay tool
+    may still serve them (a WARC under archive/, an index)."""
+    for name in sorted(names - set(listed) - {_PACKAGE, _DIGEST}):
+        if not name.endswith("/") or wacz.getinfo(name).file_size:  # a folder holds no bytes
             find("wacz-file-unlisted", f"{name} is in the zip but not listed in {_PACKAGE}, "
                  "so no hash vouches for it")
 
