@@ -141,3 +141,26 @@ def test_nothing_to_restore_says_so(captured: Captured, tmp_path: Path, capsys) 
                  str(root)]) == 0
     assert "restored 0 file(s), 0 not restored" in capsys.readouterr().err
     assert snapshot(root) == before
+
+
+def test_a_damaged_zip_entry_restores_nothing_and_says_so(captured: Captured, damaged,
+                                                          tmp_path: Path, capsys) -> None:
+    """An entry whose compressed bytes are damaged is skipped like any wrong bytes: one line
+    for what could not be restored, exit 1, no traceback, the damaged file left as it was."""
+    collection, before, hit = damaged
+    package = tmp_path / "broken.zip"
+    text = before[hit["text"]]
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr(hit["text"], text)
+    data = bytearray(package.read_bytes())
+    start = data.index(hit["text"].encode()) + len(hit["text"])  # the local header's name
+    for i in range(start, start + 8):
+        data[i] ^= 0xFF  # the deflate stream
+    package.write_bytes(bytes(data))
+    damaged_here = (collection.root / hit["text"]).read_bytes()
+    capsys.readouterr()
+    assert main(["restore", "by-hand", "--from", str(package), "--root",
+                 str(collection.root)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"could not restore {hit['text']}" in err
+    assert (collection.root / hit["text"]).read_bytes() == damaged_here

@@ -15,6 +15,7 @@ import hashlib
 import os
 import secrets
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -193,8 +194,11 @@ def _copy_checked(replica: Replica, name: str, entry: FileEntry, target: Path) -
         os.replace(tmp, target)
         fsync_path(target.parent)
         return True
-    except (OSError, KeyError, zipfile.BadZipFile, EOFError):
-        return False  # an unreadable entry serves no one; another may
+    # a damaged, encrypted or oddly compressed entry (zlib.error, RuntimeError,
+    # NotImplementedError) serves no one; another may
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError, zlib.error, RuntimeError,
+            NotImplementedError):
+        return False
     finally:
         tmp.unlink(missing_ok=True)
 
