@@ -153,7 +153,12 @@ def _replay_one(collection: Collection, browser: Browser, pywb: _Pywb, capture: 
     try:
         recorded_text = read_resource(warc, capture.browser.text.record_id).decode("utf-8")
         recorded_view = read_resource(warc, capture.browser.screenshot.record_id)
-        replayed = capture_page(browser, pywb.url(capture), page_options)
+        try:
+            replayed = capture_page(browser, pywb.url(capture), page_options)
+        except CaptureError:
+            # a replay that did not load (pywb's first answers are slow, a tab that stalls)
+            # says nothing of the capture yet: it is tried once more before it is reported
+            replayed = capture_page(browser, pywb.url(capture), page_options)
     except (CaptureError, WarcError) as exc:
         return [Finding("replay-failed", f"capture {capture.id}: {exc.reason}", path=where)]
     findings = _escaped(capture, pywb, replayed, where)
