@@ -76,6 +76,18 @@ class Cache:
             _secret(secret_path())
             _code_sha256()
 
+    def count(self, kind: str) -> int:
+        """How many values of ``kind`` are saved, for any collection (0 without a cache)."""
+        if self.path is None or (db := _open(self.path)) is None:
+            return 0
+        try:
+            return int(db.execute("SELECT count(*) FROM entries WHERE kind = ?",
+                                  (kind,)).fetchone()[0])
+        except sqlite3.Error:
+            return 0
+        finally:
+            db.close()  # as in prepare: a connection must not cross a fork
+
     def get(self, kind: str, key: str) -> bytes | None:
         """The saved value, or None (also for one whose HMAC does not hold)."""
         db = _connect(self.path)

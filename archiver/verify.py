@@ -14,7 +14,12 @@ from archiver.collection import Collection, UnsafePathError
 from archiver.custody.check import SourceCustody, check_custody
 from archiver.errors import ArchiverError
 from archiver.fidelity import damage
-from archiver.fidelity.originals import check_captures, check_text_fidelity, original_capture
+from archiver.fidelity.originals import (
+    cached_results,
+    check_captures,
+    check_text_fidelity,
+    original_capture,
+)
 from archiver.fileio import TEMP_PREFIX, sha256_bytes, sha256_file
 from archiver.findings import Finding, Severity
 from archiver.history import check_history
@@ -273,6 +278,24 @@ def _check_one(args: tuple[Path, str, bool, bool, dict[str, str]]) -> DocumentRe
 _SOURCES_PER_WORKER = 8
 
 
+def preload_fidelity(collection: Collection, sources: int, use_cache: bool) -> bool:
+    """Import what checks a text's fidelity (trafilatura, lxml, rapidfuzz: a third of a second
+    of CPU) in this process, before the workers fork and share it, when the run will likely
+    check one: the collection holds captures (a source's folder under corpus/) and the cache
+    holds fewer fidelity results than ``sources``. Otherwise each worker imports it if it
+    needs it. Return whether it was imported here."""
+    try:
+        with os.scandir(collection.corpus_dir) as entries:
+            captured = any(entry.is_dir() for entry in entries)
+    except OSError:
+        return False
+    if not captured or (use_cache and cached_results(Cache.of(collection.root)) >= sources):
+        return False
+    import archiver.fidelity.compare  # noqa: F401
+
+    return True
+
+
 def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: bool,
              content: bool = True) -> Iterator[DocumentReport]:
     if jobs == 1 or len(selected) < 2:
@@ -283,6 +306,8 @@ def _reports(collection: Collection, selected: list[str], jobs: int, use_cache: 
 
     if use_cache:
         Cache.of(collection.root).prepare()
+    if content:
+        preload_fidelity(collection, len(selected), use_cache)
     with process_pool(jobs) as pool:
         user = user_environment()
         work = [(collection.root, i, use_cache, content, user) for i in selected]

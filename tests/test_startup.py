@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run
+from conftest import Site, run
 
 from archiver import verify as verify_module
 from archiver.cache import Cache
@@ -202,3 +202,33 @@ def test_saved_findings_of_real_texts_are_those_of_a_scan(tmp_path: Path) -> Non
     for _ in range(2):  # scanned and saved, then read back
         assert {p.name: damage.scan_cached(p.read_text(encoding="utf-8"), p.name, cache)
                 for p in REAL_TEXTS} == fresh
+
+
+def _loads_the_extractor(root: Path) -> bool:
+    """Whether ``archiver verify --jobs 2`` imports trafilatura in the process that starts
+    the workers."""
+    probe = ("import sys\nfrom archiver.cli import main\n"
+             f"main(['verify', '--root', {str(root)!r}, '--jobs', '2', '--format', 'json'])\n"
+             "print('LOADED', 'trafilatura' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    return done.stdout.rpartition("LOADED ")[2].strip() == "True"
+
+
+def test_a_run_that_checks_fidelity_imports_the_extractor_once_before_its_workers_fork(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], http_site: Site) -> None:
+    texts = tmp_path / "texts"
+    assert run(capsys, "init", "--root", str(texts))[0] == 0
+    for name in ("first", "second"):
+        _add(capsys, texts, tmp_path, name, DAMAGED)
+    assert not _loads_the_extractor(texts)  # no capture: no text's fidelity to check
+    pages = tmp_path / "pages"
+    assert run(capsys, "init", "--root", str(pages))[0] == 0
+    for name in ("first", "second"):
+        http_site.add(f"/preload/{name}", f"<html><body><article><p>The {name} page.</p>"
+                      "</article></body></html>")
+        code, _, err = run(capsys, "capture", http_site.url(f"/preload/{name}"),
+                           "--root", str(pages), "--allow-private")
+        assert code == 0, err
+    assert _loads_the_extractor(pages)  # a cold run: the workers share the parent's import
+    assert not _loads_the_extractor(pages)  # a warm run: the cache holds every result

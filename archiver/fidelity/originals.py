@@ -197,6 +197,12 @@ def _cached(saved: bytes | None) -> Fidelity | None:
         return None
 
 
+def cached_results(cache: Cache) -> int:
+    """How many fidelity results ``cache`` holds, for any collection: a run of more sources
+    than that computes at least one."""
+    return cache.count(_CACHE_KIND)
+
+
 def check_text_fidelity(collection: Collection, manifest: Manifest, text: str,
                         present: dict[str, Path | None], *, use_cache: bool,
                         warcs: dict[str, WarcReport] | None = None) -> Fidelity:
