@@ -51,7 +51,8 @@ OPTIONS: dict[str, Any] = {
 # later, so look a little further.
 _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's whitespace; U+00A0 is content, not layout
+_HTML_WHITESPACE = " \t\n\r\f"  # U+00A0 is content, not layout
+_HTML_SPACE = re.compile(f"[{_HTML_WHITESPACE}]+")
 _COLLAPSIBLE = re.compile(r"[\t\n\r\f]|  ")  # what _HTML_SPACE would change: most text has none
 # Elements whose text is never rendered and never reaches trafilatura's text: its three
 # extractors (own, readability, justext) all delete <script> and <style> first. Their text is
@@ -203,15 +204,23 @@ _PREFORMATTED = etree.XPath("//pre | //pre//* | //textarea")
 def _collapse_whitespace(tree: Any) -> None:
     """Collapse runs of whitespace in text as rendering does, except where it is preformatted."""
     kept = set(_PREFORMATTED(tree))
+    collapsible = _COLLAPSIBLE.search
     # the cheap tests first: most elements have no text to change, and most pages nothing
     # preformatted, so no parent is looked up
     for element in tree.iter(etree.Element):
-        text, tail = element.text, element.tail
-        if (text and _COLLAPSIBLE.search(text) and (not kept or element not in kept)
+        text = element.text
+        if (text and collapsible(text) and (not kept or element not in kept)
                 and not (element.tag in _UNRENDERED and element.get("type") != _JSON_LD)):
-            element.text = _HTML_SPACE.sub(" ", text)
-        if tail and _COLLAPSIBLE.search(tail) and (not kept or element.getparent() not in kept):
-            element.tail = _HTML_SPACE.sub(" ", tail)
+            element.text = _collapsed(text)
+        tail = element.tail
+        if tail and collapsible(tail) and (not kept or element.getparent() not in kept):
+            element.tail = _collapsed(tail)
+
+
+def _collapsed(text: str) -> str:
+    """``text`` with each run of HTML whitespace one space; most texts that need it are only
+    whitespace (a page's indentation between tags), which needs no regular expression."""
+    return _HTML_SPACE.sub(" ", text) if text.strip(_HTML_WHITESPACE) else " "
 
 
 def document_base(tree: Any, url: str) -> str:
@@ -241,10 +250,16 @@ def _absolute_links(tree: Any, url: str) -> None:
     scheme and host only, ignoring ``<base href>`` and the page's folder: its text would hold
     URLs the page never linked to."""
     base = document_base(tree, url)
+    resolved: dict[str, str] = {}  # a page links to many URLs more than once
     for anchor in tree.iter("a"):
         href = anchor.get("href")
-        if href is not None:
-            anchor.set("href", absolute_link(base, href))
+        if href is None:
+            continue
+        target = resolved.get(href)
+        if target is None:
+            target = resolved[href] = absolute_link(base, href)
+        if target != href:  # an unchanged value is not written again
+            etree.ElementBase.set(anchor, "href", target)  # not lxml.html's set, in Python
 
 
 # What this tool does to a parsed page before trafilatura sees it, by the step names that go
