@@ -1,9 +1,9 @@
-"""The preprocessing steps, made faster, change a page exactly as they did before: each step's
-previous code is kept here as it was written, and both run on the 60 real pages, on pages
-written to catch the edge cases, and on generated HTML; the trees must serialise to the same
-bytes, and the whole re-derivation must give the same text, page text and parts. A step that
-changed a tree would change the text re-derived from a capture, and so the findings on every
-collection made before."""
+"""The preprocessing steps and the re-derivation, made faster, change a page exactly as they
+did before: their previous code is kept here as it was written, and both run on the 60 real
+pages, on pages written to catch the edge cases, and on generated HTML; the trees must
+serialise to the same bytes, and the whole re-derivation must give the same text, page text
+and parts. A step that changed a tree would change the text re-derived from a capture, and so
+the findings on every collection made before."""
 
 from __future__ import annotations
 
@@ -58,6 +58,32 @@ STEPS_BEFORE = {"collapse-whitespace": lambda tree, _url: collapse_whitespace_be
                 "absolute-links": absolute_links_before}
 
 
+def rederive_before(html: str, url: str) -> tuple[str, str, extract.PageParts]:
+    """The text, page text and parts of a re-derivation as ``extract._run`` made them: the
+    page text read from a copy of the tree made before the steps."""
+    tree = trafilatura.load_html(html) if html.strip() else None
+    if tree is None:
+        return "", "", extract.PageParts()
+    shown, parts = extract._read_page(copy.deepcopy(tree))
+    for name in extract.PREPROCESSING:
+        STEPS_BEFORE[name](tree, url)
+    text = trafilatura.extract(tree, url=url, **extract.installed_extractor().options)
+    return text or "", shown, parts
+
+
+def assert_rederived_unchanged(html: str, url: str) -> None:
+    try:
+        before = rederive_before(html, url)
+    except ValueError:
+        # a control character in a block's text (U+000B, U+000C) that lxml refuses to write
+        # back: the re-derivation failed before too. Read after the steps, which turn U+000C
+        # into a space, the page text fails on fewer such pages than it did.
+        return
+    now = extract.rederive(html.encode(), url, extract.installed_extractor(), "utf-8",
+                           with_page_text=True)
+    assert (now.text, now.page_text, now.page_parts) == before
+
+
 def trees(html: str) -> list[Any]:
     """The page parsed as verify parses it (trafilatura: no comments, no processing
     instructions) and as lxml.html does (both kept)."""
@@ -91,18 +117,9 @@ def test_all_real_pages_are_compared() -> None:
 def test_the_steps_change_a_real_page_as_before(name: str, url: str) -> None:
     html = extract.decode_html((REAL_PAGES / "pages" / name).read_bytes())[0]
     assert_steps_unchanged(html, url)
-    # and the whole re-derivation, with the steps before, gives the same text and page text
-    recorded = extract.installed_extractor()
-    now = extract.rederive(html.encode(), url, recorded, "utf-8", with_page_text=True)
-    steps = extract._STEPS
-    try:
-        extract._STEPS = STEPS_BEFORE
-        before = extract.rederive(html.encode(), url, recorded, "utf-8", with_page_text=True)
-    finally:
-        extract._STEPS = steps
-    assert (now.text, now.page_text, now.page_parts) == (
-        before.text, before.page_text, before.page_parts)
-    assert now.text  # a page with an article: the comparison compared something
+    # and the whole re-derivation gives the same text, page text and parts as before
+    assert_rederived_unchanged(html, url)
+    assert rederive_before(html, url)[0]  # a page with an article: something was compared
 
 
 # Pages written for the cases the faster code must get right: whitespace of every kind,
@@ -124,12 +141,17 @@ EDGE_PAGES = [
     "<a href='https://example.org/x?'>7</a><a>8</a><a href='HTTP://Example.ORG/y'>9</a>"
     "</body></html>",
     "<html><head><base href='http://[bad'></head><body><a href='x'>x</a></body></html>",
+    # hrefs of whitespace only, which resolving empties: still links to the page text
+    "<html><body><article><p>One <a href=' '>blank</a> and <a href='&#160;&#12288;'>wide"
+    "</a> and <a href='&#11;'>tab</a> and <a href=' x'>spaced</a>, <a href='é'>é</a> and "
+    "<a href=''>empty</a>.</p><p>Two.</p><p>Three.</p></article></body></html>",
 ]
 
 
 @pytest.mark.parametrize("html", EDGE_PAGES)
 def test_the_steps_change_an_edge_case_as_before(html: str) -> None:
     assert_steps_unchanged(html, "https://example.org/news/story.html")
+    assert_rederived_unchanged(html, "https://example.org/news/story.html")
 
 
 SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "&#12;", "\u00a0", "&nbsp;", "\u2029"])
@@ -138,7 +160,8 @@ TEXT = st.lists(st.one_of(SPACES, WORDS), max_size=8).map("".join)
 TAGS = st.sampled_from(["div", "p", "span", "b", "pre", "textarea", "a", "code", "article",
                         "li", "td", "blockquote", "title"])
 HREFS = st.sampled_from(["", "#", " ", "/x", "x.html", "x.html", "../y", "?q", "#frag",
-                         "https://other.example/z", "http://[::1", "mailto:a@b", " /s p "])
+                         "https://other.example/z", "http://[::1", "mailto:a@b", " /s p ",
+                         "&#160;", "\u3000 ", "&#11;", "é/x"])
 
 
 @st.composite
@@ -169,9 +192,9 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
 @given(head=fragments(), body=fragments(), base=st.sampled_from(["", "<base href='/d/'>"]))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_the_steps_change_generated_html_as_before(head: str, body: str, base: str) -> None:
-    assert_steps_unchanged(f"<html><head>{base}<title>t</title></head>"
-                           f"<body>{head}<div>{body}</div></body></html>",
-                           "https://example.org/news/story.html")
+    html = f"<html><head>{base}<title>t</title></head><body>{head}<div>{body}</div></body></html>"
+    assert_steps_unchanged(html, "https://example.org/news/story.html")
+    assert_rederived_unchanged(html, "https://example.org/news/story.html")
 
 
 def lxml_html_class(node: Any) -> type:

@@ -5,8 +5,8 @@ Before trafilatura runs, whitespace in the page is collapsed as a browser render
 and a paragraph of the text is no longer one line of it. That step is recorded with the
 extractor (``preprocessing``), like trafilatura's version and options.
 
-The page is parsed once; the text pass and the metadata pass share the tree (trafilatura copies
-a tree before it cuts it up).
+The page is parsed once; the text pass, the metadata pass and then the page-text pass share the
+tree (trafilatura copies a tree before it cuts it up; the page-text pass cuts it up last).
 """
 
 from __future__ import annotations
@@ -200,8 +200,7 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     tree = trafilatura.load_html(page) if page.strip() else None
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
-    # the page's text before any step changes the tree; a copy costs a quarter of a parse
-    shown, parts = _read_page(copy.deepcopy(tree)) if whole else ("", PageParts())
+    blank = _blank_links(tree) if whole else []
     for step in extractor.preprocessing:
         _STEPS[step](tree, url)
     try:
@@ -213,7 +212,23 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
         raise ArchiverError(url, f"cannot re-run extractor options {extractor.options}: "
                                  f"{type(exc).__name__}: {exc}") from None
     page_metadata = _metadata(tree, url) if metadata else PageMetadata()
+    # The page's text is read last, from the same tree, which trafilatura copied and left
+    # as it was (rather than from a copy made before the steps: a quarter of a parse). The
+    # steps change nothing it reads but the links whose href was only whitespace, which
+    # resolving empties: they are still links. The pass cuts the tree up; nothing reads it after.
+    shown, parts = _read_page(tree, blank) if whole else ("", PageParts())
     return Extraction(text or "", page_metadata, extractor, used, source, shown, parts)
+
+
+# Links whose href does not start with a printable ASCII character (found by libxml2, not by
+# visiting every link: a real page has few): among them, those whose href is only whitespace.
+_ODD_HREF = etree.XPath("//a[@href != ''][not(contains($graphic, substring(@href, 1, 1)))]")
+_ASCII_GRAPHIC = "".join(map(chr, range(33, 127)))
+
+
+def _blank_links(tree: Any) -> list[Any]:
+    """The links of ``tree`` whose href is whitespace only (as ``str.strip`` reads it)."""
+    return [a for a in _ODD_HREF(tree, graphic=_ASCII_GRAPHIC) if not a.get("href").strip()]
 
 
 _PREFORMATTED = etree.XPath("//pre | //pre//* | //textarea")
@@ -333,9 +348,9 @@ _BODY_PARAGRAPHS = 3
 _BODIES = etree.XPath("//*[count(p) >= $n]")
 
 
-def _read_page(root: Any) -> tuple[str, PageParts]:
+def _read_page(root: Any, linked: list[Any] | None = None) -> tuple[str, PageParts]:
     """page_text of a parsed page, and its parts; the tree is changed (its unshown parts
-    cut out)."""
+    cut out). The elements in ``linked`` are links whatever their href now says."""
     parts = [e.text_content() for e in root.iter("title")]
     parts += [m.get("content", "") for m in root.iter("meta")
               if _SHOWN_META.fullmatch(m.get("property") or m.get("name") or "")]
@@ -356,7 +371,8 @@ def _read_page(root: Any) -> tuple[str, PageParts]:
     parts.append(root.text_content())
     outermost = [a for a in root.iter("article") if next(a.iterancestors("article"), None) is None]
     return _shown(parts), PageParts(
-        links=tuple(_shown([a.text_content()]) for a in root.iter("a") if a.get("href")),
+        links=tuple(_shown([a.text_content()]) for a in root.iter("a")
+                    if a.get("href") or (linked and a in linked)),
         articles=tuple(_shown([_without_articles(a).text_content()]) for a in outermost),
         embedded=tuple(_shown([e.text_content()]) for e in root.xpath(_EMBEDDED)),
         bodies=tuple(_shown([e.text_content()]) for e in _BODIES(root, n=_BODY_PARAGRAPHS)),
