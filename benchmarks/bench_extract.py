@@ -5,15 +5,14 @@
 Runs the stages of ``rederive(..., with_page_text=True)`` (what verify does per capture) one
 by one over every page of ``../shared/real-pages/pages``, ``--rounds`` times, and prints each
 stage's CPU milliseconds per page (median over the rounds, with the range) and its share:
-decoding, trafilatura's parse (its HTML repair and lxml), the copy of the tree for the
-page-text pass, the page-text pass, each preprocessing step, and trafilatura's extraction.
+decoding, trafilatura's parse (its HTML repair and lxml), each preprocessing step,
+trafilatura's extraction, and the page-text pass (which reads the same tree last).
 CPU time, in this process: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import statistics
 import time
 from collections.abc import Callable
@@ -48,16 +47,15 @@ def stages(html: bytes, options: dict[str, Any], clock: Callable[[str], None]) -
     clock("parse")
     if tree is None:
         return
-    shown = copy.deepcopy(tree)
-    clock("copy for the page text")
-    extract._read_page(shown)
-    clock("page-text pass")
+    blank = extract._blank_links(tree)
     extract._collapse_whitespace(tree)
     clock("collapse whitespace")
     extract._absolute_links(tree, URL)
     clock("absolute links")
     trafilatura.extract(tree, url=URL, **options)
     clock("trafilatura extract")
+    extract._read_page(tree, blank)
+    clock("page-text pass")
 
 
 def main() -> None:
