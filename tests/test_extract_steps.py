@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from lxml import etree
 
 from archiver.fidelity import extract
 from archiver.fidelity.extract import (
-    _COLLAPSIBLE,
     _HTML_SPACE,
     _JSON_LD,
     _PREFORMATTED,
@@ -31,6 +31,7 @@ from archiver.fidelity.extract import (
 )
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
+_COLLAPSIBLE = re.compile(r"[\t\n\r\f]|  ")  # what _HTML_SPACE would change: most text has none
 
 
 def collapse_whitespace_before(tree: Any) -> None:
@@ -52,6 +53,14 @@ def absolute_links_before(tree: Any, url: str) -> None:
         href = anchor.get("href")
         if href is not None:
             anchor.set("href", absolute_link(base, href))
+
+
+def shown_before(texts: list[str]) -> str:
+    """``_shown`` as it was."""
+    if len(texts) == 1 and "\u2029" not in texts[0]:
+        return _HTML_SPACE.sub(" ", texts[0]).strip()
+    lines = (line.strip() for text in texts for line in _HTML_SPACE.sub(" ", text).split("\u2029"))
+    return "\n".join(line for line in lines if line)
 
 
 STEPS_BEFORE = {"collapse-whitespace": lambda tree, _url: collapse_whitespace_before(tree),
@@ -117,6 +126,10 @@ def test_all_real_pages_are_compared() -> None:
 def test_the_steps_change_a_real_page_as_before(name: str, url: str) -> None:
     html = extract.decode_html((REAL_PAGES / "pages" / name).read_bytes())[0]
     assert_steps_unchanged(html, url)
+    # the page's texts, one by one and together, are shown as before
+    texts = [e.text_content() for e in trafilatura.load_html(html).iter(etree.Element)]
+    assert [extract._shown([t]) for t in texts] == [shown_before([t]) for t in texts]
+    assert extract._shown(texts) == shown_before(texts)
     # and the whole re-derivation gives the same text, page text and parts as before
     assert_rederived_unchanged(html, url)
     assert rederive_before(html, url)[0]  # a page with an article: something was compared
@@ -233,3 +246,14 @@ def test_every_node_of_the_real_pages_has_the_class_lxml_html_gives_it() -> None
         html = extract.decode_html((REAL_PAGES / "pages" / name).read_bytes())[0]
         nodes = list(trafilatura.load_html(html).iter())
         assert [type(n) for n in nodes] == [lxml_html_class(n) for n in nodes], name
+
+
+LINES = st.lists(st.one_of(SPACES, WORDS, st.just("\u2029"), st.sampled_from(["\u3000", "\x0b"])),
+                 max_size=12).map("".join)
+
+
+@given(st.lists(LINES, min_size=1, max_size=4))
+def test_texts_are_shown_as_before(texts: list[str]) -> None:
+    texts = [t.replace("&#12;", "\f").replace("&nbsp;", "\u00a0") for t in texts]
+    assert extract._shown(texts) == shown_before(texts)
+    assert extract._shown(texts[:1]) == shown_before(texts[:1])

@@ -54,7 +54,6 @@ _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _HTML_WHITESPACE = " \t\n\r\f"  # U+00A0 is content, not layout
 _HTML_SPACE = re.compile(f"[{_HTML_WHITESPACE}]+")
-_COLLAPSIBLE = re.compile(r"[\t\n\r\f]|  ")  # what _HTML_SPACE would change: most text has none
 # Elements whose text is never rendered and never reaches trafilatura's text: its three
 # extractors (own, readability, justext) all delete <script> and <style> first. Their text is
 # most of a real page's bytes (inline CSS, framework state), so collapsing it was most of the
@@ -237,17 +236,24 @@ _PREFORMATTED = etree.XPath("//pre | //pre//* | //textarea")
 def _collapse_whitespace(tree: Any) -> None:
     """Collapse runs of whitespace in text as rendering does, except where it is preformatted."""
     kept = set(_PREFORMATTED(tree))
-    collapsible = _COLLAPSIBLE.search
     # the cheap tests first: most elements have no text to change, and most pages nothing
-    # preformatted, so no parent is looked up
+    # preformatted, so no parent is looked up; a script's or style's text (most of a page's
+    # bytes) is not even read
     for element in tree.iter(etree.Element):
-        text = element.text
-        if (text and collapsible(text) and (not kept or element not in kept)
-                and not (element.tag in _UNRENDERED and element.get("type") != _JSON_LD)):
-            element.text = _collapsed(text)
+        if not (element.tag in _UNRENDERED and element.get("type") != _JSON_LD):
+            text = element.text
+            if text and _collapsible(text) and (not kept or element not in kept):
+                element.text = _collapsed(text)
         tail = element.tail
-        if tail and collapsible(tail) and (not kept or element.getparent() not in kept):
+        if tail and _collapsible(tail) and (not kept or element.getparent() not in kept):
             element.tail = _collapsed(tail)
+
+
+def _collapsible(text: str) -> bool:
+    """Whether collapsing ``text``'s whitespace changes it: whether it holds a run of two
+    spaces or any HTML whitespace but the space (str's search: a regular expression that
+    finds the same reads long texts, such as inline scripts, several times slower)."""
+    return "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text
 
 
 def _collapsed(text: str) -> str:
@@ -382,7 +388,7 @@ def _read_page(root: Any, linked: list[Any] | None = None) -> tuple[str, PagePar
 def _shown(texts: list[str]) -> str:
     """Texts of the marked tree as lines: one block a line, spacing collapsed."""
     if len(texts) == 1 and "\u2029" not in texts[0]:  # one line (a link's text): the same, sooner
-        return _HTML_SPACE.sub(" ", texts[0]).strip()
+        return (_HTML_SPACE.sub(" ", texts[0]) if _collapsible(texts[0]) else texts[0]).strip()
     lines = (line.strip() for text in texts for line in _HTML_SPACE.sub(" ", text).split("\u2029"))
     return "\n".join(line for line in lines if line)
 
