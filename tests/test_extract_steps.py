@@ -22,7 +22,6 @@ from lxml import etree
 
 from archiver.fidelity import extract
 from archiver.fidelity.extract import (
-    _HTML_SPACE,
     _JSON_LD,
     _PREFORMATTED,
     _UNRENDERED,
@@ -31,6 +30,7 @@ from archiver.fidelity.extract import (
 )
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # the code before collapsed whitespace with these
 _COLLAPSIBLE = re.compile(r"[\t\n\r\f]|  ")  # what _HTML_SPACE would change: most text has none
 
 
@@ -257,3 +257,6 @@ def test_texts_are_shown_as_before(texts: list[str]) -> None:
     texts = [t.replace("&#12;", "\f").replace("&nbsp;", "\u00a0") for t in texts]
     assert extract._shown(texts) == shown_before(texts)
     assert extract._shown(texts[:1]) == shown_before(texts[:1])
+    for text in texts:
+        assert extract._spaced(text) == _HTML_SPACE.sub(" ", text)
+        assert extract._collapsible(text) == bool(_COLLAPSIBLE.search(text))

@@ -53,7 +53,6 @@ OPTIONS: dict[str, Any] = {
 _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _HTML_WHITESPACE = " \t\n\r\f"  # U+00A0 is content, not layout
-_HTML_SPACE = re.compile(f"[{_HTML_WHITESPACE}]+")
 # Elements whose text is never rendered and never reaches trafilatura's text: its three
 # extractors (own, readability, justext) all delete <script> and <style> first. Their text is
 # most of a real page's bytes (inline CSS, framework state), so collapsing it was most of the
@@ -258,8 +257,19 @@ def _collapsible(text: str) -> bool:
 
 def _collapsed(text: str) -> str:
     """``text`` with each run of HTML whitespace one space; most texts that need it are only
-    whitespace (a page's indentation between tags), which needs no regular expression."""
-    return _HTML_SPACE.sub(" ", text) if text.strip(_HTML_WHITESPACE) else " "
+    whitespace (a page's indentation between tags)."""
+    return _spaced(text) if text.strip(_HTML_WHITESPACE) else " "
+
+
+def _spaced(text: str) -> str:
+    """``text`` with each run of HTML whitespace one space, as replacing ``[ \\t\\n\\r\\f]+``
+    by a space gives it: by str's replace, twice as fast on a page's whole text."""
+    for char in "\n\t\r\f":
+        if char in text:
+            text = text.replace(char, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text
 
 
 def document_base(tree: Any, url: str) -> str:
@@ -388,9 +398,10 @@ def _read_page(root: Any, linked: list[Any] | None = None) -> tuple[str, PagePar
 def _shown(texts: list[str]) -> str:
     """Texts of the marked tree as lines: one block a line, spacing collapsed."""
     if len(texts) == 1 and "\u2029" not in texts[0]:  # one line (a link's text): the same, sooner
-        return (_HTML_SPACE.sub(" ", texts[0]) if _collapsible(texts[0]) else texts[0]).strip()
-    lines = (line.strip() for text in texts for line in _HTML_SPACE.sub(" ", text).split("\u2029"))
-    return "\n".join(line for line in lines if line)
+        return _spaced(texts[0]).strip()
+    # whitespace runs end at U+2029, which is not HTML whitespace: the texts are spaced at once
+    lines = _spaced("\u2029".join(texts)).split("\u2029")
+    return "\n".join(filter(None, map(str.strip, lines)))
 
 
 def _without_articles(article: Any) -> Any:
