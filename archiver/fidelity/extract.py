@@ -272,10 +272,13 @@ def _spaced(text: str) -> str:
     return text
 
 
+_BASES = etree.XPath("//base[@href]/@href")
+
+
 def document_base(tree: Any, url: str) -> str:
     """The URL the page's relative links resolve against, as a browser resolves them: its
     first ``<base href>`` joined to the page's own URL, else that URL."""
-    bases = tree.xpath("//base[@href]/@href")
+    bases = _BASES(tree)
     try:
         return urljoin(url, bases[0].strip()) if bases else url
     except ValueError:  # a <base href> no URL parser accepts: browsers ignore it too
@@ -348,7 +351,7 @@ def page_text(html: bytes, charset: str | None = None) -> str:
 
 # Posts a page embeds from a social network, by the markup each network's embed code writes:
 # the network's words and its author's, not the article's (a text may leave them out whole).
-_EMBEDDED = (
+_EMBEDDED = etree.XPath(
     "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' twitter-video ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' instagram-media ')"
@@ -390,7 +393,7 @@ def _read_page(root: Any, linked: list[Any] | None = None) -> tuple[str, PagePar
         links=tuple(_shown([a.text_content()]) for a in root.iter("a")
                     if a.get("href") or (linked and a in linked)),
         articles=tuple(_shown([_without_articles(a).text_content()]) for a in outermost),
-        embedded=tuple(_shown([e.text_content()]) for e in root.xpath(_EMBEDDED)),
+        embedded=tuple(_shown([e.text_content()]) for e in _EMBEDDED(root)),
         bodies=tuple(_shown([e.text_content()]) for e in _BODIES(root, n=_BODY_PARAGRAPHS)),
     )
 
