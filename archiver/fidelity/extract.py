@@ -81,8 +81,10 @@ def _html_classes() -> etree.ElementNamespaceClassLookup:
     return lookup
 
 
-# trafilatura parses every page with this one parser (trafilatura.utils.HTML_PARSER)
-trafilatura.utils.HTML_PARSER.set_element_class_lookup(_html_classes())
+# trafilatura parses every page with this one parser (a release without it is parsed as it
+# parses, with lxml.html's own lookup)
+if isinstance(_parser := getattr(trafilatura.utils, "HTML_PARSER", None), etree.HTMLParser):
+    _parser.set_element_class_lookup(_html_classes())
 
 
 @dataclass(frozen=True)
