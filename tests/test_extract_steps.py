@@ -67,13 +67,40 @@ STEPS_BEFORE = {"collapse-whitespace": lambda tree, _url: collapse_whitespace_be
                 "absolute-links": absolute_links_before}
 
 
+def read_page_before(root: Any) -> tuple[str, extract.PageParts]:
+    """``_read_page`` as it was."""
+    parts = [e.text_content() for e in root.iter("title")]
+    parts += [m.get("content", "") for m in root.iter("meta")
+              if extract._SHOWN_META.fullmatch(m.get("property") or m.get("name") or "")]
+    parts += [e.get("alt", "") for e in root.iter("img")]
+    parts += [e.text or "" for e in root.iter("script") if e.get("type") == _JSON_LD]
+    etree.strip_elements(root, "script", "style", "template", "head", etree.Comment,
+                         with_tail=False)
+    for image in root.iter("img"):
+        if image.get("alt"):
+            image.tail = image.get("alt", "") + (image.tail or "")
+    for element in root.iter(*extract._BLOCKS):
+        element.text = "\u2029" + (element.text or "")
+        element.tail = "\u2029" + (element.tail or "")
+    parts.append(root.text_content())
+    outermost = [a for a in root.iter("article") if next(a.iterancestors("article"), None) is None]
+    return shown_before(parts), extract.PageParts(
+        links=tuple(shown_before([a.text_content()]) for a in root.iter("a") if a.get("href")),
+        articles=tuple(shown_before([extract._without_articles(a).text_content()])
+                       for a in outermost),
+        embedded=tuple(shown_before([e.text_content()]) for e in extract._EMBEDDED(root)),
+        bodies=tuple(shown_before([e.text_content()])
+                     for e in extract._BODIES(root, n=extract._BODY_PARAGRAPHS)),
+    )
+
+
 def rederive_before(html: str, url: str) -> tuple[str, str, extract.PageParts]:
     """The text, page text and parts of a re-derivation as ``extract._run`` made them: the
     page text read from a copy of the tree made before the steps."""
     tree = trafilatura.load_html(html) if html.strip() else None
     if tree is None:
         return "", "", extract.PageParts()
-    shown, parts = extract._read_page(copy.deepcopy(tree))
+    shown, parts = read_page_before(copy.deepcopy(tree))
     for name in extract.PREPROCESSING:
         STEPS_BEFORE[name](tree, url)
     text = trafilatura.extract(tree, url=url, **extract.installed_extractor().options)
@@ -132,6 +159,9 @@ def test_the_steps_change_a_real_page_as_before(name: str, url: str) -> None:
     assert extract._shown(texts) == shown_before(texts)
     # and the whole re-derivation gives the same text, page text and parts as before
     assert_rederived_unchanged(html, url)
+    # as page_text does on its own parse
+    assert extract.page_text(html.encode(), "utf-8") == read_page_before(
+        lxml.html.document_fromstring(html))[0]
     assert rederive_before(html, url)[0]  # a page with an article: something was compared
 
 
