@@ -19,14 +19,17 @@ from __future__ import annotations
 import base64
 import contextlib
 import queue
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.capture.cdp import Browser, ProtocolError
+from archiver.capture.cdp import Browser, ProtocolError, capture_args
 from archiver.capture.proxy import PolicyProxy
 from archiver.capture.recorder import Hop, Recorder, host_port
 from archiver.errors import ArchiverError, CaptureError
@@ -92,14 +95,18 @@ class _Page:
     def __init__(self, browser: Browser, options: BrowserOptions) -> None:
         self.browser = browser
         self.options = options
-        self.deadline = time.monotonic() + options.timeout
-        # waiting for the page ends this much before the deadline: the rest is for recording
-        self.settle_by = self.deadline - min(5.0, options.timeout / 4)
+        self.start_clock()
         self.proxy = PolicyProxy(allow_private=options.allow_private,
                                  max_bytes=options.max_bytes, only=options.confine_to)
         self.context = ""
         self.events: queue.Queue[dict[str, Any]] | None = None
         self.recorder = Recorder(browser)
+
+    def start_clock(self) -> None:
+        """The page's deadline counts from now (a tab opened ahead counts from its use)."""
+        self.deadline = time.monotonic() + self.options.timeout
+        # waiting for the page ends this much before the deadline: the rest is for recording
+        self.settle_by = self.deadline - min(5.0, self.options.timeout / 4)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         return self.browser.call(method, self.recorder.page_session,
@@ -133,6 +140,15 @@ class _Page:
                   "mobile": False}),
                 ("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
                                           "flatten": True})), timeout=self.remaining())
+
+    def drain(self) -> None:
+        """Handle the events that came before the page is loaded (a blank tab's, opened
+        ahead), so that none of them counts as the page's."""
+        assert self.events is not None
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.recorder.handle(self.events.get_nowait())
+        self.recorder.loaded = False
 
     def pump(self, done: Callable[[], bool], until: float) -> bool:
         """Handle events until ``done()`` or the monotonic time ``until``; say whether done."""
@@ -213,11 +229,14 @@ _SHOWN = ("({dom: (document.doctype ? new XMLSerializer().serializeToString(docu
           " title: document.title, url: location.href})")
 
 
-def capture_page(browser: Browser, url: str, options: BrowserOptions) -> PageCapture:
-    """Load ``url`` in a fresh context of ``browser`` and record it; raise CaptureError (one
-    line) if it cannot load, does not load in time, crashes, is a download, is refused by the
+def capture_page(browser: Browser, url: str, options: BrowserOptions, *,
+                 opened: _Page | None = None) -> PageCapture:
+    """Load ``url`` in a fresh context of ``browser`` (or in ``opened``, a fresh context's
+    blank tab opened ahead with these options) and record it; raise CaptureError (one line)
+    if it cannot load, does not load in time, crashes, is a download, is refused by the
     address policy or passes --max-bytes."""
-    page = _Page(browser, options)
+    page = opened or _Page(browser, options)
+    page.start_clock()
     try:
         return _capture(page, url)
     except ProtocolError as exc:
@@ -232,7 +251,9 @@ def _capture(page: _Page, url: str) -> PageCapture:
     options, recorder = page.options, page.recorder
     started = datetime.now(UTC)
     t0 = time.monotonic()
-    page.open()
+    if not page.context:
+        page.open()
+    page.drain()
     navigation = page.call("Page.navigate", url=url)
     timings: dict[str, float] = {}
     if error := navigation.get("errorText"):
@@ -296,3 +317,96 @@ def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
+
+
+class Chromium:
+    """A headless Chromium that captures pages with ``options``, a fresh context for each.
+
+    It starts in the background as soon as it is made, and opens the first page's context
+    and tab as well (a renderer's start, the slowest part of a page's set-up): a run's own
+    start (its imports, the collection's checks) and the browser's overlap, instead of one
+    waiting for the other. A failed start is raised by the first
+    capture; ``close`` ends it all, at any time, from any thread."""
+
+    def expect(self, pages: int) -> None:
+        """Say how many pages this browser will capture: after the last, it is ended at once,
+        in the background, while the caller writes what it got."""
+        with self._lock:
+            self._left = pages
+
+    def __init__(self, executable: str, options: BrowserOptions) -> None:
+        self.options = options
+        self._profile = tempfile.TemporaryDirectory(prefix="archiver-chromium-")
+        self._browser: Browser | None = None
+        self._spare: _Page | None = None
+        self._error: ArchiverError | None = None
+        self._left: int | None = None
+        self._lock = threading.Lock()
+        self._closing: threading.Thread | None = None
+        self._started = threading.Thread(target=self._start, args=(executable,), daemon=True)
+        self._started.start()
+
+    def _start(self, executable: str) -> None:
+        options = self.options
+        try:
+            browser = Browser(executable, Path(self._profile.name),
+                              capture_args(options.width, options.height,
+                                           options.trusted_spki))
+        except ArchiverError as exc:
+            self._error = exc
+            return
+        self._browser = browser
+        page = _Page(browser, options)
+        try:
+            page.open()
+        except CaptureError:  # the page's own capture opens another, and says what fails
+            page.close()
+            return
+        self._spare = page
+
+    def browser(self) -> Browser:
+        """The browser, once started; raise what stopped it from starting."""
+        self._started.join()
+        if self._browser is None:
+            raise self._error or CaptureError(None, "the browser did not start")
+        return self._browser
+
+    def capture(self, url: str) -> PageCapture:
+        """Load ``url`` and record it, as ``capture_page`` does."""
+        browser = self.browser()
+        with self._lock:
+            opened, self._spare = self._spare, None
+        try:
+            return capture_page(browser, url, self.options, opened=opened)
+        finally:
+            with self._lock:
+                if self._left is not None:
+                    self._left -= 1
+                    if self._left <= 0 and self._closing is None:
+                        self._closing = threading.Thread(target=self._end, daemon=True)
+                        self._closing.start()
+
+    def _end(self) -> None:
+        self._started.join()
+        if self._browser is not None:
+            self._browser.close()
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
+        self._profile.cleanup()
+
+    def close(self) -> None:
+        """End the browser (at once: a page being loaded fails) and remove its profile."""
+        with self._lock:
+            if self._closing is None:
+                self._closing = threading.Thread(target=self._end, daemon=True)
+                self._closing.start()
+            closing = self._closing
+        closing.join()
+
+    def __enter__(self) -> Chromium:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
