@@ -120,14 +120,16 @@ class _Page:
             "Target.createBrowserContext", disposeOnDetach=True,
             proxyServer=f"http://{self.proxy.address}",
             proxyBypassList="<-loopback>")["browserContextId"]
+        # answered while the tab is made: one round trip fewer
+        downloads = self.browser.send("Browser.setDownloadBehavior", behavior="deny",
+                                      browserContextId=self.context, eventsEnabled=True)
         target = self.browser.call("Target.createTarget", url="about:blank",
                                    browserContextId=self.context)["targetId"]
         session = self.browser.call("Target.attachToTarget", targetId=target,
                                     flatten=True)["sessionId"]
         self.recorder.page_session = session
         self.events = self.browser.listen(session)
-        self.browser.call("Browser.setDownloadBehavior", behavior="deny",
-                          browserContextId=self.context, eventsEnabled=True)
+        self.browser.answer("Browser.setDownloadBehavior", downloads, self.remaining())
         options = self.options
         self.browser.call_all(session, (
                 ("Page.enable", {}), ("Runtime.enable", {}), ("Log.enable", {}),
@@ -212,9 +214,10 @@ class _Page:
         self.proxy.close()
 
 
+# down a screen at a time from the second (the first is shown), then back to the top
 _SCROLL = """(async () => {
   const step = Math.max(window.innerHeight, 200);
-  for (let y = 0; y < document.documentElement.scrollHeight && y < %d; y += step) {
+  for (let y = step; y < document.documentElement.scrollHeight && y < %d; y += step) {
     window.scrollTo(0, y); await new Promise(r => setTimeout(r, 50));
   }
   window.scrollTo(0, 0); return document.documentElement.scrollHeight;
