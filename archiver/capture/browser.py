@@ -233,15 +233,18 @@ _SHOWN = ("({dom: (document.doctype ? new XMLSerializer().serializeToString(docu
 
 
 def capture_page(browser: Browser, url: str, options: BrowserOptions, *,
-                 opened: _Page | None = None) -> PageCapture:
+                 opened: _Page | None = None,
+                 on_dom: Callable[[str, str], object] | None = None) -> PageCapture:
     """Load ``url`` in a fresh context of ``browser`` (or in ``opened``, a fresh context's
     blank tab opened ahead with these options) and record it; raise CaptureError (one line)
     if it cannot load, does not load in time, crashes, is a download, is refused by the
-    address policy or passes --max-bytes."""
+    address policy or passes --max-bytes. ``on_dom`` is called with the rendered DOM and the
+    URL the page was served from as soon as they are read, before the screenshots are taken
+    (a caller may start on them meanwhile)."""
     page = opened or _Page(browser, options)
     page.start_clock()
     try:
-        return _capture(page, url)
+        return _capture(page, url, on_dom)
     except ProtocolError as exc:
         raise CaptureError(url, f"the browser failed: {exc}") from None
     except CaptureError as exc:
@@ -250,7 +253,8 @@ def capture_page(browser: Browser, url: str, options: BrowserOptions, *,
         page.close()
 
 
-def _capture(page: _Page, url: str) -> PageCapture:
+def _capture(page: _Page, url: str, on_dom: Callable[[str, str], object] | None
+             ) -> PageCapture:
     options, recorder = page.options, page.recorder
     started = datetime.now(UTC)
     t0 = time.monotonic()
@@ -290,14 +294,17 @@ def _capture(page: _Page, url: str) -> PageCapture:
         certificates = page.call("Network.getCertificate", origin=_origin(main[-1].url))
     else:
         certificates = {}
+    # what the page shows, read before the screenshots: the full page's resizes the view
+    shown = page.evaluate(_SHOWN)
+    dom, text, title, final_url = shown["dom"], shown["text"], shown["title"], shown["url"]
+    if on_dom is not None:
+        on_dom(dom, main[-1].url)
     viewport = page.call("Page.captureScreenshot", format="png")["data"]
     metrics = page.call("Page.getLayoutMetrics")["cssContentSize"]
     height = min(int(metrics["height"]), _FULL_PAGE_CAP)
     full = page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
                      clip={"x": 0, "y": 0, "width": max(int(metrics["width"]), 1),
                            "height": max(height, 1), "scale": 1})["data"]
-    shown = page.evaluate(_SHOWN)
-    dom, text, title, final_url = shown["dom"], shown["text"], shown["title"], shown["url"]
     page.settle_by = page.deadline
     page.pump(lambda: False, time.monotonic() + 0.05)  # the events the reads raised
     page._check()
@@ -374,13 +381,14 @@ class Chromium:
             raise self._error or CaptureError(None, "the browser did not start")
         return self._browser
 
-    def capture(self, url: str) -> PageCapture:
+    def capture(self, url: str, on_dom: Callable[[str, str], object] | None = None
+                ) -> PageCapture:
         """Load ``url`` and record it, as ``capture_page`` does."""
         browser = self.browser()
         with self._lock:
             opened, self._spare = self._spare, None
         try:
-            return capture_page(browser, url, self.options, opened=opened)
+            return capture_page(browser, url, self.options, opened=opened, on_dom=on_dom)
         finally:
             with self._lock:
                 if self._left is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from archiver.capture.browser import BrowserOptions, Chromium
+from archiver.capture.browser import BrowserOptions, Chromium, PageCapture
 from archiver.capture.browserwarc import BrowserWarc, build_browser_warc
 from archiver.capture.cdp import find_browser
 from archiver.capture.netpolicy import check_url
@@ -107,7 +108,21 @@ class _Stored:
 def _store(source_id: str, chromium: Chromium, url: str, *, extract_text: bool) -> _Stored:
     """Load ``url``, serialise it as a new WARC of ``source_id`` and extract the text of its
     rendered DOM (if asked and the page is not an error); write nothing."""
-    page, options = chromium.capture(url), chromium.options
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started: dict[str, Future[Extraction]] = {}
+
+        def on_dom(dom: str, served_from: str) -> None:  # extracted during the screenshots
+            started[served_from] = pool.submit(extract, dom.encode("utf-8"), served_from,
+                                               charset="utf-8")
+
+        page = chromium.capture(url, on_dom if extract_text else None)
+        return _stored(source_id, page, url, chromium.options, extract_text, started)
+
+
+def _stored(source_id: str, page: PageCapture, url: str, options: BrowserOptions,
+            extract_text: bool, started: dict[str, Future[Extraction]]) -> _Stored:
+    """``page`` serialised, with its text: the extraction ``started`` from the URL the WARC
+    names as the page's, else one made now."""
     captured_at = now()
     capture_id = f"{captured_at:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
     relpath = f"corpus/{source_id}/{source_id}-{capture_id}.warc.gz"
@@ -126,7 +141,8 @@ def _store(source_id: str, chromium: Chromium, url: str, *, extract_text: bool) 
                      media_type=WARC_MEDIA_TYPE, role=FileRole.WARC)
     extraction = None
     if extract_text and final.status < 400:
-        extraction = extract(page.dom.encode("utf-8"), final.url, charset="utf-8")
+        extraction = (started[final.url].result() if final.url in started
+                      else extract(page.dom.encode("utf-8"), final.url, charset="utf-8"))
     return _Stored(file, capture, warc.data, extraction)
 
 
