@@ -219,9 +219,10 @@ def test_a_page_that_never_finishes_loading_is_one_line_and_nothing_written(
     url = browser_site.http + "/slow.html"
     code, out, err = capture(collection, capsys, "--timeout", "4", url)
     assert code == 1 and out == ""
+    # what it was still waiting for is said: the image that trickles in
     assert err.strip().splitlines() == [
         f"archiver: {url}: the page did not finish loading in 4 s (--timeout): nothing "
-        f"recorded"]
+        f"recorded; still loading: {browser_site.http}/slow/forever.png"]
     assert files(collection) == []
 
 

@@ -272,8 +272,10 @@ def _capture(page: _Page, url: str, on_dom: Callable[[str, str], object] | None
             raise CaptureError(None, f"the browser refused the site's certificate ({error})")
         raise CaptureError(None, f"the browser could not load it ({error})")
     if not page.pump(lambda: recorder.loaded, page.settle_by):
+        pending = recorder.pending()
+        waiting = f"; still loading: {_few(pending)}" if pending else ""
         raise CaptureError(None, f"the page did not finish loading in {options.timeout:g} s "
-                                 f"(--timeout): nothing recorded")
+                                 f"(--timeout): nothing recorded{waiting}")
     timings["load"] = time.monotonic() - t0
     wait = {"load": f"load event after {timings['load']:.1f} s", "idle": page.idle()}
     fonts = page.evaluate("document.fonts.ready.then(() => document.fonts.status)",
@@ -321,6 +323,12 @@ def _capture(page: _Page, url: str, on_dom: Callable[[str, str], object] | None
         user_agent=page.browser.user_agent, wait=wait, console=recorder.console,
         refused=[{"host": r.host, "reason": r.reason} for r in page.proxy.log.refused],
         certificates=certificates.get("tableNames", []), timings=timings)
+
+
+def _few(urls: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``urls``, and how many more."""
+    more = f" and {len(urls) - shown} more" if len(urls) > shown else ""
+    return ", ".join(urls[:shown]) + more
 
 
 def _origin(url: str) -> str:
