@@ -91,7 +91,8 @@ def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task
     commit = committer(collection, wait)
     with browser if isinstance(browser, Chromium) else Chromium(browser, run.page) as chromium:
         chromium.expect(len(tasks))
-        chromium.browser()  # a browser that cannot start is one error, not one per page
+        if tasks:  # a browser that cannot start is one error, not one per page
+            chromium.browser()
         # on Ctrl-C the browser ends first, so that every tab's wait ends at once
         yield from run_tasks(run.jobs, [(url, sid, functools.partial(task, chromium, commit))
                                         for url, sid, task in tasks], chromium.close)
