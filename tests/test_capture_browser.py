@@ -416,3 +416,28 @@ def test_a_browser_started_ahead_has_the_first_tab_open_and_ends_after_the_last_
     for page in (first, second):
         fetched = {h.url.split("/", 3)[3].replace("?again", "") for h in page.hops}
         assert set(PAGE_RESOURCES) <= fetched
+
+
+def _running_with(text: str) -> list[int]:
+    """Processes (zombies aside) whose command line holds ``text``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_browser_closed_while_it_starts_leaves_nothing_behind():
+    """Ctrl-C or a usage error can end a run while its browser is still starting: the browser
+    and every process it started end, and its profile is removed."""
+    chromium = Chromium(find_browser(), BrowserOptions())
+    profile = chromium._profile.name
+    chromium.close()
+    assert not Path(profile).exists()
+    assert _running_with(profile) == []
+    chromium.close()  # again: nothing left to do

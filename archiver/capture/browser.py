@@ -343,14 +343,8 @@ class Chromium:
     It starts in the background as soon as it is made, and opens the first page's context
     and tab as well (a renderer's start, the slowest part of a page's set-up): a run's own
     start (its imports, the collection's checks) and the browser's overlap, instead of one
-    waiting for the other. A failed start is raised by the first
-    capture; ``close`` ends it all, at any time, from any thread."""
-
-    def expect(self, pages: int) -> None:
-        """Say how many pages this browser will capture: after the last, it is ended at once,
-        in the background, while the caller writes what it got."""
-        with self._lock:
-            self._left = pages
+    waiting for the other. A failed start is raised by the first capture; ``close`` ends it
+    all, at any time, from any thread."""
 
     def __init__(self, executable: str, options: BrowserOptions) -> None:
         self.options = options
@@ -364,6 +358,12 @@ class Chromium:
         self._started = threading.Thread(target=self._start, args=(executable,), daemon=True)
         self._started.start()
 
+    def expect(self, pages: int) -> None:
+        """Say how many pages this browser will capture: after the last, it is ended at once,
+        in the background, while the caller writes what it got."""
+        with self._lock:
+            self._left = pages
+
     def _start(self, executable: str) -> None:
         options = self.options
         try:
@@ -374,6 +374,8 @@ class Chromium:
             self._error = exc
             return
         self._browser = browser
+        if self._closing is not None:
+            return
         page = _Page(browser, options)
         try:
             page.open()
@@ -406,6 +408,8 @@ class Chromium:
                         self._closing.start()
 
     def _end(self) -> None:
+        if self._browser is not None:  # a tab being opened fails at once
+            self._browser.close()
         self._started.join()
         if self._browser is not None:
             self._browser.close()
