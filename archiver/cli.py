@@ -24,6 +24,7 @@ from archiver.fileio import atomic_write_bytes
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from archiver.capture.browser import Chromium
     from archiver.collection import Collection
     from archiver.custody.trust import Trust
     from archiver.manifest import Claim
@@ -395,23 +396,29 @@ def cmd_capture(args: argparse.Namespace) -> int:
         raise ArchiverError(None, "capture: give URLs, or --id ID, or --pending (one of them)")
     if args.new_id is not None and not args.urls:
         raise ArchiverError(args.new_id, "--new-id names the new source of one URL: give it")
-    from archiver.capture.pages import CaptureOptions
+    # started before the imports and checks below, so that the browser's start overlaps them
+    chromium = _start_browser(args) if args.browser else None
+    try:
+        from archiver.capture.pages import CaptureOptions
 
-    collection = _open(args)
-    options = CaptureOptions(
-        timeout=args.timeout, max_bytes=args.max_bytes, max_redirects=args.max_redirects,
-        user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
-        per_host=args.per_host, delay=args.delay, from_archive=args.from_archive,
-        at=args.at)
-    with _writing(collection, args):  # rolls back killed runs; then each capture downloads
-        pass                          # without the lock and takes it only to commit
-    return _capture(collection, args, options)
+        collection = _open(args)
+        options = CaptureOptions(
+            timeout=args.timeout, max_bytes=args.max_bytes, max_redirects=args.max_redirects,
+            user_agent=args.user_agent, allow_private=args.allow_private, jobs=args.jobs,
+            per_host=args.per_host, delay=args.delay, from_archive=args.from_archive,
+            at=args.at)
+        with _writing(collection, args):  # rolls back killed runs; then each capture
+            pass                          # downloads without the lock, locks to commit
+        return _capture(collection, args, options, chromium)
+    finally:
+        if chromium is not None:
+            chromium.close()
 
 
-def _browser_run(args: argparse.Namespace) -> object:
-    """The options of ``capture --browser``."""
-    from archiver.capture.browser import BrowserOptions
-    from archiver.capture.browserpages import BrowserRun
+def _start_browser(args: argparse.Namespace) -> Chromium:
+    """The browser of ``capture --browser``, starting (capture.browser.Chromium)."""
+    from archiver.capture.browser import BrowserOptions, Chromium
+    from archiver.capture.cdp import find_browser
 
     if args.from_archive:
         raise ArchiverError("--browser", "a browser capture loads the live page: not with "
@@ -422,22 +429,28 @@ def _browser_run(args: argparse.Namespace) -> object:
     page = BrowserOptions(timeout=args.timeout, max_bytes=args.max_bytes,
                           allow_private=args.allow_private, width=int(width),
                           height=int(height), trusted_spki=tuple(args.trust_spki))
-    return BrowserRun(page=page, jobs=args.jobs, browser_path=args.browser_path)
+    return Chromium(find_browser(args.browser_path), page)
 
 
-def _capture(collection: Collection, args: argparse.Namespace, options: object) -> int:
+def _capture(collection: Collection, args: argparse.Namespace, options: object,
+             chromium: Chromium | None) -> int:
     from archiver.capture.pages import capture_existing, capture_urls, pending_ids
 
     ids = [] if args.urls else pending_ids(collection) if args.pending else args.id
     total = len(set(args.urls)) if args.urls else len(ids)
-    if args.browser:
-        from archiver.capture.browserpages import capture_existing_browser, capture_urls_browser
+    if chromium is not None:
+        from archiver.capture.browserpages import (
+            BrowserRun,
+            capture_existing_browser,
+            capture_urls_browser,
+        )
 
-        run = _browser_run(args)
+        run = BrowserRun(page=chromium.options, jobs=args.jobs, browser_path=args.browser_path)
         outcomes = (capture_urls_browser(collection, args.urls, run, new_id=args.new_id,
-                                         by=args.by, wait=args.wait) if args.urls
+                                         by=args.by, wait=args.wait, chromium=chromium)
+                    if args.urls
                     else capture_existing_browser(collection, ids, run, by=args.by,
-                                                  wait=args.wait))
+                                                  wait=args.wait, chromium=chromium))
     elif args.urls:
         outcomes = capture_urls(collection, args.urls, options, new_id=args.new_id, by=args.by,
                                 wait=args.wait)

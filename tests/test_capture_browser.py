@@ -21,7 +21,7 @@ from jwarc import Jwarc, jwarc_fixture  # noqa: F401 (the fixture `jwarc`)
 from test_jwarc import assert_passes
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.capture.browser import BrowserOptions, capture_page
+from archiver.capture.browser import BrowserOptions, Chromium, capture_page
 from archiver.capture.cdp import INSTALL_HINT, Browser, capture_args, find_browser
 from archiver.cli import main
 from archiver.collection import LOCK_FILE, Collection
@@ -219,9 +219,10 @@ def test_a_page_that_never_finishes_loading_is_one_line_and_nothing_written(
     url = browser_site.http + "/slow.html"
     code, out, err = capture(collection, capsys, "--timeout", "4", url)
     assert code == 1 and out == ""
+    # what it was still waiting for is said: the image that trickles in
     assert err.strip().splitlines() == [
         f"archiver: {url}: the page did not finish loading in 4 s (--timeout): nothing "
-        f"recorded"]
+        f"recorded; still loading: {browser_site.http}/slow/forever.png"]
     assert files(collection) == []
 
 
@@ -371,3 +372,72 @@ def test_ctrl_c_during_a_browser_capture_ends_at_once(collection, capsys,
     assert (capture_run.returncode, err) == (130, "archiver: interrupted\n")
     assert [p for p in files(collection) if p.startswith("corpus/")] == []
     assert main(["verify", "--root", str(collection.root), "--jobs", "1"]) == 0
+
+
+def test_a_browser_that_cannot_start_is_one_line(collection, capsys, tmp_path: Path,
+                                                 browser_site: BrowserSite):  # noqa: F811
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    urls = [f"{browser_site.http}/index.html", f"{browser_site.http}/long.html"]
+    code, out, err = capture(collection, capsys, "--browser-path", str(broken), *urls)
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [
+        f"archiver: {broken}: did not open its DevTools port: cannot open display"]
+    assert files(collection) == []
+
+
+def test_a_browser_started_ahead_has_the_first_tab_open_and_ends_after_the_last_page(
+        browser_site: BrowserSite):  # noqa: F811
+    """Chromium starts in the background with the first page's context and tab opened (a
+    capture run's imports and checks overlap them); pages are loaded one after another in
+    fresh contexts; once the expected pages are captured the browser ends by itself."""
+    options = BrowserOptions(allow_private=True, timeout=60)
+    with Chromium(find_browser(), options) as chromium:
+        chromium.expect(2)
+        browser = chromium.browser()
+        targets = [t for t in browser.call("Target.getTargets")["targetInfos"]
+                   if t["type"] == "page"]
+        contexts = browser.call("Target.getBrowserContexts")["browserContextIds"]
+        # no window of its own: the one tab is the first page's, blank, in that page's context
+        assert [t["url"] for t in targets] == ["about:blank"]
+        assert [t["browserContextId"] for t in targets] == contexts
+        first = chromium.capture(f"{browser_site.http}/index.html")
+        assert browser.alive()
+        second = chromium.capture(f"{browser_site.http}/index.html?again")
+        ended = time.monotonic() + 30
+        while browser.alive() and time.monotonic() < ended:
+            time.sleep(0.05)
+        assert not browser.alive()
+    assert STORY in first.text and STORY in second.text
+    assert second.final_url.endswith("?again")
+    # each page had a context of its own (no cache shared): the second fetched every
+    # resource again
+    for page in (first, second):
+        fetched = {h.url.split("/", 3)[3].replace("?again", "") for h in page.hops}
+        assert set(PAGE_RESOURCES) <= fetched
+
+
+def _running_with(text: str) -> list[int]:
+    """Processes (zombies aside) whose command line holds ``text``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_browser_closed_while_it_starts_leaves_nothing_behind():
+    """Ctrl-C or a usage error can end a run while its browser is still starting: the browser
+    and every process it started end, and its profile is removed."""
+    chromium = Chromium(find_browser(), BrowserOptions())
+    profile = chromium._profile.name
+    chromium.close()
+    assert not Path(profile).exists()
+    assert _running_with(profile) == []
+    chromium.close()  # again: nothing left to do

@@ -19,14 +19,17 @@ from __future__ import annotations
 import base64
 import contextlib
 import queue
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.capture.cdp import Browser, ProtocolError
+from archiver.capture.cdp import Browser, ProtocolError, capture_args
 from archiver.capture.proxy import PolicyProxy
 from archiver.capture.recorder import Hop, Recorder, host_port
 from archiver.errors import ArchiverError, CaptureError
@@ -92,14 +95,18 @@ class _Page:
     def __init__(self, browser: Browser, options: BrowserOptions) -> None:
         self.browser = browser
         self.options = options
-        self.deadline = time.monotonic() + options.timeout
-        # waiting for the page ends this much before the deadline: the rest is for recording
-        self.settle_by = self.deadline - min(5.0, options.timeout / 4)
+        self.start_clock()
         self.proxy = PolicyProxy(allow_private=options.allow_private,
                                  max_bytes=options.max_bytes, only=options.confine_to)
         self.context = ""
         self.events: queue.Queue[dict[str, Any]] | None = None
         self.recorder = Recorder(browser)
+
+    def start_clock(self) -> None:
+        """The page's deadline counts from now (a tab opened ahead counts from its use)."""
+        self.deadline = time.monotonic() + self.options.timeout
+        # waiting for the page ends this much before the deadline: the rest is for recording
+        self.settle_by = self.deadline - min(5.0, self.options.timeout / 4)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         return self.browser.call(method, self.recorder.page_session,
@@ -113,14 +120,16 @@ class _Page:
             "Target.createBrowserContext", disposeOnDetach=True,
             proxyServer=f"http://{self.proxy.address}",
             proxyBypassList="<-loopback>")["browserContextId"]
+        # answered while the tab is made: one round trip fewer
+        downloads = self.browser.send("Browser.setDownloadBehavior", behavior="deny",
+                                      browserContextId=self.context, eventsEnabled=True)
         target = self.browser.call("Target.createTarget", url="about:blank",
                                    browserContextId=self.context)["targetId"]
         session = self.browser.call("Target.attachToTarget", targetId=target,
                                     flatten=True)["sessionId"]
         self.recorder.page_session = session
         self.events = self.browser.listen(session)
-        self.browser.call("Browser.setDownloadBehavior", behavior="deny",
-                          browserContextId=self.context, eventsEnabled=True)
+        self.browser.answer("Browser.setDownloadBehavior", downloads, self.remaining())
         options = self.options
         self.browser.call_all(session, (
                 ("Page.enable", {}), ("Runtime.enable", {}), ("Log.enable", {}),
@@ -133,6 +142,15 @@ class _Page:
                   "mobile": False}),
                 ("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
                                           "flatten": True})), timeout=self.remaining())
+
+    def drain(self) -> None:
+        """Handle the events that came before the page is loaded (a blank tab's, opened
+        ahead), so that none of them counts as the page's."""
+        assert self.events is not None
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.recorder.handle(self.events.get_nowait())
+        self.recorder.loaded = False
 
     def pump(self, done: Callable[[], bool], until: float) -> bool:
         """Handle events until ``done()`` or the monotonic time ``until``; say whether done."""
@@ -196,9 +214,10 @@ class _Page:
         self.proxy.close()
 
 
+# down a screen at a time from the second (the first is shown), then back to the top
 _SCROLL = """(async () => {
   const step = Math.max(window.innerHeight, 200);
-  for (let y = 0; y < document.documentElement.scrollHeight && y < %d; y += step) {
+  for (let y = step; y < document.documentElement.scrollHeight && y < %d; y += step) {
     window.scrollTo(0, y); await new Promise(r => setTimeout(r, 50));
   }
   window.scrollTo(0, 0); return document.documentElement.scrollHeight;
@@ -213,13 +232,19 @@ _SHOWN = ("({dom: (document.doctype ? new XMLSerializer().serializeToString(docu
           " title: document.title, url: location.href})")
 
 
-def capture_page(browser: Browser, url: str, options: BrowserOptions) -> PageCapture:
-    """Load ``url`` in a fresh context of ``browser`` and record it; raise CaptureError (one
-    line) if it cannot load, does not load in time, crashes, is a download, is refused by the
-    address policy or passes --max-bytes."""
-    page = _Page(browser, options)
+def capture_page(browser: Browser, url: str, options: BrowserOptions, *,
+                 opened: _Page | None = None,
+                 on_dom: Callable[[str, str], object] | None = None) -> PageCapture:
+    """Load ``url`` in a fresh context of ``browser`` (or in ``opened``, a fresh context's
+    blank tab opened ahead with these options) and record it; raise CaptureError (one line)
+    if it cannot load, does not load in time, crashes, is a download, is refused by the
+    address policy or passes --max-bytes. ``on_dom`` is called with the rendered DOM and the
+    URL the page was served from as soon as they are read, before the screenshots are taken
+    (a caller may start on them meanwhile)."""
+    page = opened or _Page(browser, options)
+    page.start_clock()
     try:
-        return _capture(page, url)
+        return _capture(page, url, on_dom)
     except ProtocolError as exc:
         raise CaptureError(url, f"the browser failed: {exc}") from None
     except CaptureError as exc:
@@ -228,11 +253,14 @@ def capture_page(browser: Browser, url: str, options: BrowserOptions) -> PageCap
         page.close()
 
 
-def _capture(page: _Page, url: str) -> PageCapture:
+def _capture(page: _Page, url: str, on_dom: Callable[[str, str], object] | None
+             ) -> PageCapture:
     options, recorder = page.options, page.recorder
     started = datetime.now(UTC)
     t0 = time.monotonic()
-    page.open()
+    if not page.context:
+        page.open()
+    page.drain()
     navigation = page.call("Page.navigate", url=url)
     timings: dict[str, float] = {}
     if error := navigation.get("errorText"):
@@ -244,8 +272,10 @@ def _capture(page: _Page, url: str) -> PageCapture:
             raise CaptureError(None, f"the browser refused the site's certificate ({error})")
         raise CaptureError(None, f"the browser could not load it ({error})")
     if not page.pump(lambda: recorder.loaded, page.settle_by):
+        pending = recorder.pending()
+        waiting = f"; still loading: {_few(pending)}" if pending else ""
         raise CaptureError(None, f"the page did not finish loading in {options.timeout:g} s "
-                                 f"(--timeout): nothing recorded")
+                                 f"(--timeout): nothing recorded{waiting}")
     timings["load"] = time.monotonic() - t0
     wait = {"load": f"load event after {timings['load']:.1f} s", "idle": page.idle()}
     fonts = page.evaluate("document.fonts.ready.then(() => document.fonts.status)",
@@ -266,14 +296,17 @@ def _capture(page: _Page, url: str) -> PageCapture:
         certificates = page.call("Network.getCertificate", origin=_origin(main[-1].url))
     else:
         certificates = {}
+    # what the page shows, read before the screenshots: the full page's resizes the view
+    shown = page.evaluate(_SHOWN)
+    dom, text, title, final_url = shown["dom"], shown["text"], shown["title"], shown["url"]
+    if on_dom is not None:
+        on_dom(dom, main[-1].url)
     viewport = page.call("Page.captureScreenshot", format="png")["data"]
     metrics = page.call("Page.getLayoutMetrics")["cssContentSize"]
     height = min(int(metrics["height"]), _FULL_PAGE_CAP)
     full = page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
                      clip={"x": 0, "y": 0, "width": max(int(metrics["width"]), 1),
                            "height": max(height, 1), "scale": 1})["data"]
-    shown = page.evaluate(_SHOWN)
-    dom, text, title, final_url = shown["dom"], shown["text"], shown["title"], shown["url"]
     page.settle_by = page.deadline
     page.pump(lambda: False, time.monotonic() + 0.05)  # the events the reads raised
     page._check()
@@ -292,7 +325,111 @@ def _capture(page: _Page, url: str) -> PageCapture:
         certificates=certificates.get("tableNames", []), timings=timings)
 
 
+def _few(urls: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``urls``, and how many more."""
+    more = f" and {len(urls) - shown} more" if len(urls) > shown else ""
+    return ", ".join(urls[:shown]) + more
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
+
+
+class Chromium:
+    """A headless Chromium that captures pages with ``options``, a fresh context for each.
+
+    It starts in the background as soon as it is made, and opens the first page's context
+    and tab as well (a renderer's start, the slowest part of a page's set-up): a run's own
+    start (its imports, the collection's checks) and the browser's overlap, instead of one
+    waiting for the other. A failed start is raised by the first capture; ``close`` ends it
+    all, at any time, from any thread."""
+
+    def __init__(self, executable: str, options: BrowserOptions) -> None:
+        self.options = options
+        self._profile = tempfile.TemporaryDirectory(prefix="archiver-chromium-")
+        self._browser: Browser | None = None
+        self._spare: _Page | None = None
+        self._error: ArchiverError | None = None
+        self._left: int | None = None
+        self._lock = threading.Lock()
+        self._closing: threading.Thread | None = None
+        self._started = threading.Thread(target=self._start, args=(executable,), daemon=True)
+        self._started.start()
+
+    def expect(self, pages: int) -> None:
+        """Say how many pages this browser will capture: after the last, it is ended at once,
+        in the background, while the caller writes what it got."""
+        with self._lock:
+            self._left = pages
+
+    def _start(self, executable: str) -> None:
+        options = self.options
+        try:
+            browser = Browser(executable, Path(self._profile.name),
+                              capture_args(options.width, options.height,
+                                           options.trusted_spki))
+        except ArchiverError as exc:
+            self._error = exc
+            return
+        self._browser = browser
+        if self._closing is not None:
+            return
+        page = _Page(browser, options)
+        try:
+            page.open()
+        except CaptureError:  # the page's own capture opens another, and says what fails
+            page.close()
+            return
+        self._spare = page
+
+    def browser(self) -> Browser:
+        """The browser, once started; raise what stopped it from starting."""
+        self._started.join()
+        if self._browser is None:
+            raise self._error or CaptureError(None, "the browser did not start")
+        return self._browser
+
+    def capture(self, url: str, on_dom: Callable[[str, str], object] | None = None
+                ) -> PageCapture:
+        """Load ``url`` and record it, as ``capture_page`` does."""
+        browser = self.browser()
+        with self._lock:
+            opened, self._spare = self._spare, None
+        try:
+            return capture_page(browser, url, self.options, opened=opened, on_dom=on_dom)
+        finally:
+            with self._lock:
+                if self._left is not None:
+                    self._left -= 1
+                    if self._left <= 0 and self._closing is None:
+                        self._closing = threading.Thread(target=self._end, daemon=True)
+                        self._closing.start()
+
+    def _end(self) -> None:
+        if self._browser is not None:  # a tab being opened fails at once
+            self._browser.close()
+        self._started.join()
+        if self._browser is not None:
+            self._browser.close()
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
+        self._profile.cleanup()
+
+    def close(self) -> None:
+        """End the browser (at once: a page being loaded fails) and remove its profile."""
+        with self._lock:
+            if self._closing is None:
+                self._closing = threading.Thread(target=self._end, daemon=True)
+                self._closing.start()
+            closing = self._closing
+        closing.join()
+
+    def __enter__(self) -> Chromium:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

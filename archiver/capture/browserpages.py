@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import functools
 import secrets
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-from archiver.capture.browser import BrowserOptions, capture_page
+from archiver.capture.browser import BrowserOptions, Chromium, PageCapture
 from archiver.capture.browserwarc import BrowserWarc, build_browser_warc
-from archiver.capture.cdp import Browser, capture_args, find_browser
+from archiver.capture.cdp import find_browser
 from archiver.capture.netpolicy import check_url
 from archiver.capture.pages import (
     WARC_MEDIA_TYPE,
@@ -61,40 +60,42 @@ class BrowserRun:
 
 def capture_urls_browser(collection: Collection, urls: Iterable[str], run: BrowserRun,
                          new_id: str | None = None, *, by: str | None = None,
-                         wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
+                         wait: float = DEFAULT_WAIT, chromium: Chromium | None = None
+                         ) -> Iterator[CaptureOutcome]:
     """Capture each URL in the browser as a new source (as ``capture_urls`` does over HTTP),
-    yielding outcomes as they finish."""
+    yielding outcomes as they finish. ``chromium``: a browser already started with
+    ``run.page`` (ended when the run ends), else one is started."""
     unique = new_urls(collection, urls, new_id)
     executable = find_browser(run.browser_path)  # before the lock: a missing browser is usage
-    tasks = [(url, new_id, _new_source(collection, url, run.page, new_id, by))
-             for url in unique]
-    return _run(collection, tasks, run, executable, wait)
+    tasks = [(url, new_id, _new_source(collection, url, new_id, by)) for url in unique]
+    return _run(collection, tasks, run, chromium or executable, wait)
 
 
 def capture_existing_browser(collection: Collection, ids: Iterable[str], run: BrowserRun, *,
-                             by: str | None = None,
-                             wait: float = DEFAULT_WAIT) -> Iterator[CaptureOutcome]:
+                             by: str | None = None, wait: float = DEFAULT_WAIT,
+                             chromium: Chromium | None = None) -> Iterator[CaptureOutcome]:
     """Add a browser capture of its URL to each existing source, its text left as it is."""
     executable = find_browser(run.browser_path)
-    tasks = [(None, sid, _existing_source(collection, sid, run.page, by))
-             for sid in dict.fromkeys(ids)]
-    return _run(collection, tasks, run, executable, wait)
+    tasks = [(None, sid, _existing_source(collection, sid, by)) for sid in dict.fromkeys(ids)]
+    return _run(collection, tasks, run, chromium or executable, wait)
 
 
-_Task = Callable[[Browser, _Commit], CaptureOutcome]
+_Task = Callable[[Chromium, _Commit], CaptureOutcome]
 
 
 def _run(collection: Collection, tasks: list[tuple[str | None, str | None, _Task]],
-         run: BrowserRun, executable: str, wait: float) -> Iterator[CaptureOutcome]:
-    """Run ``tasks`` in tabs of one browser; as the HTTP capture does, each page loads without
-    the collection's lock and takes it only to commit (``committer``)."""
+         run: BrowserRun, browser: Chromium | str, wait: float) -> Iterator[CaptureOutcome]:
+    """Run ``tasks`` in tabs of one browser (``browser``, or one started from that
+    executable); as the HTTP capture does, each page loads without the collection's lock and
+    takes it only to commit (``committer``)."""
     commit = committer(collection, wait)
-    args = capture_args(run.page.width, run.page.height, run.page.trusted_spki)
-    with (tempfile.TemporaryDirectory(prefix="archiver-chromium-") as profile,
-          Browser(executable, Path(profile), args) as browser):
+    with browser if isinstance(browser, Chromium) else Chromium(browser, run.page) as chromium:
+        chromium.expect(len(tasks))
+        if tasks:  # a browser that cannot start is one error, not one per page
+            chromium.browser()
         # on Ctrl-C the browser ends first, so that every tab's wait ends at once
-        yield from run_tasks(run.jobs, [(url, sid, functools.partial(task, browser, commit))
-                                        for url, sid, task in tasks], browser.close)
+        yield from run_tasks(run.jobs, [(url, sid, functools.partial(task, chromium, commit))
+                                        for url, sid, task in tasks], chromium.close)
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,24 @@ class _Stored:
     extraction: Extraction | None
 
 
-def _store(source_id: str, browser: Browser, url: str, options: BrowserOptions, *,
-           extract_text: bool) -> _Stored:
+def _store(source_id: str, chromium: Chromium, url: str, *, extract_text: bool) -> _Stored:
     """Load ``url``, serialise it as a new WARC of ``source_id`` and extract the text of its
     rendered DOM (if asked and the page is not an error); write nothing."""
-    page = capture_page(browser, url, options)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started: dict[str, Future[Extraction]] = {}
+
+        def on_dom(dom: str, served_from: str) -> None:  # extracted during the screenshots
+            started[served_from] = pool.submit(extract, dom.encode("utf-8"), served_from,
+                                               charset="utf-8")
+
+        page = chromium.capture(url, on_dom if extract_text else None)
+        return _stored(source_id, page, url, chromium.options, extract_text, started)
+
+
+def _stored(source_id: str, page: PageCapture, url: str, options: BrowserOptions,
+            extract_text: bool, started: dict[str, Future[Extraction]]) -> _Stored:
+    """``page`` serialised, with its text: the extraction ``started`` from the URL the WARC
+    names as the page's, else one made now."""
     captured_at = now()
     capture_id = f"{captured_at:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
     relpath = f"corpus/{source_id}/{source_id}-{capture_id}.warc.gz"
@@ -128,19 +142,20 @@ def _store(source_id: str, browser: Browser, url: str, options: BrowserOptions, 
                      media_type=WARC_MEDIA_TYPE, role=FileRole.WARC)
     extraction = None
     if extract_text and final.status < 400:
-        extraction = extract(page.dom.encode("utf-8"), final.url, charset="utf-8")
+        extraction = (started[final.url].result() if final.url in started
+                      else extract(page.dom.encode("utf-8"), final.url, charset="utf-8"))
     return _Stored(file, capture, warc.data, extraction)
 
 
-def _new_source(collection: Collection, url: str, options: BrowserOptions,
-                new_id: str | None, by: str | None) -> _Task:
-    def task(browser: Browser, commit: _Commit) -> CaptureOutcome:
+def _new_source(collection: Collection, url: str, new_id: str | None, by: str | None
+                ) -> _Task:
+    def task(chromium: Chromium, commit: _Commit) -> CaptureOutcome:
         check_url(url)
         source_id = new_id or source_id_for(url)
         manifest_path = collection.manifest_path(source_id)
         if manifest_path.exists():  # checked again on commit: another run may take it
             raise taken(url, source_id)
-        stored = _store(source_id, browser, url, options, extract_text=True)
+        stored = _store(source_id, chromium, url, extract_text=True)
         manifest = Manifest(
             id=source_id,
             metadata=Metadata(url=Claim(value=url, status=Status.CONFIRMED,
@@ -158,16 +173,15 @@ def _new_source(collection: Collection, url: str, options: BrowserOptions,
     return task
 
 
-def _existing_source(collection: Collection, source_id: str, options: BrowserOptions,
-                     by: str | None) -> _Task:
-    def task(browser: Browser, commit: _Commit) -> CaptureOutcome:
+def _existing_source(collection: Collection, source_id: str, by: str | None) -> _Task:
+    def task(chromium: Chromium, commit: _Commit) -> CaptureOutcome:
         manifest_path = collection.source_manifest_path(source_id)
         manifest = capturable(manifest_path)  # before loading: nothing sent if refused
         url = manifest.metadata.url.value
         if not url:
             raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
         check_url(url)
-        stored = _store(source_id, browser, url, options, extract_text=False)
+        stored = _store(source_id, chromium, url, extract_text=False)
         with commit(), _write_errors(manifest_path):
             manifest = capturable(manifest_path)  # as it is now: another run may have written
             manifest.files.append(stored.file)

@@ -178,6 +178,11 @@ class Recorder:
             if params.get("canceled"):
                 hops[-1].error += " (canceled)"
 
+    def pending(self) -> list[str]:
+        """The URLs of the requests still in flight, in the order they were made."""
+        inflight = {id(self.hops[k][-1]) for k in self.inflight if self.hops.get(k)}
+        return [hop.url for hop in self.order if id(hop) in inflight]
+
     def _settle(self, key: str) -> None:
         self.inflight.discard(key)
         self.last_change = time.monotonic()

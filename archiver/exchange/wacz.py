@@ -42,6 +42,7 @@ from archiver.exchange.selection import (
 )
 from archiver.manifest import (
     SCHEMA_VERSION,
+    Capture,
     FileEntry,
     FileRole,
     Manifest,
@@ -103,7 +104,8 @@ class _Package:
         return info
 
     def add_blocks(self, name: str, blocks: Iterable[bytes], size: int, compress: int) -> None:
-        """Stream ``blocks`` into entry ``name``, hashing them on the way."""
+        """Stream ``blocks`` into entry ``name``, hashing them on the way; ``size`` (exact, or a
+        bound) says whether the entry needs ZIP64."""
         digest = hashlib.sha256()
         written = 0
         with self.zf.open(self._info(name, compress), "w",
@@ -137,10 +139,23 @@ def _title(manifest: Manifest) -> str | None:
     return claim.value if claim.status is not Status.UNKNOWN else None
 
 
-def _pages(collection: Collection, sources: list[Source]) -> list[dict[str, Any]]:
-    """One page per capture; the source's text goes with the capture it was extracted from,
-    or (a text received as given) with the source's latest capture."""
-    pages = []
+def _text_capture(manifest: Manifest) -> Capture | None:
+    """The capture whose page carries the source's text: the one it was extracted from, or
+    (a text received as given) the source's latest."""
+    origin = getattr(manifest.text.origin, "capture_id", None) if manifest.text else None
+    latest = max(manifest.captures, key=lambda c: c.captured_at, default=None)
+    return manifest.capture(origin) if origin else latest
+
+
+def _pages(collection: Collection, sources: list[Source]) -> Iterator[bytes]:
+    """pages.jsonl, a source at a time (a text is read when its source's pages are written,
+    never every text at once): its header, then one page per capture; the source's text goes
+    with its text capture."""
+    has_text = any(text_entry(s.manifest) is not None and _text_capture(s.manifest) is not None
+                   for s in sources)
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages",
+              "hasText": has_text}
+    yield (json.dumps(header, ensure_ascii=False) + "\n").encode("utf-8")
     for source in sources:
         manifest = source.manifest
         entry = text_entry(manifest)
@@ -148,9 +163,8 @@ def _pages(collection: Collection, sources: list[Source]) -> list[dict[str, Any]
         # text that is not UTF-8 (verify's text-undecodable) is searched as best it reads
         text = (read_verified(collection, entry).decode("utf-8", errors="replace")
                 if entry else None)
-        origin = getattr(manifest.text.origin, "capture_id", None) if manifest.text else None
-        latest = max(manifest.captures, key=lambda c: c.captured_at, default=None)
-        text_capture = manifest.capture(origin) if origin else latest
+        text_capture = _text_capture(manifest)
+        lines = []
         for capture in manifest.captures:
             page: dict[str, Any] = {"id": capture.id, "url": capture.requested_url,
                                     "ts": _rfc3339(capture.captured_at)}
@@ -158,8 +172,19 @@ def _pages(collection: Collection, sources: list[Source]) -> list[dict[str, Any]
                 page["title"] = title
             if text is not None and capture is text_capture:
                 page["text"] = text
-            pages.append(page)
-    return pages
+            lines.append(json.dumps(page, ensure_ascii=False) + "\n")
+        yield "".join(lines).encode("utf-8")
+
+
+def _pages_bound(sources: list[Source]) -> int:
+    """At most how many bytes pages.jsonl takes (JSON writes a character in at most six)."""
+    bound = 0
+    for source in sources:
+        entry, title = text_entry(source.manifest), _title(source.manifest) or ""
+        bound += 6 * (entry.size if entry else 0)
+        bound += sum(6 * (len(c.requested_url) + len(title)) + 128
+                     for c in source.manifest.captures)
+    return bound + 128
 
 
 def _warcs(sources: list[Source]) -> list[FileEntry]:
@@ -268,7 +293,6 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
         raise ArchiverError(out, "none of the chosen sources has a capture, and a WACZ needs "
                                  "WARCs (export bagit takes texts alone)")
     created = datetime.now(UTC).replace(microsecond=0)
-    pages = _pages(collection, sources)
     with (new_file(out, not_in=collection_folders(collection)) as tmp,
           zipfile.ZipFile(tmp, "w", allowZip64=True) as zf):
         package = _Package(zf, created)
@@ -276,10 +300,8 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
         for warc in archived:
             package.add_blocks(warc.name, warc.blocks(collection), warc.size, _STORED)
         package.add_bytes(INDEX, _index(archived))
-        header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages",
-                  "hasText": any("text" in p for p in pages)}
-        package.add_bytes(PAGES, "".join(json.dumps(line, ensure_ascii=False) + "\n"
-                                         for line in [header, *pages]).encode("utf-8"))
+        package.add_blocks(PAGES, _pages(collection, sources), _pages_bound(sources),
+                           _DEFLATED)
         for source in sources:
             package.add_bytes(source.manifest_relpath, source.manifest_bytes)
         # not manifests/schema.json: Frictionless (py-wacz's validator) reads any resource
@@ -305,4 +327,5 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
 
             digest["signedData"] = signed_data(digest["hash"], stamp, sign_key)
         package.add_unlisted(DIGEST, json.dumps(digest, indent=2).encode("utf-8"))
-    return WaczResult(out, len(sources), len(warcs), len(pages), sign_key is not None)
+    pages = sum(len(source.manifest.captures) for source in sources)
+    return WaczResult(out, len(sources), len(warcs), pages, sign_key is not None)
