@@ -240,44 +240,6 @@ def test_the_steps_change_generated_html_as_before(head: str, body: str, base: s
     assert_rederived_unchanged(html, "https://example.org/news/story.html")
 
 
-def lxml_html_class(node: Any) -> type:
-    """The class lxml.html's own lookup (HtmlElementClassLookup.lookup) gives ``node``."""
-    if isinstance(node, etree._Comment):
-        return lxml.html.HtmlComment
-    if isinstance(node, etree._ProcessingInstruction):
-        return lxml.html.HtmlProcessingInstruction
-    if isinstance(node, etree._Entity):
-        return lxml.html.HtmlEntity
-    return lxml.html.HtmlElementClassLookup._default_element_classes.get(
-        node.tag.lower(), lxml.html.HtmlElement)
-
-
-FORM = ("<html><body><FORM><Input><LABEL>x</LABEL><select><option>o</option></select>"
-        "<TextArea>t</TextArea></FORM>&amp;&#12;</body></html>")
-
-
-@pytest.mark.parametrize("html", [*EDGE_PAGES, FORM])
-def test_the_parse_gives_each_node_the_class_lxml_html_gives_it(html: str) -> None:
-    tree = trafilatura.load_html(html)
-    nodes = list(tree.iter())
-    assert [type(n) for n in nodes] == [lxml_html_class(n) for n in nodes]
-    if html == FORM:  # the classes of their own, whatever case the page wrote the tags in
-        assert {type(n) for n in nodes} >= {lxml.html.FormElement, lxml.html.InputElement,
-                                            lxml.html.LabelElement, lxml.html.SelectElement,
-                                            lxml.html.TextareaElement}
-    # nodes made after the parse, as trafilatura makes them, and copies
-    child = etree.SubElement(tree.find(".//body"), "form")
-    assert type(child) is lxml.html.FormElement
-    assert [type(n) for n in copy.deepcopy(tree).iter()] == [type(n) for n in tree.iter()]
-
-
-def test_every_node_of_the_real_pages_has_the_class_lxml_html_gives_it() -> None:
-    for name, _ in real_pages():
-        html = extract.decode_html((REAL_PAGES / "pages" / name).read_bytes())[0]
-        nodes = list(trafilatura.load_html(html).iter())
-        assert [type(n) for n in nodes] == [lxml_html_class(n) for n in nodes], name
-
-
 LINES = st.lists(st.one_of(SPACES, WORDS, st.just("\u2029"), st.sampled_from(["\u3000", "\x0b"])),
                  max_size=12).map("".join)
 

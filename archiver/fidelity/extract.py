@@ -21,7 +21,6 @@ from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
-import trafilatura.utils
 from lxml import etree
 
 from archiver.errors import ArchiverError
@@ -66,25 +65,6 @@ _JSON_LD = "application/ld+json"
 _EXTENSIVE_DATE_SEARCH = False
 
 CharsetSource = Literal["given", "meta", "default"]
-
-
-def _html_classes() -> etree.ElementNamespaceClassLookup:
-    """The classes lxml.html gives a page's nodes, chosen in C: lxml.html's own lookup is a
-    Python call for every node lxml hands to Python, 3,000 a real page in trafilatura and
-    here (2% of a re-derivation). The same class for every node a parse makes: the HTML parser
-    writes tag names in lower case, without a namespace, as lxml.html's lookup reads them."""
-    lookup = etree.ElementNamespaceClassLookup(etree.ElementDefaultClassLookup(
-        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
-        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
-    lookup.get_namespace(None).update(
-        lxml.html.HtmlElementClassLookup._default_element_classes)  # form, input, label…
-    return lookup
-
-
-# trafilatura parses every page with this one parser (a release without it is parsed as it
-# parses, with lxml.html's own lookup)
-if isinstance(_parser := getattr(trafilatura.utils, "HTML_PARSER", None), etree.HTMLParser):
-    _parser.set_element_class_lookup(_html_classes())
 
 
 @dataclass(frozen=True)
