@@ -252,3 +252,45 @@ def test_texts_are_shown_as_before(texts: list[str]) -> None:
     for text in texts:
         assert extract._spaced(text) == _HTML_SPACE.sub(" ", text)
         assert extract._collapsible(text) == bool(_COLLAPSIBLE.search(text))
+
+
+def test_a_text_equal_to_the_article_is_judged_without_reading_the_whole_page(monkeypatch):
+    """The page's whole text is read only when the stored text differs from the article
+    (compare has nothing to look up otherwise); read, it is read once, from the same parse."""
+    from archiver.fidelity.compare import check_fidelity
+
+    html = (REAL_PAGES / "pages" / sorted(p.name for p in (REAL_PAGES / "pages").iterdir())[0]
+            ).read_bytes()
+    url = "https://example.org/news/story.html"
+    article = extract.rederive(html, url, extract.installed_extractor()).text
+    reads: list[int] = []
+    read_page = extract._read_page
+    monkeypatch.setattr(extract, "_read_page", lambda *a: reads.append(1) or read_page(*a))
+    same = check_fidelity(article, "corpus/s.txt", html, url, extract.installed_extractor())
+    assert (same.findings, same.score, reads) == ([], 1.0, [])
+    added = article + "\n\nA sentence the page never held, added to the text by hand.\n"
+    changed = check_fidelity(added, "corpus/s.txt", html, url, extract.installed_extractor())
+    assert reads == [1]
+    assert [f.code for f in changed.findings] == ["text-added"]
+
+
+def test_a_page_with_characters_lxml_will_not_write_is_read_without_them():
+    """U+000B and other C0 controls (U+000C inside <pre>) are read from a page by lxml's HTML
+    parser, but lxml refuses to write them back into a tree: the steps and the page-text pass
+    leave them out (a form feed becomes the space it collapses to), never a ValueError."""
+    from archiver.fidelity.compare import check_fidelity
+
+    story = "".join(f"<p>Paragraph {n} of the story tells what the residents saw that night, "
+                    "in the words of those who stayed behind.</p>" for n in range(6))
+    html = (f"<html><body><article>{story}</article><footer><p>Shared&#11; by\n\n the "
+            "<a href='/x&#11;y'>desk</a><img alt='a&#1;b'></p><pre>x&#12;y</pre>"
+            "<div>a&#12;b</div></footer></body></html>").encode()
+    url = "https://example.org/news/story.html"
+    installed = extract.installed_extractor()
+    text = extract.extract(html, url).text
+    rederived = extract.rederive(html, url, installed, with_page_text=True)
+    assert rederived.text == text and text.startswith("Paragraph 0 of the story")
+    assert rederived.page_text == extract.page_text(html)
+    assert rederived.page_text.endswith("\nShared by the deskab\nx y\na b")
+    assert rederived.page_parts.links == ("desk",)
+    assert check_fidelity(text, "corpus/s.txt", html, url, installed).findings == []

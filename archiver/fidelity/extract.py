@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,8 +100,19 @@ class Extraction:
     extractor: Extractor
     charset: str
     charset_source: CharsetSource
-    page_text: str = ""  # the page's whole text (page_text), when it was asked for
-    page_parts: PageParts = PageParts()  # and the parts its markup sets apart
+    # reads the page's whole text and parts from the parse, once, when first asked for
+    read_page: Callable[[], tuple[str, PageParts]] = field(
+        default=lambda: ("", PageParts()), repr=False, compare=False)
+
+    @property
+    def page_text(self) -> str:
+        """The page's whole text (page_text), when it was asked for; else ``""``."""
+        return self.read_page()[0]
+
+    @property
+    def page_parts(self) -> PageParts:
+        """The parts of the page's text its markup sets apart, when it was asked for."""
+        return self.read_page()[1]
 
 
 def installed_extractor(options: dict[str, Any] | None = None) -> Extractor:
@@ -192,12 +204,15 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
         raise ArchiverError(url, f"cannot re-run extractor options {extractor.options}: "
                                  f"{type(exc).__name__}: {exc}") from None
     page_metadata = _metadata(tree, url) if metadata else PageMetadata()
+    if not whole:
+        return Extraction(text or "", page_metadata, extractor, used, source)
     # The page's text is read last, from the same tree, which trafilatura copied and left
     # as it was (rather than from a copy made before the steps: a quarter of a parse). The
     # steps change nothing it reads but the links whose href was only whitespace, which
-    # resolving empties: they are still links. The pass cuts the tree up; nothing reads it after.
-    shown, parts = _read_page(tree, blank) if whole else ("", PageParts())
-    return Extraction(text or "", page_metadata, extractor, used, source, shown, parts)
+    # resolving empties: they are still links. The pass cuts the tree up, so it runs once,
+    # and only if asked for: a comparison of a text equal to the article reads nothing else.
+    read = functools.cache(lambda: _read_page(tree, blank))
+    return Extraction(text or "", page_metadata, extractor, used, source, read)
 
 
 # Links whose href does not start with a printable ASCII character (found by libxml2, not by
@@ -224,10 +239,25 @@ def _collapse_whitespace(tree: Any) -> None:
         if not (element.tag in _UNRENDERED and element.get("type") != _JSON_LD):
             text = element.text
             if text and _collapsible(text) and (not kept or element not in kept):
-                element.text = _collapsed(text)
+                _put(element, "text", _collapsed(text))
         tail = element.tail
         if tail and _collapsible(tail) and (not kept or element.getparent() not in kept):
-            element.tail = _collapsed(tail)
+            _put(element, "tail", _collapsed(tail))
+
+
+# The characters lxml refuses to write into a tree, though its HTML parser reads them from a
+# page (U+000B, U+000C inside <pre>): a form feed is whitespace, which the page's text
+# collapses anyway; the others are shown as nothing, and trafilatura's text drops them too.
+_UNWRITABLE = {c: None for c in (*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20))} | {0x0C: " "}
+
+
+def _put(element: Any, where: str, value: str) -> None:
+    """Set ``element``'s text or tail (``where``) to ``value``, without the characters lxml
+    refuses (a page that holds none, nearly every page, is written as it is)."""
+    try:
+        setattr(element, where, value)
+    except ValueError:
+        setattr(element, where, value.translate(_UNWRITABLE))
 
 
 def _collapsible(text: str) -> bool:
@@ -293,7 +323,10 @@ def _absolute_links(tree: Any, url: str) -> None:
         if target is None:
             target = resolved[href] = absolute_link(base, href)
         if target != href:  # an unchanged value is not written again
-            etree.ElementBase.set(anchor, "href", target)  # not lxml.html's set, in Python
+            try:  # not lxml.html's set, in Python
+                etree.ElementBase.set(anchor, "href", target)
+            except ValueError:  # a character lxml refuses (see _put)
+                etree.ElementBase.set(anchor, "href", target.translate(_UNWRITABLE))
 
 
 # What this tool does to a parsed page before trafilatura sees it, by the step names that go
@@ -363,12 +396,12 @@ def _read_page(root: Any, linked: list[Any] | None = None) -> tuple[str, PagePar
     # (a rating's five star images read `1 Stern2 Sterne…` in text extractors' output)
     for image in root.iter("img"):
         if image.get("alt"):
-            image.tail = image.get("alt", "") + (image.tail or "")
+            _put(image, "tail", image.get("alt", "") + (image.tail or ""))
     # blocks are parted by U+2029 (a paragraph separator), which the page's own wrapping,
     # collapsed as a browser does, is not
     for element in root.iter(*_BLOCKS):
-        element.text = "\u2029" + (element.text or "")
-        element.tail = "\u2029" + (element.tail or "")
+        _put(element, "text", "\u2029" + (element.text or ""))
+        _put(element, "tail", "\u2029" + (element.tail or ""))
     parts.append(root.text_content())
     outermost = [a for a in root.iter("article") if next(a.iterancestors("article"), None) is None]
     return _shown(parts), PageParts(
