@@ -91,6 +91,11 @@ class PageParts:
     embedded: tuple[str, ...] = ()  # each post embedded from a social network
 
 
+def _page_not_read() -> tuple[str, PageParts]:
+    """An extraction's page text when it was not asked for: none."""
+    return "", PageParts()
+
+
 @dataclass(frozen=True)
 class Extraction:
     """A page's text (Markdown, links kept; ``""`` when nothing was found) and how it was made."""
@@ -100,9 +105,10 @@ class Extraction:
     extractor: Extractor
     charset: str
     charset_source: CharsetSource
-    # reads the page's whole text and parts from the parse, once, when first asked for
+    # reads the page's whole text and parts from the parse, once, when first asked for (a
+    # module function by default, so that an extraction passes between processes)
     read_page: Callable[[], tuple[str, PageParts]] = field(
-        default=lambda: ("", PageParts()), repr=False, compare=False)
+        default=_page_not_read, repr=False, compare=False)
 
     @property
     def page_text(self) -> str:
