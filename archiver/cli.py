@@ -683,9 +683,7 @@ def cmd_key(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args)
     with _writing(collection, args):
         key = new_key(collection, args.name, key_file, passphrase)
-    trust = TrustFile.load()
-    trust.keys[key.fingerprint] = key.name
-    trust.save()
+    TrustFile.load().update(lambda trust: trust.keys.__setitem__(key.fingerprint, key.name))
     print(f"made key {key.name} {key.fingerprint}: public key {key.path}, private key "
           f"{key_file} ({'passphrase' if passphrase else 'no passphrase'}); keep the private "
           "key out of the collection and back it up", file=sys.stderr)
@@ -730,9 +728,8 @@ def cmd_seal(args: argparse.Namespace) -> int:
         result = make_seal(collection, key, private, tsas=args.tsa, roots=roots,
                            message=args.message, timeout=args.tsa_timeout)
     if result.tokens:  # the roots this user chose to trust at sealing, for verify later
-        trust = TrustFile.load()
-        trust.add_roots([token.chain[-1] for _, token in result.tokens])
-        trust.save()
+        chosen = [token.chain[-1] for _, token in result.tokens]
+        TrustFile.load().update(lambda trust: trust.add_roots(chosen))
     for failure in result.failures:
         print(f"archiver: {failure}: this TSA failed; the others' tokens were kept",
               file=sys.stderr)

@@ -418,3 +418,32 @@ def test_a_seal_of_format_1_is_read_as_before(root: Path, tsa: Tsa, capsys,
     code, report = verify(capsys, root)
     assert code == 0 and report["documents"][0]["custody"]["status"] == "sealed", codes(report)
     assert json.loads((folder / "seal.json").read_bytes())["format"] == "archiver-seal/1"
+
+
+def _pin_keys(path: str, first: int, count: int) -> None:
+    """In a process of its own: pin ``count`` keys, one update each, as ``key new`` does."""
+    from archiver.custody.trust import TrustFile
+
+    for n in range(first, first + count):
+        TrustFile.load(Path(path)).update(lambda trust, n=n: trust.keys.__setitem__(
+            f"{n:064x}", f"key-{n}"))
+
+
+def test_runs_that_update_the_trust_file_at_once_lose_nothing(tmp_path: Path) -> None:
+    """Three processes each pin 40 keys at the same time (verify remembering seals, key new and
+    seal adding roots update the file the same way): every key is pinned in the end, as each
+    update reads the file as it is under its lock rather than overwriting it with an old copy."""
+    import multiprocessing
+
+    from archiver.custody.trust import TrustFile
+
+    path = tmp_path / "config" / "archiver" / "trust.json"
+    context = multiprocessing.get_context("spawn")
+    runs = [context.Process(target=_pin_keys, args=(str(path), k * 1000, 40)) for k in range(3)]
+    for run_ in runs:
+        run_.start()
+    for run_ in runs:
+        run_.join(120)
+    assert [r.exitcode for r in runs] == [0, 0, 0]
+    assert sorted(TrustFile.load(path).keys.values()) == sorted(
+        f"key-{k * 1000 + n}" for k in range(3) for n in range(40))

@@ -36,7 +36,7 @@ from archiver.custody.timestamp import (
     check_token,
     load_certificates,
 )
-from archiver.custody.trust import Trust
+from archiver.custody.trust import Trust, TrustFile
 from archiver.errors import ArchiverError
 from archiver.fileio import TEMP_PREFIX, sha256_bytes
 from archiver.findings import Finding, Severity
@@ -325,13 +325,18 @@ def _check_rollback(collection: Collection, checks: list[SealCheck], findings: l
         return out
     latest = checks[-1]
     assert latest.statement is not None
+    sequence = latest.statement.sequence
+    seen = {"first": first, "root": root, "seal": latest.name, "sha256": latest.sha256,
+            "sequence": sequence, "seen_at": iso_time(datetime.now(UTC))}
+
+    def remember(file: TrustFile) -> None:  # as the file is now: another run may have written
+        known = file.chains.get(root)
+        if known is None or known["sequence"] < sequence:
+            file.chains[root] = seen
+
     known = trust.file.chains.get(root)
-    if known is None or known["sequence"] < latest.statement.sequence:
-        trust.file.chains[root] = {"first": first, "root": root, "seal": latest.name,
-                                    "sha256": latest.sha256,
-                                    "sequence": latest.statement.sequence,
-                                    "seen_at": iso_time(datetime.now(UTC))}
-        trust.file.save()
+    if known is None or known["sequence"] < sequence:
+        trust.file.update(remember)
     return out
 
 

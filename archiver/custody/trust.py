@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 TRUST_FILE = "trust.json"
 FORMAT = "archiver-trust/1"
+_LOCK_SECONDS = 30.0  # the longest wait for another run's update of the trust file
 
 
 def config_dir() -> Path:
@@ -60,8 +62,29 @@ class TrustFile:
         except (KeyError, TypeError) as exc:
             raise ArchiverError(path, f"not a trust file (an entry lacks {exc})") from None
 
+    def update(self, change: Callable[[TrustFile], object]) -> None:
+        """Make ``change`` to the trust file as it is on disk now, under its lock, write it,
+        and hold the result: runs at once (a verify remembering a seal, ``key new`` pinning a
+        key, ``seal`` adding roots) never write over each other's changes."""
+        from filelock import FileLock, Timeout
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with FileLock(f"{self.path}.lock", timeout=_LOCK_SECONDS):
+                current = TrustFile.load(self.path)
+                change(current)
+                current.save()
+        except Timeout:
+            raise ArchiverError(self.path, f"another archiver has held the trust file's lock "
+                                           f"for {_LOCK_SECONDS:g} s; nothing changed") from None
+        except OSError as exc:
+            raise ArchiverError(self.path, f"cannot lock the trust file: {exc.strerror}"
+                                ) from None
+        self.keys, self.tsa_roots, self.chains = current.keys, current.tsa_roots, current.chains
+
     def save(self) -> None:
-        """Write it atomically (a crash leaves the old one whole)."""
+        """Write it atomically (a crash leaves the old one whole); ``update`` is the way to
+        change the file another run may be changing too."""
         data = {"format": FORMAT,
                 "keys": [{"name": n, "fingerprint": f} for f, n in sorted(self.keys.items())],
                 "tsa_roots": [{"sha256": f, "pem": p} for f, p in sorted(self.tsa_roots.items())],
