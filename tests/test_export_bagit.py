@@ -153,3 +153,23 @@ def test_a_file_that_changed_since_its_manifest_stops_the_bag(captured: Captured
     assert main(["export", "bagit", str(tmp_path / "deposit"), "--root", str(root)]) == 2
     assert "corpus/by-hand.txt: differs from its manifest" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["collection"]  # no bag, no temp
+
+
+def test_a_manifest_is_exported_as_it_was_checked(captured: Captured, tmp_path: Path) -> None:
+    """An export parses each manifest once, to check it, and keeps only what it needs (not the
+    parsed manifest: at 100,000 sources they would not fit in memory); the bytes it writes
+    are read again and must be those it checked."""
+    from archiver.collection import Collection
+    from archiver.errors import ArchiverError
+    from archiver.exchange.selection import choose
+
+    root = tmp_path / "copy"
+    shutil.copytree(captured.collection.root, root)
+    collection = Collection(root)
+    sources = choose(collection, None)
+    first = sources[0]
+    stored = collection.resolve(first.manifest_relpath).read_bytes()
+    assert first.manifest_bytes(collection) == stored
+    collection.resolve(first.manifest_relpath).write_bytes(stored.replace(b"{", b"{ ", 1))
+    with pytest.raises(ArchiverError, match="changed during the export; nothing was exported"):
+        first.manifest_bytes(collection)

@@ -64,10 +64,11 @@ def export_bag(collection: Collection, ids: list[str] | None, out: Path, about: 
     files = size = 0
     with new_folder(out, not_in=collection_folders(collection)) as tmp:
         for source in sources:
-            size += _write(relpath_in(tmp, source.manifest_relpath), [source.manifest_bytes])
-            for entry in source.manifest.files:
+            size += _write(relpath_in(tmp, source.manifest_relpath),
+                           [source.manifest_bytes(collection)])
+            for entry in source.files:
                 size += _write(relpath_in(tmp, entry.path), verified_blocks(collection, entry))
-            files += 1 + len(source.manifest.files)
+            files += 1 + len(source.files)
         size += _write(tmp / "manifests" / "schema.json", [schema_text().encode("utf-8")])
         custody = custody_files(collection)
         for relpath in custody:

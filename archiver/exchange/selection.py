@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from archiver.collection import KEYS, SEALS, Collection
 from archiver.custody.keys import refuse_private_keys
 from archiver.custody.seal import seal_dirs
 from archiver.errors import ArchiverError
-from archiver.manifest import FileEntry, Manifest, parse_manifest
+from archiver.manifest import Capture, FileEntry, Manifest, Status, parse_manifest
 
 _BLOCK = 1 << 20
 
@@ -34,13 +35,69 @@ def describe(collection: Collection, title: str | None, description: str | None
         "and manifests, which record each text's origin, fixity and history."))
 
 
-@dataclass(frozen=True)
-class Source:
-    """One chosen source: its manifest, parsed, and the manifest file's bytes as stored."""
+@dataclass(frozen=True, slots=True)
+class CaptureRef:
+    """What an export needs of a capture: its id, URL, time and WARC."""
 
-    manifest: Manifest
-    manifest_bytes: bytes
+    id: str
+    requested_url: str
+    captured_at: datetime
+    warc_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One chosen source: what an export takes of its manifest, which is parsed once, to be
+    checked, then let go (a parsed manifest takes about five times its bytes, and an export of
+    100,000 sources would hold them all), and where the manifest is, with the sha256 of its
+    bytes as checked (``manifest_bytes`` reads them again, against it)."""
+
     manifest_relpath: str
+    manifest_sha256: str
+    files: tuple[FileEntry, ...]
+    captures: tuple[CaptureRef, ...]
+    text: FileEntry | None  # the current text's file, if it has one
+    text_capture: str | None  # the capture whose page carries the text (see _text_capture)
+    title: str | None  # the title, when it is known
+
+    @classmethod
+    def of(cls, manifest: Manifest, data: bytes, relpath: str) -> Source:
+        """The parts of ``manifest`` (parsed from ``data``, at ``relpath``) an export takes."""
+        capture = _text_capture(manifest)
+        title = manifest.metadata.title
+        return cls(
+            relpath, hashlib.sha256(data).hexdigest(), tuple(manifest.files),
+            tuple(CaptureRef(c.id, c.requested_url, c.captured_at, c.warc_path)
+                  for c in manifest.captures),
+            manifest.file(manifest.text.path) if manifest.text is not None else None,
+            capture.id if capture is not None else None,
+            title.value if title.status is not Status.UNKNOWN else None)
+
+    def file(self, path: str) -> FileEntry | None:
+        """The source's file at ``path``, if it has one."""
+        return next((f for f in self.files if f.path == path), None)
+
+    def manifest_bytes(self, collection: Collection) -> bytes:
+        """The manifest's bytes, as stored and as checked when the source was chosen."""
+        path = collection.resolve(self.manifest_relpath)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ArchiverError(path, f"cannot read: {exc.strerror}") from None
+        if hashlib.sha256(data).hexdigest() != self.manifest_sha256:
+            raise ArchiverError(path, "changed during the export; nothing was exported, run "
+                                      "the export again")
+        return data
+
+
+def _text_capture(manifest: Manifest) -> Capture | None:
+    """The capture whose page carries the source's text: the one it was extracted from, or
+    (a text received as given) the source's latest; None without a text."""
+    if manifest.text is None:
+        return None
+    origin = getattr(manifest.text.origin, "capture_id", None)
+    latest = max(manifest.captures, key=lambda c: c.captured_at, default=None)
+    return manifest.capture(origin) if origin else latest
 
 
 def choose(collection: Collection, ids: list[str] | None) -> list[Source]:
@@ -59,7 +116,7 @@ def choose(collection: Collection, ids: list[str] | None) -> list[Source]:
             data = path.read_bytes()
         except OSError as exc:
             raise ArchiverError(path, f"cannot read: {exc.strerror}") from None
-        sources.append(Source(parse_manifest(data, path), data, collection.relative(path)))
+        sources.append(Source.of(parse_manifest(data, path), data, collection.relative(path)))
     return sources
 
 
@@ -114,11 +171,6 @@ def read_custody(collection: Collection, relpath: str) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise ArchiverError(path, f"cannot read: {exc.strerror}") from None
-
-
-def text_entry(manifest: Manifest) -> FileEntry | None:
-    """The file entry of the source's current text, if it has one."""
-    return manifest.file(manifest.text.path) if manifest.text is not None else None
 
 
 def relpath_in(root: Path, relpath: str) -> Path:

@@ -37,16 +37,12 @@ from archiver.exchange.selection import (
     custody_files,
     read_custody,
     read_verified,
-    text_entry,
     verified_blocks,
 )
 from archiver.manifest import (
     SCHEMA_VERSION,
-    Capture,
     FileEntry,
     FileRole,
-    Manifest,
-    Status,
     schema_text,
 )
 from archiver.warc.check import sniff
@@ -134,43 +130,26 @@ def custody_name(relpath: str) -> str:
     return f"{parts[0]}/{'.'.join(parts[1:])}"
 
 
-def _title(manifest: Manifest) -> str | None:
-    claim = manifest.metadata.title
-    return claim.value if claim.status is not Status.UNKNOWN else None
-
-
-def _text_capture(manifest: Manifest) -> Capture | None:
-    """The capture whose page carries the source's text: the one it was extracted from, or
-    (a text received as given) the source's latest."""
-    origin = getattr(manifest.text.origin, "capture_id", None) if manifest.text else None
-    latest = max(manifest.captures, key=lambda c: c.captured_at, default=None)
-    return manifest.capture(origin) if origin else latest
-
-
 def _pages(collection: Collection, sources: list[Source]) -> Iterator[bytes]:
     """pages.jsonl, a source at a time (a text is read when its source's pages are written,
     never every text at once): its header, then one page per capture; the source's text goes
     with its text capture."""
-    has_text = any(text_entry(s.manifest) is not None and _text_capture(s.manifest) is not None
-                   for s in sources)
+    has_text = any(s.text is not None and s.text_capture is not None for s in sources)
     header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages",
               "hasText": has_text}
     yield (json.dumps(header, ensure_ascii=False) + "\n").encode("utf-8")
     for source in sources:
-        manifest = source.manifest
-        entry = text_entry(manifest)
         # the page's text is a search aid; the text file itself goes in byte for byte, so a
         # text that is not UTF-8 (verify's text-undecodable) is searched as best it reads
-        text = (read_verified(collection, entry).decode("utf-8", errors="replace")
-                if entry else None)
-        text_capture = _text_capture(manifest)
+        text = (read_verified(collection, source.text).decode("utf-8", errors="replace")
+                if source.text else None)
         lines = []
-        for capture in manifest.captures:
+        for capture in source.captures:
             page: dict[str, Any] = {"id": capture.id, "url": capture.requested_url,
                                     "ts": _rfc3339(capture.captured_at)}
-            if (title := _title(manifest)) is not None:
-                page["title"] = title
-            if text is not None and capture is text_capture:
+            if source.title is not None:
+                page["title"] = source.title
+            if text is not None and capture.id == source.text_capture:
                 page["text"] = text
             lines.append(json.dumps(page, ensure_ascii=False) + "\n")
         yield "".join(lines).encode("utf-8")
@@ -180,10 +159,9 @@ def _pages_bound(sources: list[Source]) -> int:
     """At most how many bytes pages.jsonl takes (JSON writes a character in at most six)."""
     bound = 0
     for source in sources:
-        entry, title = text_entry(source.manifest), _title(source.manifest) or ""
-        bound += 6 * (entry.size if entry else 0)
-        bound += sum(6 * (len(c.requested_url) + len(title)) + 128
-                     for c in source.manifest.captures)
+        bound += 6 * (source.text.size if source.text else 0)
+        bound += sum(6 * (len(c.requested_url) + len(source.title or "")) + 128
+                     for c in source.captures)
     return bound + 128
 
 
@@ -191,8 +169,8 @@ def _warcs(sources: list[Source]) -> list[FileEntry]:
     """Each WARC the sources' captures name, once, in the sources' order."""
     seen: dict[str, FileEntry] = {}
     for source in sources:
-        for capture in source.manifest.captures:
-            entry = source.manifest.file(capture.warc_path)
+        for capture in source.captures:
+            entry = source.file(capture.warc_path)
             if entry is not None and entry.role is FileRole.WARC:
                 seen.setdefault(entry.path, entry)
     return list(seen.values())
@@ -303,12 +281,12 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
         package.add_blocks(PAGES, _pages(collection, sources), _pages_bound(sources),
                            _DEFLATED)
         for source in sources:
-            package.add_bytes(source.manifest_relpath, source.manifest_bytes)
+            package.add_bytes(source.manifest_relpath, source.manifest_bytes(collection))
         # not manifests/schema.json: Frictionless (py-wacz's validator) reads any resource
         # named *schema.json as a Table Schema and rejects the package
         package.add_bytes(SCHEMA, schema_text().encode("utf-8"))
         for source in sources:
-            for entry in source.manifest.files:
+            for entry in source.files:
                 if entry.role is FileRole.TEXT:
                     package.add_bytes(entry.path, read_verified(collection, entry))
         for relpath in custody_files(collection):
@@ -327,5 +305,5 @@ def export_wacz(collection: Collection, ids: list[str] | None, out: Path,
 
             digest["signedData"] = signed_data(digest["hash"], stamp, sign_key)
         package.add_unlisted(DIGEST, json.dumps(digest, indent=2).encode("utf-8"))
-    pages = sum(len(source.manifest.captures) for source in sources)
+    pages = sum(len(source.captures) for source in sources)
     return WaczResult(out, len(sources), len(warcs), pages, sign_key is not None)
