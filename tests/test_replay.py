@@ -28,6 +28,7 @@ from archiver.capture.cdp import Browser, capture_args, find_browser
 from archiver.cli import main
 from archiver.collection import Collection
 from archiver.manifest import load_manifest, save_manifest
+from archiver.replay import ReplayOptions
 from archiver.warc.records import read_resource
 
 
@@ -205,8 +206,11 @@ def test_an_exported_wacz_replays_the_page_with_its_resources_in_pywb(collection
           tempfile.TemporaryDirectory() as profile,
           Browser(find_browser(), Path(profile), capture_args(1280, 800)) as browser):
         url = f"{replay.base}/export/{capture.captured_at:%Y%m%d%H%M%S}/{capture.final_url}"
+        # as long as verify --replay gives a page (ReplayOptions): a cold pywb answers its
+        # first requests slowly, the more so on a loaded machine
         page = capture_page(browser, url, BrowserOptions(
-            allow_private=True, confine_to=urlsplit(replay.base).netloc))
+            allow_private=True, confine_to=urlsplit(replay.base).netloc,
+            timeout=ReplayOptions.timeout))
     assert page.refused == [], page.wait
     statuses = {h.url.split("/", 5)[-1]: h.status for h in page.hops}
     for resource in capture.browser.resources:
