@@ -12,16 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from forge import rechain, tamper
 
-from archiver.cli import main
 from archiver.collection import Collection
 from archiver.custody.check import check_custody
 from archiver.custody.seal import seal_dirs
 from archiver.fileio import sha256_bytes
-from archiver.history import entry_sha256, genesis, record, walk_states
+from archiver.history import record, walk_states
 from archiver.manifest import FieldChange, load_manifest, save_manifest
 from archiver.state import state_sha256
 from archiver.verify import check_source
+from tests import test_custody
+from tests.test_custody import run
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Council told to act</title></head><body><article>
@@ -31,22 +33,10 @@ a joint statement. \u201cWe cannot wait another year,\u201d said the director of
 <p>Activists have also started to draw attention to the harassment of communities abroad,
 including in the United States and in Europe.</p>
 </article></body></html>"""
+# the fixture of test_custody: each test's own config folder
+config_home = test_custody.config_home
+
 TEXT = "The one text.\n\nIt says \u201cnothing\u201d twice.\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture(autouse=True)
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Private keys go to a config folder of the test's own, never the user's."""
-    home = tmp_path / "config"
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    monkeypatch.delenv("ARCHIVER_PASSPHRASE", raising=False)
-    return home
 
 
 @pytest.fixture
@@ -93,23 +83,6 @@ def messages(report: dict[str, Any], code: str) -> list[str]:
 
 def custody(report: dict[str, Any], sid: str) -> dict[str, Any]:
     return next(d for d in report["documents"] if d["id"] == sid)["custody"]
-
-
-def tamper(root: Path, sid: str, change: Callable[[dict[str, Any]], None]) -> None:
-    """Edit the manifest by hand, as someone bypassing the tool would."""
-    path = root / "manifests" / f"{sid}.json"
-    data = json.loads(path.read_bytes())
-    change(data)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def rechain(data: dict[str, Any]) -> None:
-    """Recompute every chain hash and the head (a forger who knows the format)."""
-    previous = genesis(data["id"])
-    for entry in data["history"]:
-        entry["chain_sha256"] = previous
-        previous = entry_sha256(entry)
-    data["history_head"] = previous
 
 
 def seals(root: Path) -> list[str]:

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from tsaserver import Tsa
 
-from archiver.cli import main
 from archiver.collection import Collection
 from archiver.custody.seal import seal_dirs
 from archiver.warc.check import check_warc
+from tests import test_custody
+from tests.test_custody import run
 
 PEER_WACZ = Path(__file__).parents[1].parent / "shared" / "peer-wacz"
 WACZ_CLI = Path(sys.executable).with_name("wacz")  # py-wacz's validator, from the test extra
@@ -26,10 +27,8 @@ IMPORTABLE = {"pywacz-valid_signed_example_1.wacz": "https://example.com/",
               "rwp-example.wacz": "https://webrecorder.net/"}
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+# the fixture of test_custody: each test's own config folder
+config_home = test_custody.config_home
 
 
 def codes(report: dict) -> dict[str, list[str | None]]:
@@ -39,15 +38,6 @@ def codes(report: dict) -> dict[str, list[str | None]]:
     for f in every + report["collection"]["findings"]:
         found.setdefault(f["code"], []).append(f["path"])
     return found
-
-
-@pytest.fixture(autouse=True)
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Private keys go to a config folder of the test's own, never the user's."""
-    home = tmp_path / "config"
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    monkeypatch.delenv("ARCHIVER_PASSPHRASE", raising=False)
-    return home
 
 
 def with_undecodable_name(source: Path, target: Path) -> Path:

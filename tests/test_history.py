@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from forge import rechain, tamper
 
 from archiver import __version__
 from archiver.cli import main
@@ -24,7 +25,7 @@ from archiver.collection import Collection
 from archiver.corrections import SETTABLE, edit_text, set_field, withdraw_source
 from archiver.errors import ArchiverError
 from archiver.fileio import sha256_bytes
-from archiver.history import canonical_bytes, chain_breaks, current_user, entry_sha256, genesis
+from archiver.history import canonical_bytes, chain_breaks, current_user, entry_sha256
 from archiver.manifest import Status, load_manifest
 from archiver.verify import verify
 from tests.test_concurrency import hold, kill9
@@ -67,23 +68,6 @@ def build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str
 
 def manifest_path(root: Path, sid: str) -> Path:
     return root / "manifests" / f"{sid}.json"
-
-
-def tamper(root: Path, sid: str, change: Callable[[dict[str, Any]], None]) -> None:
-    """Edit the manifest by hand, as someone bypassing the tool would."""
-    path = manifest_path(root, sid)
-    data = json.loads(path.read_bytes())
-    change(data)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def rechain(data: dict[str, Any]) -> None:
-    """Recompute every chain hash and the head (a forger who knows the format)."""
-    previous = genesis(data["id"])
-    for entry in data["history"]:
-        entry["chain_sha256"] = previous
-        previous = entry_sha256(entry)
-    data["history_head"] = previous
 
 
 def history_findings(root: Path) -> list[tuple[str, str | None, str]]:

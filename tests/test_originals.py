@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from conftest import run
+from forge import rechain
 
 from archiver.cache import Cache
 from archiver.cli import main
 from archiver.fidelity.extract import extract
 from archiver.manifest import Extracted, Manifest, load_manifest, save_manifest
-from tests.test_custody_state import rechain
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Council adopts resolution on water rights</title></head><body>
