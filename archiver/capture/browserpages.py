@@ -22,16 +22,16 @@ from archiver.capture.pages import (
     CaptureOutcome,
     _Commit,
     _write_errors,
+    add_capture,
     add_text,
-    capturable,
+    capture_url,
     committer,
     new_urls,
     run_tasks,
     source_id_for,
     taken,
 )
-from archiver.collection import DEFAULT_WAIT, Collection
-from archiver.errors import CaptureError
+from archiver.collection import DEFAULT_WAIT, Collection, Staging
 from archiver.fidelity.extract import Extraction, extract
 from archiver.fileio import sha256_bytes
 from archiver.findings import Finding
@@ -175,22 +175,15 @@ def _new_source(collection: Collection, url: str, new_id: str | None, by: str | 
 
 def _existing_source(collection: Collection, source_id: str, by: str | None) -> _Task:
     def task(chromium: Chromium, commit: _Commit) -> CaptureOutcome:
-        manifest_path = collection.source_manifest_path(source_id)
-        manifest = capturable(manifest_path)  # before loading: nothing sent if refused
-        url = manifest.metadata.url.value
-        if not url:
-            raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
+        url = capture_url(collection, source_id)
         check_url(url)
         stored = _store(source_id, chromium, url, extract_text=False)
-        with commit(), _write_errors(manifest_path):
-            manifest = capturable(manifest_path)  # as it is now: another run may have written
-            manifest.files.append(stored.file)
-            manifest.captures.append(stored.capture)
-            manifest.capture_pending = None
-            with collection.staging() as staged:
-                staged.write(stored.file.path, (stored.data,))
-                _history(manifest, stored, by)
-                staged.commit(manifest)
+
+        def write(staged: Staging, manifest: Manifest) -> None:
+            staged.write(stored.file.path, (stored.data,))
+            _history(manifest, stored, by)
+
+        add_capture(collection, source_id, commit, stored.file, stored.capture, write)
         return CaptureOutcome(url, source_id, stored.capture, None, _warnings(stored, False))
     return task
 

@@ -310,23 +310,38 @@ def taken(url: str, source_id: str) -> CaptureError:
 def _existing_source_task(collection: Collection, source_id: str,
                           options: CaptureOptions, by: str | None) -> _Task:
     def task(fetcher: Fetcher, archive: _Archive, *, commit: _Commit) -> CaptureOutcome:
-        manifest_path = collection.source_manifest_path(source_id)
-        manifest = capturable(manifest_path)  # before fetching: nothing sent if refused
-        url = manifest.metadata.url.value
-        if not url:
-            raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
+        url = capture_url(collection, source_id)
         stored = _prepare(source_id, *_fetch(fetcher, url, options), options, archive,
                           extract_text=False)
-        with commit(), _write_errors(manifest_path):
-            manifest = capturable(manifest_path)  # as it is now: another run may have written
-            manifest.files.append(stored.file)
-            manifest.captures.append(stored.capture)
-            manifest.capture_pending = None
-            with collection.staging() as staged:
-                _write(staged, stored, manifest, by)
-                staged.commit(manifest)
+        add_capture(collection, source_id, commit, stored.file, stored.capture,
+                    lambda staged, manifest: _write(staged, stored, manifest, by))
         return CaptureOutcome(url, source_id, stored.capture, None, _http_warnings(stored))
     return task
+
+
+def capture_url(collection: Collection, source_id: str) -> str:
+    """The URL an existing source is captured again from; raise before anything is sent if
+    the source is withdrawn, its history does not chain, or its URL is unknown."""
+    url = capturable(collection.source_manifest_path(source_id)).metadata.url.value
+    if not url:
+        raise CaptureError(source_id, "no URL to capture (metadata.url is unknown)")
+    return url
+
+
+def add_capture(collection: Collection, source_id: str, commit: _Commit, file: FileEntry,
+                capture: Capture, write: Callable[[Staging, Manifest], None]) -> None:
+    """Commit a new capture (its WARC ``file``) of an existing source, under the collection's
+    lock: the manifest is read again as it is now (another run may have written it), and
+    ``write`` stages the WARC and records it in the history."""
+    manifest_path = collection.source_manifest_path(source_id)
+    with commit(), _write_errors(manifest_path):
+        manifest = capturable(manifest_path)
+        manifest.files.append(file)
+        manifest.captures.append(capture)
+        manifest.capture_pending = None
+        with collection.staging() as staged:
+            write(staged, manifest)
+            staged.commit(manifest)
 
 
 def capturable(manifest_path: Path) -> Manifest:
