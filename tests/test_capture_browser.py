@@ -25,7 +25,7 @@ from archiver.capture.browser import BrowserOptions, Chromium, capture_page
 from archiver.capture.cdp import INSTALL_HINT, Browser, capture_args, find_browser
 from archiver.cli import main
 from archiver.collection import LOCK_FILE, Collection
-from archiver.errors import CaptureError
+from archiver.errors import ArchiverError, CaptureError
 from archiver.manifest import Capture, load_manifest
 from archiver.warc.check import check_warc
 
@@ -441,3 +441,24 @@ def test_a_browser_closed_while_it_starts_leaves_nothing_behind():
     assert not Path(profile).exists()
     assert _running_with(profile) == []
     chromium.close()  # again: nothing left to do
+
+
+def test_a_browser_that_hangs_as_it_starts_is_ended_by_close(tmp_path: Path):
+    """A browser that never says it listens (it prints nothing and waits) holds the start:
+    closing the run (Ctrl-C, a usage error) ends it and every process it started, rather than
+    waiting for it."""
+    hung = tmp_path / "chromium"
+    hung.write_text("#!/bin/sh\nsleep 3017\n")
+    hung.chmod(0o755)
+    chromium = Chromium(str(hung), BrowserOptions())
+    started = time.monotonic() + 30
+    while not _running_with(str(hung)) and time.monotonic() < started:
+        time.sleep(0.05)
+    assert _running_with(str(hung))  # it runs, and has said nothing
+    closing = threading.Thread(target=chromium.close)
+    closing.start()
+    closing.join(30)
+    assert not closing.is_alive()
+    assert _running_with(str(hung)) == [] and _running_with("sleep 3017") == []
+    with pytest.raises(ArchiverError, match="did not open its DevTools port"):
+        chromium.browser()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import queue
+import subprocess
 import tempfile
 import threading
 import time
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.capture.cdp import Browser, ProtocolError, capture_args
+from archiver.capture.cdp import Browser, ProtocolError, capture_args, end_process_group
 from archiver.capture.proxy import PolicyProxy
 from archiver.capture.recorder import Hop, Recorder, host_port
 from archiver.errors import ArchiverError, CaptureError
@@ -350,6 +351,7 @@ class Chromium:
         self.options = options
         self._profile = tempfile.TemporaryDirectory(prefix="archiver-chromium-")
         self._browser: Browser | None = None
+        self._process: subprocess.Popen[str] | None = None  # the browser's, once it runs
         self._spare: _Page | None = None
         self._error: ArchiverError | None = None
         self._left: int | None = None
@@ -369,7 +371,7 @@ class Chromium:
         try:
             browser = Browser(executable, Path(self._profile.name),
                               capture_args(options.width, options.height,
-                                           options.trusted_spki))
+                                           options.trusted_spki), launched=self._launched)
         except ArchiverError as exc:
             self._error = exc
             return
@@ -383,6 +385,13 @@ class Chromium:
             page.close()
             return
         self._spare = page
+
+    def _launched(self, process: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._process = process
+            closing = self._closing is not None
+        if closing:  # closed while it was being launched
+            end_process_group(process)
 
     def browser(self) -> Browser:
         """The browser, once started; raise what stopped it from starting."""
@@ -408,8 +417,12 @@ class Chromium:
                         self._closing.start()
 
     def _end(self) -> None:
+        with self._lock:
+            process = self._process
         if self._browser is not None:  # a tab being opened fails at once
             self._browser.close()
+        elif process is not None:  # so does a start, even one that never says it listens
+            end_process_group(process)
         self._started.join()
         if self._browser is not None:
             self._browser.close()

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -75,11 +75,22 @@ def capture_args(width: int, height: int, trusted_spki: Sequence[str] = ()) -> l
     return args
 
 
+def end_process_group(process: subprocess.Popen[str]) -> None:
+    """Kill ``process`` and every process it started (its own session: group id = pid) at
+    once, and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 class Browser:
     """A headless Chromium this process started (in its own process group), and its
     DevTools connection."""
 
-    def __init__(self, executable: str, profile: Path, args: Sequence[str] = ()) -> None:
+    def __init__(self, executable: str, profile: Path, args: Sequence[str] = (), *,
+                 launched: Callable[[subprocess.Popen[str]], object] | None = None) -> None:
+        """Start the browser and connect to it; ``launched`` is given its process as soon as
+        it runs (so that another thread can end a start that hangs)."""
         self.executable = executable
         # no window of its own: a tab the pages never use would start a renderer while the
         # browser starts (about 0.2 s of a single capture); each page opens its own
@@ -87,6 +98,8 @@ class Browser:
             [executable, *FLAGS, *args, f"--user-data-dir={profile}", "--no-startup-window"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
+        if launched is not None:
+            launched(self._process)
         self._ws: websocket.WebSocket | None = None
         try:
             self._ws = websocket.create_connection(self._devtools_url(), timeout=None,
@@ -235,9 +248,7 @@ class Browser:
         helpers' zombies are init's to reap)."""
         if self._ws is not None:
             self._ws.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._process.pid, signal.SIGKILL)  # its own session: group id = pid
-        self._process.wait()
+        end_process_group(self._process)
 
     def __enter__(self) -> Browser:
         return self
