@@ -280,10 +280,10 @@ _SOURCES_PER_WORKER = 8
 
 def preload_fidelity(collection: Collection, sources: int, use_cache: bool) -> bool:
     """Import what checks a text's fidelity (trafilatura, lxml, rapidfuzz: a third of a second
-    of CPU) in this process, before the workers fork and share it, when the run will likely
-    check one: the collection holds captures (a source's folder under corpus/) and the cache
-    holds fewer fidelity results than ``sources``. Otherwise each worker imports it if it
-    needs it. Return whether it was imported here."""
+    of CPU) and its damage (ftfy: a twentieth) in this process, before the workers fork and
+    share it, when the run will likely check one: the collection holds captures (a source's
+    folder under corpus/) and the cache holds fewer fidelity results than ``sources``.
+    Otherwise each worker imports it if it needs it. Return whether it was imported here."""
     try:
         with os.scandir(collection.corpus_dir) as entries:
             captured = any(entry.is_dir() for entry in entries)
@@ -291,6 +291,8 @@ def preload_fidelity(collection: Collection, sources: int, use_cache: bool) -> b
         return False
     if not captured or (use_cache and cached_results(Cache.of(collection.root)) >= sources):
         return False
+    import ftfy.badness  # noqa: F401 -- as damage's mojibake check imports it
+
     import archiver.fidelity.compare  # noqa: F401
 
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 from archiver.findings import Finding
 from archiver.warc.digest import (
@@ -32,20 +33,26 @@ def check_stream(report: WarcReport, fh: Readable, keep: str | None = None) -> N
     _Walker(report, fh, keep).run()
 
 
+def _add_finding(report: WarcReport, code: str, message: str,
+                 info: RecordInfo | None = None) -> None:
+    """Add a finding to ``report``, naming the record when there is one."""
+    text = f"{describe(info)}: {message}" if info else message
+    report.findings.append(Finding(code, text, path=str(report.path)))
+
+
 class RecordWalk:
     """The walk shared by WARC and ARC files: records one after another over one stream, with
     its gzip members' layout judged; a subclass reads one ``record`` and says what ``ends``."""
 
     def __init__(self, report: WarcReport, fh: Readable) -> None:
         self.report = report
+        # adds a finding to the report; the parts of the walk that find are handed it, not
+        # a method of the walk, which would make a cycle that holds the report (and the record
+        # it keeps) until the garbage collector runs, not until its last user drops it
+        self.find = partial(_add_finding, report)
         self.source = Source(fh, self.find)
         self.reader = Reader(self.source.chunks)
         self.members = MemberLayout(self.source, self.find)
-
-    def find(self, code: str, message: str, info: RecordInfo | None = None) -> None:
-        """Add a finding to the report, naming the record when there is one."""
-        text = f"{describe(info)}: {message}" if info else message
-        self.report.findings.append(Finding(code, text, path=str(self.report.path)))
 
     def run(self) -> None:
         """Walk every record to the end of the data, or to the first that cannot be read."""
