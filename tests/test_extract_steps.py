@@ -20,8 +20,9 @@ import trafilatura
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from trafilatura.utils import INVALID_XML_CHARS
 
-from archiver.fidelity import extract
+from archiver.fidelity import extract, htmlparse
 from archiver.fidelity.extract import (
     _JSON_LD,
     _PREFORMATTED,
@@ -360,17 +361,23 @@ ODD_PAGES = [
     "<html><body><form><input value='a'><label>L</label><select><option>o</select>"
     "<textarea>t</textarea></form><!-- c --><?pi x?></body></html>",
     "<html><body>\x00\x01\x0b\ufffe\uffff<p>\x0c</p></body></html>",
+    "<html><body><p>\x1f</p></body></html>", "<html><body><p>\ufffe</p></body></html>",
+    "<html><body><p>\uffff \ufffd \ufeff \x7f \x85</p></body></html>",
     "\ud800<html><body>surrogate</body></html>",
     "  <HTML><BODY><P>upper</P></BODY></HTML>",
 ]
 
 
 def assert_parsed_as_trafilatura(html: str) -> None:
-    mine, theirs = load_html(html), trafilatura.load_html(html)
-    assert (mine is None) == (theirs is None)
-    if mine is not None:
-        assert etree.tostring(mine, encoding="unicode") == etree.tostring(
-            theirs, encoding="unicode")
+    """As a page given alone, and as one decoded from UTF-8 bytes (with those bytes)."""
+    utf8 = html.encode("utf-8", "surrogatepass")
+    decoded = utf8.decode("utf-8", "replace")
+    for page, source in ((html, None), (decoded, utf8)):
+        mine, theirs = load_html(page, source), trafilatura.load_html(page)
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            assert etree.tostring(mine, encoding="unicode") == etree.tostring(
+                theirs, encoding="unicode")
 
 
 @pytest.mark.parametrize("html", ODD_PAGES + EDGE_PAGES)
@@ -387,12 +394,22 @@ def test_the_real_pages_parse_as_trafilatura_parses_them() -> None:
 def test_pages_are_parsed_by_the_mirror_only_for_the_trafilatura_it_mirrors(monkeypatch) -> None:
     """The mirror of trafilatura.load_html is used while the installed trafilatura's source is
     the one mirrored; otherwise trafilatura's own load_html."""
-    from archiver.fidelity import htmlparse
-
     same = htmlparse.installed_source() == htmlparse.MIRRORED_SOURCE
-    assert htmlparse._choose() is (htmlparse._mirrored_load_html if same else trafilatura.load_html)
+    assert htmlparse._choose() is (htmlparse._mirrored_load_html if same
+                                   else htmlparse._trafilatura_load_html)
     monkeypatch.setattr(htmlparse, "MIRRORED_SOURCE", "0" * 64)
-    assert htmlparse._choose() is trafilatura.load_html
+    assert htmlparse._choose() is htmlparse._trafilatura_load_html
     # the mirror's elements are HtmlElements whose class lxml chose in C: no Python lookup
     tree = htmlparse._mirrored_load_html("<html><body><form><input></form></body></html>")
     assert {type(e) for e in tree.iter()} == {lxml.html.HtmlElement}
+
+
+@given(st.lists(st.one_of(st.binary(max_size=6), st.sampled_from(
+    [b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xef\xbf", b"\xbf\xbe", b"\xef\xbf\xbd", b"\x1f",
+     b"\x09\x0a\x0d", b"\xc2\x85", "é€𝄞".encode()])), max_size=8).map(b"".join))
+@settings(max_examples=2000)
+def test_forbidden_characters_are_told_from_the_utf8_bytes(utf8: bytes) -> None:
+    """A page decoded from UTF-8 holds a character trafilatura deletes before it parses
+    exactly when its bytes hold one, as htmlparse tells it without decoding."""
+    decoded = utf8.decode("utf-8", "replace")
+    assert htmlparse.holds_no_forbidden(utf8) == (INVALID_XML_CHARS.search(decoded) is None)

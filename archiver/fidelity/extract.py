@@ -196,7 +196,8 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
          metadata: bool, whole: bool = False) -> Extraction:
     page, used, source = decode_html(html, charset)
     # Parse once; trafilatura copies a tree it is given, so the metadata pass sees it intact.
-    tree = load_html(page) if page.strip() else None
+    utf8 = html if codecs.lookup(used).name == "utf-8" else None
+    tree = load_html(page, utf8) if page.strip() else None
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
     empty = _EMPTY_HREF(tree) if whole else []
