@@ -43,7 +43,14 @@ def cache_dir() -> Path:
 def secret_path() -> Path:
     """``$XDG_CONFIG_HOME/archiver/cache-secret`` (default ``~/.config/...``): the key of the
     cache's HMACs, kept apart from the cache so that a cache file alone proves nothing."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return _secret_path(os.environ.get("XDG_CONFIG_HOME"), os.environ.get("HOME"))
+
+
+@functools.cache
+def _secret_path(config_home: str | None, home: str | None) -> Path:
+    """secret_path for these values of ``$XDG_CONFIG_HOME`` and ``$HOME`` (which Path.home
+    reads), made once: every value read from or saved in the cache asks for it."""
+    base = config_home or str(Path.home() / ".config")
     return Path(base) / "archiver" / SECRET_FILE
 
 

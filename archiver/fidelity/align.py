@@ -7,7 +7,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
@@ -55,6 +54,10 @@ def _pair_run(
     """Pair the differing passages of one run, most similar first, never crossing."""
     pairs: list[tuple[int, int]] = []
     if s0 < s1 and o0 < o1:
+        # numpy (a twentieth of a second to load) only where passages differ: most verify
+        # runs compare texts equal to their articles and never get here
+        import numpy as np
+
         scores = process.cdist(
             [p.key for p in stored[s0:s1]],
             [p.key for p in original[o0:o1]],
