@@ -5,8 +5,9 @@
 Runs the stages of ``rederive(..., with_page_text=True)`` (what verify does per capture) one
 by one over every page of ``../shared/real-pages/pages``, ``--rounds`` times, and prints each
 stage's CPU milliseconds per page (median over the rounds, with the range) and its share:
-decoding, trafilatura's parse (its HTML repair and lxml), each preprocessing step,
-trafilatura's extraction, and the page-text pass (which reads the same tree last).
+decoding, the parse (trafilatura's HTML repair and lxml's parser, as htmlparse runs them), each
+preprocessing step, trafilatura's extraction, and the page-text pass (which reads the same tree
+last).
 CPU time, in this process: the machine may be shared.
 """
 
@@ -39,23 +40,27 @@ class Clock:
         self.last = now
 
 
-def stages(html: bytes, options: dict[str, Any], clock: Callable[[str], None]) -> None:
-    """One re-derivation of ``html``, calling ``clock(stage)`` as each stage ends."""
-    page, _, _ = extract.decode_html(html)
+def stages(html: bytes, options: dict[str, Any], clock: Callable[[str], None]
+           ) -> tuple[str, str] | None:
+    """One re-derivation of ``html`` as ``extract.rederive`` runs it, calling ``clock(stage)``
+    as each stage ends; its text and page text (None for a page with no tree)."""
+    page, used, _ = extract.decode_html(html)
     clock("decode")
-    tree = trafilatura.load_html(page)
+    tree = extract.parse_page(page, html, used)
     clock("parse")
     if tree is None:
-        return
-    blank = extract._blank_links(tree)
+        return None
+    empty = extract._EMPTY_HREF(tree)
     extract._collapse_whitespace(tree)
     clock("collapse whitespace")
     extract._absolute_links(tree, URL)
+    blank = extract._emptied(tree, empty)
     clock("absolute links")
-    trafilatura.extract(tree, url=URL, **options)
+    text = trafilatura.extract(tree, url=URL, **options)
     clock("trafilatura extract")
-    extract._read_page(tree, blank)
+    shown = extract._read_page(tree, blank)[0]
     clock("page-text pass")
+    return text or "", shown
 
 
 def main() -> None:

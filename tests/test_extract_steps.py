@@ -413,3 +413,16 @@ def test_forbidden_characters_are_told_from_the_utf8_bytes(utf8: bytes) -> None:
     exactly when its bytes hold one, as htmlparse tells it without decoding."""
     decoded = utf8.decode("utf-8", "replace")
     assert htmlparse.holds_no_forbidden(utf8) == (INVALID_XML_CHARS.search(decoded) is None)
+
+
+def test_the_stage_benchmark_runs_the_re_derivation_verify_runs() -> None:
+    """benchmarks/bench_extract times, stage by stage, the steps extract.rederive takes: the
+    same text and page text, on every real page (a benchmark that drifted from the code would
+    time something verify no longer does)."""
+    from benchmarks.bench_extract import URL, stages
+
+    installed = extract.installed_extractor()
+    for name, _ in real_pages():
+        html = (REAL_PAGES / "pages" / name).read_bytes()
+        now = extract.rederive(html, URL, installed, with_page_text=True)
+        assert stages(html, installed.options, lambda _stage: None) == (now.text, now.page_text)

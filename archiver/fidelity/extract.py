@@ -196,8 +196,7 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
          metadata: bool, whole: bool = False) -> Extraction:
     page, used, source = decode_html(html, charset)
     # Parse once; trafilatura copies a tree it is given, so the metadata pass sees it intact.
-    utf8 = html if codecs.lookup(used).name == "utf-8" else None
-    tree = load_html(page, utf8) if page.strip() else None
+    tree = parse_page(page, html, used)
     if tree is None:
         return Extraction("", PageMetadata(), extractor, used, source)
     empty = _EMPTY_HREF(tree) if whole else []
@@ -223,6 +222,15 @@ def _run(html: bytes, url: str, extractor: Extractor, charset: str | None, *,
     # and only if asked for: a comparison of a text equal to the article reads nothing else.
     read = functools.cache(lambda: _read_page(tree, blank))
     return Extraction(text or "", page_metadata, extractor, used, source, read)
+
+
+def parse_page(page: str, html: bytes, used: str) -> Any:
+    """The tree trafilatura parses ``page`` into (None if it finds none), told that ``page``
+    was decoded from the UTF-8 bytes ``html`` when it was (``used``: the charset it was
+    decoded with)."""
+    if not page.strip():
+        return None
+    return load_html(page, html if codecs.lookup(used).name == "utf-8" else None)
 
 
 # Links with an empty href, found by libxml2 rather than by visiting every link.
