@@ -50,15 +50,14 @@ def stages(html: bytes, options: dict[str, Any], clock: Callable[[str], None]
     clock("parse")
     if tree is None:
         return None
-    empty = extract._EMPTY_HREF(tree)
+    empty = extract._empty_links(tree)
     extract._collapse_whitespace(tree)
     clock("collapse whitespace")
     extract._absolute_links(tree, URL)
-    blank = extract._emptied(tree, empty)
     clock("absolute links")
     text = trafilatura.extract(tree, url=URL, **options)
     clock("trafilatura extract")
-    shown = extract._read_page(tree, blank)[0]
+    shown = extract._read_page(tree, extract._emptied(tree, empty))[0]
     clock("page-text pass")
     return text or "", shown
 

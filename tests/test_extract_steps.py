@@ -25,7 +25,6 @@ from trafilatura.utils import INVALID_XML_CHARS
 from archiver.fidelity import extract, htmlparse
 from archiver.fidelity.extract import (
     _JSON_LD,
-    _PREFORMATTED,
     _UNRENDERED,
     absolute_link,
     document_base,
@@ -35,6 +34,9 @@ from archiver.fidelity.htmlparse import load_html
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # the code before collapsed whitespace with these
 _COLLAPSIBLE = re.compile(r"[\t\n\r\f]|  ")  # what _HTML_SPACE would change: most text has none
+
+
+_PREFORMATTED = etree.XPath("//pre | //pre//* | //textarea")
 
 
 def collapse_whitespace_before(tree: Any) -> None:
@@ -60,9 +62,21 @@ def absolute_link_before(base: str, href: str) -> str:
         return target
 
 
+_BASES = etree.XPath("//base[@href]/@href")
+
+
+def document_base_before(tree: Any, url: str) -> str:
+    """``document_base`` as it was."""
+    bases = _BASES(tree)
+    try:
+        return urljoin(url, bases[0].strip()) if bases else url
+    except ValueError:
+        return url
+
+
 def absolute_links_before(tree: Any, url: str) -> None:
     """``_absolute_links`` as it was."""
-    base = document_base(tree, url)
+    base = document_base_before(tree, url)
     for anchor in tree.iter("a"):
         href = anchor.get("href")
         if href is not None:
@@ -146,6 +160,7 @@ def trees(html: str) -> list[Any]:
 def assert_steps_unchanged(html: str, url: str) -> None:
     """Each step, and both in turn, leave the same tree as the code before them."""
     for tree in trees(html):
+        assert document_base(tree, url) == document_base_before(tree, url)
         before, now = copy.deepcopy(tree), copy.deepcopy(tree)
         for name in extract.PREPROCESSING:
             STEPS_BEFORE[name](before, url)
@@ -198,6 +213,9 @@ EDGE_PAGES = [
     "<a href='https://example.org/x?'>7</a><a>8</a><a href='HTTP://Example.ORG/y'>9</a>"
     "</body></html>",
     "<html><head><base href='http://[bad'></head><body><a href='x'>x</a></body></html>",
+    "<html><head><base target='_top'><base href=' /one/ '><base href='/two/'></head><body>"
+    "<pre>a  <b> b <i>\n c</i><!-- x\n y --></b></pre><textarea> t\n t </textarea>"
+    "<a href='x'>x</a></body></html>",
     # hrefs of whitespace only, which resolving empties: still links to the page text
     "<html><body><article><p>One <a href=' '>blank</a> and <a href='&#160;&#12288;'>wide"
     "</a> and <a href='&#11;'>tab</a> and <a href=' x'>spaced</a>, <a href='é'>é</a> and "
