@@ -9,8 +9,8 @@ loads it, step by step, with two differences that leave the tree the same:
 
 - A page decoded from UTF-8 holds one of those characters only if its bytes do: a control
   byte (which UTF-8 uses for nothing else) or the three bytes of U+FFFE or U+FFFF. The bytes
-  are searched for them by ``bytes.translate`` and ``in`` (C loops, a tenth of the time), and
-  the regular expression runs only on a page that holds one.
+  are searched for them by ``bytes.translate`` and ``bytes.find`` (C loops, a fifth of the
+  time), and the regular expression runs only on a page that holds one.
 - The parser has trafilatura's parser's options (``HTMLParser.copy``) and gives every element
   lxml.html's ``HtmlElement`` class in C. Only form fields lose their own classes
   (``InputElement``, ``FormElement``...), whose extra methods neither trafilatura nor archiver
@@ -48,7 +48,7 @@ _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
 
 # The bytes of the characters trafilatura deletes (INVALID_XML_CHARS) in UTF-8.
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
-_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FFFE, U+FFFF
+_NONCHARACTER_TAILS = (b"\xbf\xbe", b"\xbf\xbf")  # after 0xEF: U+FFFE, U+FFFF
 
 
 def installed_source() -> str:
@@ -62,8 +62,17 @@ def installed_source() -> str:
 def holds_no_forbidden(utf8: bytes) -> bool:
     """Whether the page decoded from the UTF-8 bytes ``utf8`` (invalid sequences replaced)
     holds none of the characters trafilatura deletes before it parses a page."""
-    return (len(utf8.translate(None, _CONTROL_BYTES)) == len(utf8)
-            and not any(char in utf8 for char in _NONCHARACTERS))
+    if len(utf8.translate(None, _CONTROL_BYTES)) != len(utf8):
+        return False
+    # U+FFFE and U+FFFF, by their lead byte 0xEF (memchr; rare: it leads only U+F000-U+FFFF),
+    # not by searching for their three bytes (whose last, a continuation byte, is everywhere
+    # in UTF-8 text and stops the search's skips: seventy times slower on the real pages)
+    at = utf8.find(0xEF)
+    while at >= 0:
+        if utf8[at + 1:at + 3] in _NONCHARACTER_TAILS:
+            return False
+        at = utf8.find(0xEF, at + 1)
+    return True
 
 
 def _from_bytes(page: str) -> Any:
