@@ -313,30 +313,38 @@ def test_a_frame_of_another_site_is_recorded_with_its_resources(
 def test_a_renderer_that_crashes_is_one_line(browser_site: BrowserSite):  # noqa: F811
     url = browser_site.http + "/slow.html"
 
+    done = threading.Event()
+
     def crash(browser: Browser, before: set[str]) -> None:
         # the page never finishes loading; a second session on its tab crashes the renderer.
-        # Its tab is the page target that was not there before, once it shows the page's URL
-        # (crashed before, the renderer of about:blank would be replaced by the page's)
+        # Its tab is the page target that was not there before, once it shows the page's URL.
+        # A target may show the URL before its navigation commits, so that the crash reaches
+        # the renderer of about:blank, which the page's then replaces (seen once, on a loaded
+        # machine): crashed again each second until the capture has ended
         started = time.monotonic()
-        while time.monotonic() < started + 50:
+        while not done.is_set() and time.monotonic() < started + 50:
             new = [t for t in browser.call("Target.getTargets")["targetInfos"]
                    if t["type"] == "page" and t["targetId"] not in before]
-            pages = [t for t in new if t["url"] == url]  # once its navigation committed
+            pages = [t for t in new if t["url"] == url]
             if pages:
                 session = browser.call("Target.attachToTarget", targetId=pages[0]["targetId"],
                                        flatten=True)["sessionId"]
                 browser.send("Page.crash", session)
-                return
-            time.sleep(0.1)
+                done.wait(1.0)
+            else:
+                time.sleep(0.1)
 
     with (tempfile.TemporaryDirectory() as profile,
           Browser(find_browser(), Path(profile), capture_args(1280, 800)) as browser):
         before = {t["targetId"] for t in browser.call("Target.getTargets")["targetInfos"]}
         crasher = threading.Thread(target=crash, args=(browser, before))
         crasher.start()
-        with pytest.raises(CaptureError) as raised:
-            capture_page(browser, url, BrowserOptions(allow_private=True, timeout=60))
-        crasher.join()
+        try:
+            with pytest.raises(CaptureError) as raised:
+                capture_page(browser, url, BrowserOptions(allow_private=True, timeout=60))
+        finally:
+            done.set()
+            crasher.join()
     assert str(raised.value) == f"{url}: the page's renderer crashed"
 
 
