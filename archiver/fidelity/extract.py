@@ -233,8 +233,8 @@ def parse_page(page: str, html: bytes, used: str) -> Any:
 
 
 def _empty_links(tree: Any) -> list[Any]:
-    """The links of ``tree`` whose href is empty (lxml's iter, in C, finds the links: twice
-    as fast as an XPath over the whole tree)."""
+    """The links of ``tree`` whose href is empty (lxml's iter, in C, finds the links: no
+    slower than an XPath over the whole tree, often faster)."""
     return [a for a in tree.iter("a") if a.get("href") == ""]
 
 
